@@ -1,0 +1,405 @@
+/**
+ * The one module that talks to authentik. Requests are built by `@goauthentik/api` (its `…Raw` methods:
+ * paths, query strings, bearer header, request serialisation); responses are read as raw JSON into the wire
+ * types of `wire.ts`, because the generated deserialisers break on older servers' shapes. The few request
+ * shapes that differ on older servers are rewritten by one middleware (`versionShim`).
+ */
+import { readFileSync } from "node:fs";
+import {
+  AdminApi,
+  Configuration,
+  CoreApi,
+  CryptoApi,
+  FetchError,
+  FlowsApi,
+  PropertymappingsApi,
+  ProvidersApi,
+  ResponseError,
+  type ApiResponse,
+  type ApplicationRequest,
+  type FlowRequest,
+  type Middleware,
+  type OAuth2ProviderRequest,
+  type PatchedApplicationRequest,
+  type PatchedBrandRequest,
+  type PatchedFlowRequest,
+  type PatchedOAuth2ProviderRequest,
+  type PatchedTokenRequest,
+  type TokenRequest,
+  type UserServiceAccountRequest,
+} from "@goauthentik/api";
+import pRetry from "p-retry";
+import { Agent } from "undici";
+import { ApiError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { registerSecret, scrub } from "../secrets.ts";
+import { featuresOf, type Features } from "./version.ts";
+import type {
+  Paginated,
+  RedirectUri,
+  WireApplication,
+  WireBrand,
+  WireCertificate,
+  WireFlow,
+  WireGroup,
+  WireOAuth2Provider,
+  WireProvider,
+  WireScopeMapping,
+  WireServiceAccount,
+  WireToken,
+  WireUser,
+} from "./wire.ts";
+
+export interface ClientOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  caFile?: string | undefined;
+  insecureTls?: boolean;
+  logger: Logger;
+  /** Retries of a failed read (connection error, 502/503/504/429). */
+  readRetries?: number;
+  /** Base delay between read retries, ms (tests make it small). */
+  retryDelayMs?: number;
+}
+
+export interface RequestStats {
+  requests: number;
+  writes: number;
+}
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const TRANSIENT = new Set([0, 429, 502, 503, 504]);
+const PAGE_SIZE = 100;
+const MAX_PAGES = 100;
+
+/** Old servers: one newline-separated string of regexes instead of `{matching_mode, url}` objects. */
+export function redirectUrisToLegacy(list: readonly RedirectUri[]): string {
+  return list.map((r) => (r.matching_mode === "strict" ? escapeRegex(r.url) : r.url)).join("\n");
+}
+
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function errorDetail(text: string): string {
+  let detail = text.trim();
+  try {
+    const body = JSON.parse(detail) as unknown;
+    detail = JSON.stringify(body);
+  } catch {
+    /* not JSON: keep text */
+  }
+  if (detail.length > 400) detail = `${detail.slice(0, 400)}…`;
+  return scrub(detail || "(empty body)");
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const inner = (cause as { cause?: { code?: string; message?: string } }).cause;
+  const code = inner?.code ?? (cause as { code?: string }).code;
+  const name = (cause as Error).name;
+  if (name === "TimeoutError" || name === "AbortError") return "no answer within the request timeout";
+  return scrub(`${code ? `${code}: ` : ""}${inner?.message ?? (cause as Error).message ?? String(cause)}`);
+}
+
+export class AuthentikClient {
+  readonly baseUrl: string;
+  readonly stats: RequestStats = { requests: 0, writes: 0 };
+  features: Features = featuresOf("0.0.0");
+  private readonly options: ClientOptions;
+  private readonly dispatcher: Agent | undefined;
+  private readonly config: Configuration;
+  private readonly core: CoreApi;
+  private readonly providers: ProvidersApi;
+  private readonly flows: FlowsApi;
+  private readonly crypto: CryptoApi;
+  private readonly mappings: PropertymappingsApi;
+  private readonly admin: AdminApi;
+
+  constructor(options: ClientOptions) {
+    this.options = options;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    registerSecret(options.token);
+    if (options.caFile || options.insecureTls) {
+      this.dispatcher = new Agent({
+        connect: options.caFile ? { ca: readFileSync(options.caFile) } : { rejectUnauthorized: false },
+      });
+    }
+    const dispatcher = this.dispatcher;
+    this.config = new Configuration({
+      basePath: `${this.baseUrl}/api/v3`,
+      accessToken: options.token,
+      fetchApi: dispatcher ? (url: string, init?: RequestInit) => fetch(url, { ...init, dispatcher } as RequestInit) : undefined,
+      middleware: [this.versionShim(), this.counter()],
+    });
+    this.core = new CoreApi(this.config);
+    this.providers = new ProvidersApi(this.config);
+    this.flows = new FlowsApi(this.config);
+    this.crypto = new CryptoApi(this.config);
+    this.mappings = new PropertymappingsApi(this.config);
+    this.admin = new AdminApi(this.config);
+  }
+
+  /** Rewrites requests for older servers: scope-mapping path (<2024.8) and string redirect URIs (<2024.12). */
+  private versionShim(): Middleware {
+    return {
+      pre: async ({ url, init }) => {
+        const f = this.features;
+        let nextUrl = url;
+        let nextInit = init;
+        if (f.legacyScopeMappingPath) nextUrl = nextUrl.replace("/propertymappings/provider/scope/", "/propertymappings/scope/");
+        if (f.redirectUrisAsString && /\/providers\/oauth2\/(\d+\/)?(\?|$)/.test(new URL(url).pathname + "?") && typeof init.body === "string") {
+          const body = JSON.parse(init.body) as { redirect_uris?: RedirectUri[] };
+          if (Array.isArray(body.redirect_uris)) {
+            nextInit = { ...init, body: JSON.stringify({ ...body, redirect_uris: redirectUrisToLegacy(body.redirect_uris) }) };
+          }
+        }
+        return { url: nextUrl, init: nextInit };
+      },
+    };
+  }
+
+  private counter(): Middleware {
+    return {
+      pre: async ({ url, init }) => {
+        this.stats.requests += 1;
+        const method = (init.method ?? "GET").toUpperCase();
+        if (WRITE_METHODS.has(method)) this.stats.writes += 1;
+        this.options.logger.trace({ method, url: scrub(url) }, "request");
+        return undefined;
+      },
+    };
+  }
+
+  private init(): RequestInit {
+    return { signal: AbortSignal.timeout(this.options.timeoutMs) };
+  }
+
+  /**
+   * Runs one generated request and returns its JSON body (undefined for 204). Errors become `ApiError`s that
+   * name the operation; reads are retried on transient failures, writes only when authentik says it did not
+   * start processing them (502/503 "authentik starting").
+   */
+  private async send<T>(operation: string, write: boolean, request: (init: RequestInit) => Promise<ApiResponse<unknown>>): Promise<T> {
+    const attempt = async (): Promise<T> => {
+      let response: Response;
+      try {
+        response = (await request(this.init())).raw;
+      } catch (error) {
+        if (error instanceof ResponseError) {
+          const text = await error.response.text().catch(() => "");
+          throw new ApiError(operation, error.response.status, errorDetail(text));
+        }
+        if (error instanceof FetchError || (error as Error).name === "TimeoutError" || (error as Error).name === "AbortError") {
+          throw new ApiError(operation, 0, `no answer from ${this.baseUrl} (${describeCause(error)})`, { cause: error });
+        }
+        throw error;
+      }
+      if (response.status === 204) return undefined as T;
+      const text = await response.text();
+      if (text === "") return undefined as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch (error) {
+        throw new ApiError(operation, response.status, `answer is not JSON: ${errorDetail(text.slice(0, 120))}`, { cause: error });
+      }
+    };
+    const retryable = (error: Error) =>
+      error instanceof ApiError && (write ? error.status === 502 || error.status === 503 : TRANSIENT.has(error.status));
+    return pRetry(attempt, {
+      retries: this.options.readRetries ?? 4,
+      minTimeout: this.options.retryDelayMs ?? 250,
+      maxTimeout: 2000,
+      factor: 2,
+      randomize: true,
+      shouldRetry: ({ error }) => retryable(error),
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retryable(error)) this.options.logger.debug({ operation, attemptNumber, retriesLeft, err: error.message }, "transient failure, retrying");
+      },
+    });
+  }
+
+  private async listAll<T>(operation: string, page: (n: number, init: RequestInit) => Promise<ApiResponse<unknown>>): Promise<T[]> {
+    const out: T[] = [];
+    for (let n = 1; n <= MAX_PAGES; n++) {
+      const body = await this.send<Paginated<T>>(operation, false, (init) => page(n, init));
+      out.push(...body.results);
+      if (!body.pagination?.next) return out;
+    }
+    return out;
+  }
+
+  // ---- outside the API: health --------------------------------------------------------------------------
+
+  /** GET a health path; resolves to the HTTP status (0 = no answer). Never throws. */
+  async health(path: "/-/health/live/" | "/-/health/ready/"): Promise<{ status: number; detail: string }> {
+    this.stats.requests += 1;
+    try {
+      const response = await fetch(`${this.baseUrl}${path}`, { ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit);
+      const text = await response.text().catch(() => "");
+      return { status: response.status, detail: errorDetail(text) };
+    } catch (error) {
+      return { status: 0, detail: describeCause(error) };
+    }
+  }
+
+  // ---- version --------------------------------------------------------------------------------------------
+
+  async detectVersion(): Promise<Features> {
+    const body = await this.send<{ version_current: string }>("read authentik version (GET /admin/version/)", false, (init) => this.admin.adminVersionRetrieveRaw(init));
+    this.features = featuresOf(body.version_current);
+    return this.features;
+  }
+
+  // ---- flows ---------------------------------------------------------------------------------------------
+
+  async findFlow(slug: string): Promise<WireFlow | undefined> {
+    const all = await this.listAll<WireFlow>(`look up flow '${slug}'`, (page, init) => this.flows.flowsInstancesListRaw({ slug, page, pageSize: PAGE_SIZE }, init));
+    return all.find((f) => f.slug === slug);
+  }
+
+  async createFlow(body: FlowRequest): Promise<WireFlow> {
+    return this.send(`create flow '${body.slug}'`, true, (init) => this.flows.flowsInstancesCreateRaw({ flowRequest: body }, init));
+  }
+
+  async patchFlow(slug: string, body: PatchedFlowRequest): Promise<WireFlow> {
+    return this.send(`update flow '${slug}'`, true, (init) => this.flows.flowsInstancesPartialUpdateRaw({ slug, patchedFlowRequest: body }, init));
+  }
+
+  // ---- scope mappings, certificates, brands, groups -------------------------------------------------------
+
+  async findScopeMappings(managed: readonly string[]): Promise<WireScopeMapping[]> {
+    const all = await this.listAll<WireScopeMapping>("list scope mappings", (page, init) =>
+      this.mappings.propertymappingsProviderScopeListRaw({ managed: [...managed], page, pageSize: PAGE_SIZE }, init),
+    );
+    return all.filter((m) => m.managed && managed.includes(m.managed));
+  }
+
+  async findCertificate(name: string): Promise<WireCertificate | undefined> {
+    const all = await this.listAll<WireCertificate>(`look up certificate '${name}'`, (page, init) =>
+      this.crypto.cryptoCertificatekeypairsListRaw({ name, hasKey: true, page, pageSize: PAGE_SIZE }, init),
+    );
+    return all.find((c) => c.name === name);
+  }
+
+  async listBrands(): Promise<WireBrand[]> {
+    return this.listAll<WireBrand>("list brands", (page, init) => this.core.coreBrandsListRaw({ page, pageSize: PAGE_SIZE }, init));
+  }
+
+  async patchBrand(brand: WireBrand, body: PatchedBrandRequest): Promise<WireBrand> {
+    return this.send(`update brand '${brand.domain}'`, true, (init) => this.core.coreBrandsPartialUpdateRaw({ brandUuid: brand.brand_uuid, patchedBrandRequest: body }, init));
+  }
+
+  async findGroup(name: string): Promise<WireGroup | undefined> {
+    const all = await this.listAll<WireGroup>(`look up group '${name}'`, (page, init) =>
+      this.core.coreGroupsListRaw({ name, includeUsers: false, page, pageSize: PAGE_SIZE }, init),
+    );
+    return all.find((g) => g.name === name);
+  }
+
+  async addUserToGroup(group: WireGroup, user: WireUser): Promise<void> {
+    await this.send(`add user '${user.username}' to group '${group.name}'`, true, (init) =>
+      this.core.coreGroupsAddUserCreateRaw({ groupUuid: group.pk, userAccountRequest: { pk: user.pk } }, init),
+    );
+  }
+
+  // ---- users and tokens ------------------------------------------------------------------------------------
+
+  async findUser(username: string): Promise<WireUser | undefined> {
+    const all = await this.listAll<WireUser>(`look up user '${username}'`, (page, init) =>
+      this.core.coreUsersListRaw({ username, includeGroups: false, page, pageSize: PAGE_SIZE }, init),
+    );
+    return all.find((u) => u.username === username);
+  }
+
+  async createServiceAccount(body: UserServiceAccountRequest): Promise<WireServiceAccount> {
+    const created = await this.send<WireServiceAccount>(`create service account '${body.name}'`, true, (init) =>
+      this.core.coreUsersServiceAccountCreateRaw({ userServiceAccountRequest: body }, init),
+    );
+    registerSecret(created.token);
+    return created;
+  }
+
+  async findToken(identifier: string): Promise<WireToken | undefined> {
+    try {
+      return await this.send<WireToken>(`read token '${identifier}'`, false, (init) => this.core.coreTokensRetrieveRaw({ identifier }, init));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async createToken(body: TokenRequest): Promise<WireToken> {
+    return this.send(`create token '${body.identifier}'`, true, (init) => this.core.coreTokensCreateRaw({ tokenRequest: body }, init));
+  }
+
+  async patchToken(identifier: string, body: PatchedTokenRequest): Promise<WireToken> {
+    return this.send(`update token '${identifier}'`, true, (init) => this.core.coreTokensPartialUpdateRaw({ identifier, patchedTokenRequest: body }, init));
+  }
+
+  async viewTokenKey(identifier: string): Promise<string> {
+    const body = await this.send<{ key: string }>(`read the key of token '${identifier}'`, false, (init) => this.core.coreTokensViewKeyRetrieveRaw({ identifier }, init));
+    registerSecret(body.key);
+    return body.key;
+  }
+
+  // ---- providers and applications --------------------------------------------------------------------------
+
+  async findOAuth2Provider(name: string): Promise<WireOAuth2Provider | undefined> {
+    const all = await this.listAll<WireOAuth2Provider>(`look up OAuth2 provider '${name}'`, (page, init) =>
+      this.providers.providersOauth2ListRaw({ name, page, pageSize: PAGE_SIZE }, init),
+    );
+    const found = all.find((p) => p.name === name);
+    registerSecret(found?.client_secret);
+    return found;
+  }
+
+  async getOAuth2Provider(pk: number): Promise<WireOAuth2Provider> {
+    const found = await this.send<WireOAuth2Provider>(`read OAuth2 provider ${pk}`, false, (init) => this.providers.providersOauth2RetrieveRaw({ id: pk }, init));
+    registerSecret(found.client_secret);
+    return found;
+  }
+
+  /** Every provider of any type whose name contains `name` (names are unique across types). */
+  async searchProviders(name: string): Promise<WireProvider[]> {
+    return this.listAll<WireProvider>(`search providers named '${name}'`, (page, init) => this.providers.providersAllListRaw({ search: name, page, pageSize: PAGE_SIZE }, init));
+  }
+
+  async createOAuth2Provider(body: OAuth2ProviderRequest): Promise<WireOAuth2Provider> {
+    const created = await this.send<WireOAuth2Provider>(`create OAuth2 provider '${body.name}'`, true, (init) =>
+      this.providers.providersOauth2CreateRaw({ oAuth2ProviderRequest: body }, init),
+    );
+    registerSecret(created.client_secret);
+    return created;
+  }
+
+  async patchOAuth2Provider(provider: WireOAuth2Provider, body: PatchedOAuth2ProviderRequest): Promise<WireOAuth2Provider> {
+    const updated = await this.send<WireOAuth2Provider>(`update OAuth2 provider '${provider.name}'`, true, (init) =>
+      this.providers.providersOauth2PartialUpdateRaw({ id: provider.pk, patchedOAuth2ProviderRequest: body }, init),
+    );
+    registerSecret(updated.client_secret);
+    return updated;
+  }
+
+  async findApplication(slug: string): Promise<WireApplication | undefined> {
+    try {
+      return await this.send<WireApplication>(`read application '${slug}'`, false, (init) => this.core.coreApplicationsRetrieveRaw({ slug }, init));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async createApplication(body: ApplicationRequest): Promise<WireApplication> {
+    return this.send(`create application '${body.slug}'`, true, (init) => this.core.coreApplicationsCreateRaw({ applicationRequest: body }, init));
+  }
+
+  async patchApplication(slug: string, body: PatchedApplicationRequest): Promise<WireApplication> {
+    return this.send(`update application '${slug}'`, true, (init) => this.core.coreApplicationsPartialUpdateRaw({ slug, patchedApplicationRequest: body }, init));
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * What changes between authentik releases, as data. Everything version-dependent in the tool asks this
+ * module, never compares version strings itself.
+ */
+
+export interface Features {
+  readonly version: string;
+  /** ≤2024.10.2 (except 2024.8.5+): `redirect_uris` is one newline-separated string of regexes. */
+  readonly redirectUrisAsString: boolean;
+  /** 2024.10+: providers need `invalidation_flow`. */
+  readonly invalidationFlow: boolean;
+  /** <2024.8: scope mappings live under /propertymappings/scope/. */
+  readonly legacyScopeMappingPath: boolean;
+  /** 2024.6+: the `goauthentik.io/api` scope mapping exists. */
+  readonly apiScopeMapping: boolean;
+  /** 2026.5+: providers have `grant_types`, and enforce them. */
+  readonly grantTypes: boolean;
+  /** Newer than the newest version this tool was tested with. */
+  readonly unknownNewer: boolean;
+}
+
+export const NEWEST_KNOWN = "2026.8";
+
+type Triple = [number, number, number];
+
+export function parseVersion(text: string): Triple | undefined {
+  const m = /^(\d{4})\.(\d{1,2})(?:\.(\d+))?/.exec(text.trim());
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+}
+
+function atLeast(v: Triple, major: number, minor: number, patch = 0): boolean {
+  if (v[0] !== major) return v[0] > major;
+  if (v[1] !== minor) return v[1] > minor;
+  return v[2] >= patch;
+}
+
+export function featuresOf(versionText: string): Features {
+  const parsed = parseVersion(versionText);
+  // An unparseable version (a development build) is treated as the newest known one.
+  const v: Triple = parsed ?? [2026, 8, 0];
+  const newest = parseVersion(NEWEST_KNOWN) as Triple;
+  const listRedirects = atLeast(v, 2024, 12) || (v[0] === 2024 && v[1] === 10 && v[2] >= 3) || (v[0] === 2024 && v[1] === 8 && v[2] >= 5);
+  return {
+    version: versionText,
+    redirectUrisAsString: !listRedirects,
+    invalidationFlow: atLeast(v, 2024, 10),
+    legacyScopeMappingPath: !atLeast(v, 2024, 8),
+    apiScopeMapping: atLeast(v, 2024, 6),
+    grantTypes: atLeast(v, 2026, 5),
+    unknownNewer: parsed !== undefined && !atLeast(newest, v[0], v[1]),
+  };
+}

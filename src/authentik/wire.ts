@@ -1,0 +1,108 @@
+/**
+ * The shapes this tool reads from authentik, in wire form (snake_case), reduced to the fields it uses.
+ * Responses are read raw because the generated deserialisers assume the newest shapes (e.g. they call
+ * `.map` on `redirect_uris`, a string before 2024.12).
+ */
+
+export interface Paginated<T> {
+  pagination: { next: number; count: number };
+  results: T[];
+}
+
+export interface RedirectUri {
+  matching_mode: "strict" | "regex";
+  url: string;
+}
+
+export interface WireOAuth2Provider {
+  pk: number;
+  name: string;
+  authorization_flow: string;
+  invalidation_flow?: string | null;
+  property_mappings?: string[];
+  client_type?: "confidential" | "public";
+  client_id: string;
+  client_secret?: string;
+  access_code_validity?: string;
+  signing_key?: string | null;
+  redirect_uris?: RedirectUri[] | string;
+  sub_mode?: string;
+  grant_types?: string[];
+  assigned_application_slug?: string | null;
+}
+
+export interface WireProvider {
+  pk: number;
+  name: string;
+  meta_model_name?: string;
+  verbose_name?: string;
+  assigned_application_slug?: string | null;
+}
+
+export interface WireApplication {
+  pk: string;
+  name: string;
+  slug: string;
+  provider: number | null;
+}
+
+export interface WireUser {
+  pk: number;
+  username: string;
+  name?: string;
+  type?: string;
+  is_active?: boolean;
+}
+
+export interface WireGroup {
+  pk: string;
+  name: string;
+  is_superuser?: boolean;
+  users?: number[];
+}
+
+export interface WireToken {
+  pk: string;
+  identifier: string;
+  intent?: string;
+  user?: number;
+  expiring?: boolean;
+  expires?: string | null;
+  description?: string;
+}
+
+export interface WireFlow {
+  pk: string;
+  slug: string;
+  name: string;
+  designation: string;
+  authentication?: string;
+}
+
+export interface WireBrand {
+  brand_uuid: string;
+  domain: string;
+  default: boolean;
+  flow_device_code?: string | null;
+}
+
+export interface WireCertificate {
+  pk: string;
+  name: string;
+  private_key_available?: boolean;
+}
+
+export interface WireScopeMapping {
+  pk: string;
+  managed?: string | null;
+  name: string;
+  scope_name: string;
+}
+
+export interface WireServiceAccount {
+  username: string;
+  token: string;
+  user_uid: string;
+  user_pk: number;
+  group_pk?: string;
+}

@@ -1,0 +1,253 @@
+/**
+ * Configuration: every variable is declared once here, with its description and example (the README table is
+ * generated from these specs). `loadConfig` reads `NAME` or `NAME_FILE`, validates everything, and reports
+ * every problem at once through a `ConfigError`; nothing is contacted or written before it returns.
+ */
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { bool, cleanEnv, makeValidator, num, str, type Spec } from "envalid";
+import { ConfigError } from "./errors.ts";
+import { registerSecret } from "./secrets.ts";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+function fail(expected: string): never {
+  throw new Error(`expected ${expected}`);
+}
+
+function parseHttpUrl(input: string): string {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    fail("an absolute http(s) URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") fail(`an http:// or https:// URL, not '${url.protocol}'`);
+  if (url.username || url.password) fail("a URL without user:password");
+  if (url.search || url.hash) fail("a URL without query or fragment");
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+const httpUrl = makeValidator<string>(parseHttpUrl);
+const optionalHttpUrl = makeValidator<string>((input) => (input === "" ? "" : parseHttpUrl(input)));
+
+const domain = makeValidator<string>((input) => {
+  if (/^[a-z]+:\/\//i.test(input)) fail("a host name without scheme (netbird.example.com, not https://…)");
+  if (input.includes("/")) fail("a host name without a path");
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/i.test(input) || input.length > 253) {
+    fail("a DNS host name, optionally with :port");
+  }
+  return input.toLowerCase();
+});
+
+const slug = makeValidator<string>((input) => {
+  if (!/^[-a-zA-Z0-9_]{1,50}$/.test(input)) fail("a slug: 1–50 letters, digits, '-' or '_'");
+  return input;
+});
+
+/** Names end up in authentik and (for the service account) raw in NetBird's management.json. */
+const safeName = makeValidator<string>((input) => {
+  if (!/^[\p{L}\p{N} ._@+-]{1,150}$/u.test(input) || input.trim() !== input) {
+    fail("1–150 letters, digits, spaces or . _ @ + - (no quotes, backslashes or control characters), without leading/trailing spaces");
+  }
+  return input;
+});
+
+const username = makeValidator<string>((input) => {
+  if (!/^[A-Za-z0-9._@+-]{1,150}$/.test(input)) fail("a user name of 1–150 letters, digits or . _ @ + -");
+  return input;
+});
+
+const fileName = makeValidator<string>((input) => {
+  if (input !== basename(input) || input === "." || input === ".." || input.startsWith(".tmp-")) fail("a plain file name, no directories");
+  return input;
+});
+
+const seconds = makeValidator<number>((input) => {
+  const n = Number(input);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) fail("a number of seconds between 0 and 86400");
+  return n;
+});
+
+const token = makeValidator<string>((input) => {
+  if (input.length < 8) fail("the API token's key (at least 8 characters)");
+  if (/\s/.test(input)) fail("a token without spaces or newlines");
+  return input;
+});
+
+export const CONSUMERS = ["netbird"] as const;
+
+/** The specs: the single source of the variables, their defaults and their documentation. */
+export const SPECS = {
+  AUTHENTIK_URL: httpUrl({ desc: "URL this container uses to reach authentik (the internal one in compose).", example: "http://authentik-server:9000" }),
+  AUTHENTIK_PUBLIC_URL: optionalHttpUrl({ default: "", desc: "URL browsers and NetBird use to reach authentik; goes into the issuer and discovery URL. Empty: same as AUTHENTIK_URL.", example: "https://auth.example.com" }),
+  AUTHENTIK_TOKEN: token({ desc: "API token (intent `api`), e.g. the value of AUTHENTIK_BOOTSTRAP_TOKEN. Secret: prefer AUTHENTIK_TOKEN_FILE.", example: "(64 random characters)" }),
+  AUTHENTIK_CA_FILE: str({ default: "", desc: "PEM file with the CA that signed authentik's certificate (private TLS). Verification stays on.", example: "/run/secrets/ca.pem" }),
+  AUTHENTIK_INSECURE_TLS: bool({ default: false, desc: "Turn off TLS certificate verification (warns on every run). Prefer AUTHENTIK_CA_FILE.", example: "false" }),
+  NETBIRD_DOMAIN: domain({ desc: "Public host name of NetBird (no scheme, no path); redirect URIs are built from it.", example: "netbird.example.com" }),
+  CONSUMER: str({ default: "netbird", choices: [...CONSUMERS], desc: "Which application to provision for.", example: "netbird" }),
+  OUTPUT_DIR: str({ default: "/output", desc: "Directory (a shared volume) that receives the output file.", example: "/output" }),
+  OUTPUT_FILE: fileName({ default: "setup.env", desc: "Name of the output file inside OUTPUT_DIR.", example: "setup.env" }),
+  CONFIGURE_SH: str({ default: "", desc: "Path of NetBird's configure.sh to run after writing the file (it runs in its own directory, with OUTPUT_DIR's file copied beside it). Empty: don't run it.", example: "/netbird/infrastructure_files/configure.sh" }),
+  CONFIGURE_TIMEOUT: seconds({ default: 300, desc: "Seconds configure.sh may run before it is stopped.", example: "300" }),
+  WAIT_TIMEOUT: seconds({ default: 300, desc: "Seconds to wait for authentik to become ready to be configured.", example: "300" }),
+  REQUEST_TIMEOUT: seconds({ default: 15, desc: "Seconds one HTTP request to authentik may take.", example: "15" }),
+  LOG_LEVEL: str({ default: "info", choices: [...LOG_LEVELS], desc: "Log level (JSON lines on stdout).", example: "info" }),
+  PLAN: bool({ default: false, desc: "Plan mode: show what would change, write nothing; exit 0 if nothing to do, 2 if changes are pending (same as --plan).", example: "false" }),
+  APP_NAME: safeName({ default: "NetBird", desc: "Name of the authentik application.", example: "NetBird" }),
+  APP_SLUG: slug({ default: "netbird", desc: "Slug of the authentik application (part of the issuer URL).", example: "netbird" }),
+  PROVIDER_NAME: safeName({ default: "NetBird", desc: "Name of the OAuth2 provider (unique across all provider types).", example: "NetBird" }),
+  SERVICE_ACCOUNT: username({ default: "NetBird", desc: "User name of the service account NetBird uses to read users.", example: "NetBird" }),
+  ADMIN_GROUP: safeName({ default: "authentik Admins", desc: "Group the service account is added to (NetBird needs admin rights to list users).", example: "authentik Admins" }),
+  AUTHORIZATION_FLOW: slug({ default: "default-provider-authorization-implicit-consent", desc: "Slug of the authorization flow used when the provider is created.", example: "default-provider-authorization-explicit-consent" }),
+  INVALIDATION_FLOW: slug({ default: "default-provider-invalidation-flow", desc: "Slug of the invalidation flow used when the provider is created (authentik 2024.10+).", example: "default-provider-invalidation-flow" }),
+  SIGNING_KEY: safeName({ default: "authentik Self-signed Certificate", desc: "Name of the certificate key pair that signs tokens (RS256).", example: "authentik Self-signed Certificate" }),
+  DEVICE_FLOW_SLUG: slug({ default: "default-device-code-flow", desc: "Slug of the device-code flow created and set on the brand.", example: "default-device-code-flow" }),
+  DEVICE_FLOW_REPLACE: bool({ default: false, desc: "Replace a device-code flow the brand already has (default: keep it).", example: "false" }),
+} satisfies Record<string, Spec<unknown>>;
+
+export type VarName = keyof typeof SPECS;
+
+/** Variables whose value is a secret: never logged, registered for scrubbing. */
+const SECRET_VARS: readonly VarName[] = ["AUTHENTIK_TOKEN"];
+
+export interface Config {
+  readonly authentikUrl: string;
+  readonly publicUrl: string;
+  readonly token: string;
+  readonly caFile: string | undefined;
+  readonly insecureTls: boolean;
+  readonly domain: string;
+  readonly consumer: (typeof CONSUMERS)[number];
+  readonly outputDir: string;
+  readonly outputFile: string;
+  readonly configureSh: string | undefined;
+  readonly configureTimeoutMs: number;
+  readonly waitTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly logLevel: string;
+  readonly plan: boolean;
+  readonly names: {
+    readonly app: string;
+    readonly slug: string;
+    readonly provider: string;
+    readonly serviceAccount: string;
+    readonly adminGroup: string;
+    readonly authorizationFlow: string;
+    readonly invalidationFlow: string;
+    readonly signingKey: string;
+    readonly deviceFlow: string;
+  };
+  readonly replaceDeviceFlow: boolean;
+}
+
+/** Resolve `NAME_FILE` into `NAME` (Docker secrets); problems are collected, not thrown. */
+function resolveFiles(env: Record<string, string | undefined>, problems: string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const name of Object.keys(SPECS)) {
+    const direct = env[name];
+    const file = env[`${name}_FILE`];
+    if (file !== undefined && file !== "") {
+      if (direct !== undefined && direct !== "") {
+        problems.push(`${name} and ${name}_FILE are both set: set only one`);
+        continue;
+      }
+      try {
+        const content = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+        if (content === "") problems.push(`${name}_FILE: file '${file}' is empty`);
+        else out[name] = content;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+        problems.push(`${name}_FILE: cannot read '${file}' (${code})`);
+      }
+    } else if (direct !== undefined && direct !== "") {
+      out[name] = direct;
+    }
+  }
+  return out;
+}
+
+function describeProblem(name: string, error: Error, value: string | undefined): string {
+  const spec = (SPECS as Record<string, Spec<unknown>>)[name];
+  const shown = value === undefined ? "" : SECRET_VARS.includes(name as VarName) ? " (value hidden)" : ` (got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)})`;
+  const reason = value === undefined ? "is required but not set" : error.message.replace(/^Invalid value for env var \S+$/, "is invalid");
+  const choices = spec?.choices ? `; one of: ${spec.choices.join(", ")}` : "";
+  return `${name} ${reason}${shown}${choices}${spec?.example ? `; example: ${name}=${spec.example}` : ""}`;
+}
+
+export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
+  const problems: string[] = [];
+  const unknownArgs = argv.filter((a) => a !== "--plan");
+  for (const arg of unknownArgs) problems.push(`unknown argument '${arg}' (supported: --plan)`);
+
+  const raw = resolveFiles(env, problems);
+  let clean: Record<string, unknown> = {};
+  try {
+    clean = { ...cleanEnv(raw, SPECS, {
+      reporter: ({ errors }) => {
+        for (const [name, error] of Object.entries(errors)) {
+          if (error) problems.push(describeProblem(name, error, raw[name]));
+        }
+      },
+    }) };
+  } catch (error) {
+    problems.push(String((error as Error).message));
+  }
+
+  const c = clean as { [K in VarName]: never } & Record<string, unknown>;
+  if (problems.length === 0) {
+    if (c.AUTHENTIK_CA_FILE) {
+      try {
+        readFileSync(c.AUTHENTIK_CA_FILE as string);
+      } catch (error) {
+        problems.push(`AUTHENTIK_CA_FILE: cannot read '${c.AUTHENTIK_CA_FILE as string}' (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
+      }
+      if (c.AUTHENTIK_INSECURE_TLS) problems.push("AUTHENTIK_CA_FILE and AUTHENTIK_INSECURE_TLS=true contradict each other: set only one");
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  for (const name of SECRET_VARS) registerSecret(c[name] as string);
+  const s = (k: VarName) => c[k] as unknown as string;
+  const config: Config = {
+    authentikUrl: s("AUTHENTIK_URL"),
+    publicUrl: s("AUTHENTIK_PUBLIC_URL") || s("AUTHENTIK_URL"),
+    token: s("AUTHENTIK_TOKEN"),
+    caFile: s("AUTHENTIK_CA_FILE") || undefined,
+    insecureTls: c.AUTHENTIK_INSECURE_TLS as unknown as boolean,
+    domain: s("NETBIRD_DOMAIN"),
+    consumer: s("CONSUMER") as Config["consumer"],
+    outputDir: s("OUTPUT_DIR"),
+    outputFile: s("OUTPUT_FILE"),
+    configureSh: s("CONFIGURE_SH") || undefined,
+    configureTimeoutMs: (c.CONFIGURE_TIMEOUT as unknown as number) * 1000,
+    waitTimeoutMs: (c.WAIT_TIMEOUT as unknown as number) * 1000,
+    requestTimeoutMs: (c.REQUEST_TIMEOUT as unknown as number) * 1000,
+    logLevel: s("LOG_LEVEL"),
+    plan: (c.PLAN as unknown as boolean) || argv.includes("--plan"),
+    names: {
+      app: s("APP_NAME"),
+      slug: s("APP_SLUG"),
+      provider: s("PROVIDER_NAME"),
+      serviceAccount: s("SERVICE_ACCOUNT"),
+      adminGroup: s("ADMIN_GROUP"),
+      authorizationFlow: s("AUTHORIZATION_FLOW"),
+      invalidationFlow: s("INVALIDATION_FLOW"),
+      signingKey: s("SIGNING_KEY"),
+      deviceFlow: s("DEVICE_FLOW_SLUG"),
+    },
+    replaceDeviceFlow: c.DEVICE_FLOW_REPLACE as unknown as boolean,
+  };
+  return Object.freeze(config);
+}
+
+/** Rows for the README's variable table: name, type, default, description, example. */
+export function describeVariables(): { name: string; type: string; default: string; desc: string; example: string }[] {
+  return Object.entries(SPECS as Record<string, Spec<unknown> & { type?: string }>).map(([name, spec]) => ({
+    name,
+    type: spec.choices ? spec.choices.map((v) => `\`${String(v)}\``).join(" \\| ") : typeof spec.default === "boolean" ? "boolean" : typeof spec.default === "number" ? "seconds" : "string",
+    default: "default" in spec && spec.default !== undefined ? (spec.default === "" ? "(empty)" : String(spec.default)) : "**required**",
+    desc: spec.desc ?? "",
+    example: spec.example ?? "",
+  }));
+}
