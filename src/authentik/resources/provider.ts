@@ -1,0 +1,138 @@
+/**
+ * OAuth2 provider adapter: find by name (unique across all provider types), compare owned fields, create,
+ * patch only what differs. Set-valued fields (redirect URIs, scope mappings, grant types) must contain what
+ * we need; entries an admin added are kept.
+ */
+import type { OAuth2ProviderRequest, PatchedOAuth2ProviderRequest } from "@goauthentik/api";
+import { ConflictError } from "../../errors.ts";
+import { show, type FieldChange } from "../../reconcile/types.ts";
+import type { AuthentikClient } from "../client.ts";
+import { escapeRegex } from "../client.ts";
+import type { RedirectUri, WireOAuth2Provider } from "../wire.ts";
+
+export interface DesiredProvider {
+  name: string;
+  clientType: "public" | "confidential";
+  redirectUris: RedirectUri[];
+  signingKey: string;
+  accessCodeValidity: string;
+  subMode: "user_id" | "hashed_user_id" | "user_uuid" | "user_username" | "user_email" | "user_upn";
+  propertyMappings: string[];
+  /** Sent only when the server knows grant types (2026.5+). */
+  grantTypes: string[] | undefined;
+  /** Create-only: an admin may change these later without the tool fighting back. */
+  authorizationFlow: string;
+  invalidationFlow: string | undefined;
+}
+
+const OAUTH2_MODEL = "authentik_providers_oauth2.oauth2provider";
+
+/** Read either wire form of `redirect_uris` into the list form. */
+export function normaliseRedirectUris(value: WireOAuth2Provider["redirect_uris"]): RedirectUri[] {
+  if (Array.isArray(value)) return value.map((r) => ({ matching_mode: r.matching_mode, url: r.url }));
+  if (typeof value !== "string") return [];
+  return value
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((entry) => {
+      const literal = entry.replace(/\\(.)/g, "$1");
+      // An entry that is an escaped literal (or has no regex syntax beyond dots) is a strict URL.
+      return entry === escapeRegex(literal) ? { matching_mode: "strict" as const, url: literal } : { matching_mode: "regex" as const, url: entry };
+    });
+}
+
+function sameRedirect(a: RedirectUri, b: RedirectUri): boolean {
+  return a.matching_mode === b.matching_mode && a.url === b.url;
+}
+
+function missingFrom<T>(have: readonly T[], want: readonly T[], eq: (a: T, b: T) => boolean = (a, b) => a === b): T[] {
+  return want.filter((w) => !have.some((h) => eq(h, w)));
+}
+
+const showRedirects = (list: RedirectUri[]) => list.map((r) => `${r.matching_mode}:${r.url}`);
+
+/** Pure: the owned fields of `observed` that differ from `desired`, with what they would become. */
+export function diffProvider(desired: DesiredProvider, observed: WireOAuth2Provider): { changes: FieldChange[]; patch: PatchedOAuth2ProviderRequest } {
+  const changes: FieldChange[] = [];
+  const patch: PatchedOAuth2ProviderRequest = {};
+  const scalar = <K extends keyof PatchedOAuth2ProviderRequest>(field: string, key: K, have: unknown, want: PatchedOAuth2ProviderRequest[K]) => {
+    if ((have ?? null) !== (want ?? null)) {
+      changes.push({ field, from: show(have), to: show(want) });
+      patch[key] = want;
+    }
+  };
+  scalar("client_type", "clientType", observed.client_type, desired.clientType);
+  scalar("signing_key", "signingKey", observed.signing_key, desired.signingKey);
+  scalar("access_code_validity", "accessCodeValidity", observed.access_code_validity, desired.accessCodeValidity);
+  scalar("sub_mode", "subMode", observed.sub_mode, desired.subMode);
+
+  const redirects = normaliseRedirectUris(observed.redirect_uris);
+  const missingRedirects = missingFrom(redirects, desired.redirectUris, sameRedirect);
+  if (missingRedirects.length) {
+    const next = [...redirects, ...missingRedirects];
+    changes.push({ field: "redirect_uris", from: show(showRedirects(redirects)), to: show(showRedirects(next)) });
+    patch.redirectUris = next.map((r) => ({ matchingMode: r.matching_mode, url: r.url }));
+  }
+  const mappings = observed.property_mappings ?? [];
+  const missingMappings = missingFrom(mappings, desired.propertyMappings);
+  if (missingMappings.length) {
+    changes.push({ field: "property_mappings", from: `${mappings.length} mapping(s)`, to: `${mappings.length + missingMappings.length} mapping(s) (+${missingMappings.length})` });
+    patch.propertyMappings = [...mappings, ...missingMappings];
+  }
+  if (desired.grantTypes) {
+    const grants = observed.grant_types ?? [];
+    const missingGrants = missingFrom(grants, desired.grantTypes);
+    if (missingGrants.length) {
+      const next = [...grants, ...missingGrants];
+      changes.push({ field: "grant_types", from: show(grants), to: show(next) });
+      patch.grantTypes = next as PatchedOAuth2ProviderRequest["grantTypes"];
+    }
+  }
+  return { changes, patch };
+}
+
+export function createBody(desired: DesiredProvider): OAuth2ProviderRequest {
+  return {
+    name: desired.name,
+    authorizationFlow: desired.authorizationFlow,
+    invalidationFlow: desired.invalidationFlow as string,
+    clientType: desired.clientType,
+    redirectUris: desired.redirectUris.map((r) => ({ matchingMode: r.matching_mode, url: r.url })),
+    signingKey: desired.signingKey,
+    accessCodeValidity: desired.accessCodeValidity,
+    subMode: desired.subMode,
+    propertyMappings: desired.propertyMappings,
+    ...(desired.grantTypes ? { grantTypes: desired.grantTypes as OAuth2ProviderRequest["grantTypes"] } : {}),
+  };
+}
+
+/** Creation fields shown in plan mode. */
+export function describeCreate(desired: DesiredProvider): FieldChange[] {
+  return [
+    { field: "client_type", from: "(none)", to: desired.clientType },
+    { field: "redirect_uris", from: "(none)", to: show(showRedirects(desired.redirectUris)) },
+    { field: "sub_mode", from: "(none)", to: desired.subMode },
+    { field: "access_code_validity", from: "(none)", to: desired.accessCodeValidity },
+    { field: "property_mappings", from: "(none)", to: `${desired.propertyMappings.length} mapping(s)` },
+  ];
+}
+
+/**
+ * Find our provider by exact name. A provider of another type with the same name, or our provider bound to
+ * another application, is a conflict the user must resolve: stop before any write.
+ */
+export async function observeProvider(client: AuthentikClient, name: string, appSlug: string): Promise<WireOAuth2Provider | undefined> {
+  const [oauth, any] = await Promise.all([client.findOAuth2Provider(name), client.searchProviders(name)]);
+  const other = any.find((p) => p.name === name && p.meta_model_name !== undefined && p.meta_model_name !== OAUTH2_MODEL);
+  if (!oauth && other) {
+    throw new ConflictError(
+      `Cannot use provider name '${name}': a ${other.verbose_name ?? other.meta_model_name} with that name already exists (provider names are unique across all types). Rename or delete that provider in authentik, or set PROVIDER_NAME to another name.`,
+    );
+  }
+  if (oauth?.assigned_application_slug && oauth.assigned_application_slug !== appSlug) {
+    throw new ConflictError(
+      `Cannot use OAuth2 provider '${name}': it already backs application '${oauth.assigned_application_slug}' (a provider serves one application). Set PROVIDER_NAME to another name, or set APP_SLUG=${oauth.assigned_application_slug}.`,
+    );
+  }
+  return oauth;
+}

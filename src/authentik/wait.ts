@@ -1,0 +1,171 @@
+/**
+ * Staged, bounded readiness: reachable → /-/health/ready/ → API token accepted → default objects present.
+ * Each stage polls (p-retry, at most `maxPollMs` apart, so the run starts within about a second of
+ * authentik being ready) until one shared deadline; on timeout the error names the stage and its last error.
+ * The objects found are returned, so provisioning does not look them up again.
+ */
+import pRetry, { AbortError } from "p-retry";
+import { ApiError, NotReadyError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { AuthentikClient } from "./client.ts";
+import type { Features } from "./version.ts";
+import type { WireBrand, WireCertificate, WireFlow, WireGroup, WireScopeMapping } from "./wire.ts";
+
+export interface ReadinessNeeds {
+  flows: readonly string[];
+  /** Flows needed only from some version on (e.g. the invalidation flow, 2024.10+). */
+  optionalFlows?: (features: Features) => readonly string[];
+  scopeMappings: (features: Features) => readonly string[];
+  certificate: string;
+  adminGroup: string;
+}
+
+export interface Defaults {
+  features: Features;
+  flows: ReadonlyMap<string, WireFlow>;
+  scopeMappings: ReadonlyMap<string, WireScopeMapping>;
+  certificate: WireCertificate;
+  brands: readonly WireBrand[];
+  adminGroup: WireGroup;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  logger: Logger;
+  /** Longest pause between two polls. */
+  maxPollMs?: number;
+  minPollMs?: number;
+}
+
+const HINTS: Record<string, string> = {
+  reachable: "Check AUTHENTIK_URL: from inside the compose network it is the server's service name and port, e.g. http://authentik-server:9000.",
+  ready: "authentik answers but is not ready (starting, migrating, or its database is down): check the authentik-server logs.",
+  token:
+    "Check that AUTHENTIK_TOKEN is the value of AUTHENTIK_BOOTSTRAP_TOKEN, that this variable is also set on the authentik worker (the worker creates the token, only on first start), and that the token has not expired.",
+  defaults: "authentik's worker creates these from its default blueprints: is the worker running? Check its logs.",
+};
+
+class NotYet extends Error {}
+
+export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNeeds, options: WaitOptions): Promise<Defaults> {
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  const log = options.logger.child({ step: "wait" });
+
+  async function stage<T>(name: string, check: () => Promise<T>): Promise<T> {
+    let last = "not tried";
+    let lastNotice = Date.now();
+    const attempt = async () => {
+      try {
+        return await check();
+      } catch (error) {
+        if (error instanceof NotYet || (error instanceof ApiError && error.status === 0)) {
+          last = error.message;
+          throw error;
+        }
+        throw new AbortError(error as Error);
+      }
+    };
+    try {
+      const result = await pRetry(attempt, {
+        retries: Number.POSITIVE_INFINITY,
+        minTimeout: options.minPollMs ?? 100,
+        maxTimeout: options.maxPollMs ?? 1000,
+        factor: 1.5,
+        randomize: false,
+        maxRetryTime: Math.max(0, deadline - Date.now()),
+        onFailedAttempt: ({ attemptNumber }) => {
+          if (Date.now() - lastNotice >= 10_000) {
+            lastNotice = Date.now();
+            log.info({ stage: name, attemptNumber, waitedMs: Date.now() - started, last }, "still waiting for authentik");
+          }
+        },
+      });
+      log.debug({ stage: name, waitedMs: Date.now() - started }, "stage passed");
+      return result;
+    } catch (error) {
+      if (error instanceof NotYet || (error instanceof ApiError && error.status === 0)) {
+        throw new NotReadyError(name, Date.now() - started, last, HINTS[name.split(":")[0] ?? name] ?? "");
+      }
+      throw error;
+    }
+  }
+
+  await stage("reachable", async () => {
+    const r = await client.health("/-/health/live/");
+    if (r.status === 0) throw new NotYet(`${client.baseUrl} did not answer (${r.detail})`);
+  });
+  await stage("ready", async () => {
+    const r = await client.health("/-/health/ready/");
+    if (r.status < 200 || r.status > 299) throw new NotYet(`GET /-/health/ready/ answered ${r.status === 0 ? `nothing (${r.detail})` : `${r.status} ${r.detail}`}`);
+  });
+  const features = await stage("token", async () => {
+    try {
+      return await client.detectVersion();
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 403 || error.status === 401 || error.status === 502 || error.status === 503)) {
+        throw new NotYet(error.message);
+      }
+      throw error;
+    }
+  });
+  if (features.unknownNewer) {
+    log.warn({ version: features.version }, "authentik is newer than the newest version this tool was tested with; trying the newest known shapes");
+  }
+  log.info({ version: features.version }, "authentik answers with the API token");
+
+  // Default objects: poll every missing one in parallel, report all that are still missing.
+  const flowSlugs = [...needs.flows, ...(needs.optionalFlows?.(features) ?? [])];
+  const managedIds = needs.scopeMappings(features);
+  const found: Partial<Omit<Defaults, "features">> & { flows?: Map<string, WireFlow> } = {};
+  await stage("defaults", async () => {
+    const missing: string[] = [];
+    const tasks: Promise<void>[] = [];
+    if (!found.flows) {
+      tasks.push(
+        Promise.all(flowSlugs.map((slug) => client.findFlow(slug))).then((flows) => {
+          const absent = flowSlugs.filter((_, i) => !flows[i]);
+          if (absent.length) missing.push(`flows ${absent.join(", ")}`);
+          else found.flows = new Map(flows.map((f) => [f!.slug, f!]));
+        }),
+      );
+    }
+    if (!found.scopeMappings) {
+      tasks.push(
+        client.findScopeMappings(managedIds).then((list) => {
+          const absent = managedIds.filter((id) => !list.some((m) => m.managed === id));
+          if (absent.length) missing.push(`scope mappings ${absent.join(", ")}`);
+          else found.scopeMappings = new Map(list.map((m) => [m.managed!, m]));
+        }),
+      );
+    }
+    if (!found.certificate) {
+      tasks.push(
+        client.findCertificate(needs.certificate).then((c) => {
+          if (c) found.certificate = c;
+          else missing.push(`certificate '${needs.certificate}' (with private key)`);
+        }),
+      );
+    }
+    if (!found.brands) {
+      tasks.push(
+        client.listBrands().then((brands) => {
+          if (brands.some((b) => b.default)) found.brands = brands;
+          else missing.push("default brand");
+        }),
+      );
+    }
+    if (!found.adminGroup) {
+      tasks.push(
+        client.findGroup(needs.adminGroup).then((g) => {
+          if (g) found.adminGroup = g;
+          else missing.push(`group '${needs.adminGroup}'`);
+        }),
+      );
+    }
+    await Promise.all(tasks);
+    if (missing.length) throw new NotYet(`missing: ${missing.join("; ")}`);
+  });
+  log.info({ waitedMs: Date.now() - started }, "authentik is ready to be configured");
+  return { features, ...(found as Omit<Defaults, "features">) };
+}

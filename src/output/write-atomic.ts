@@ -1,0 +1,87 @@
+/**
+ * Write a file so that readers only ever see the old complete file or the new complete file: temp file in
+ * the same directory (same filesystem), fsync, chmod, rename, fsync the directory. An identical file is not
+ * rewritten.
+ */
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { access, chmod, open, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { OutputError } from "../errors.ts";
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOENT: "does not exist",
+    ENOTDIR: "is not a directory",
+    EACCES: "permission denied",
+    EPERM: "permission denied",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on device",
+    EDQUOT: "disk quota exceeded",
+    EISDIR: "is a directory",
+  };
+  return code ? `${known[code] ?? code} (${code})` : String((error as Error).message);
+}
+
+/** Fails early (before authentik is touched) if `dir` is not a writable directory. */
+export async function checkWritableDir(dir: string, what = "OUTPUT_DIR"): Promise<void> {
+  try {
+    const s = await stat(dir);
+    if (!s.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new OutputError(`Cannot write to ${what} '${dir}': ${reason(error)}`, { cause: error });
+  }
+}
+
+export async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new OutputError(`Cannot read '${path}': ${reason(error)}`, { cause: error });
+  }
+}
+
+/** Returns true if the file was (re)written or its mode corrected, false if it was already identical. */
+export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<boolean> {
+  let target = path;
+  try {
+    target = await realpath(path);
+  } catch {
+    /* does not exist yet */
+  }
+  const existing = await readIfExists(target);
+  if (existing === content) {
+    const s = await stat(target);
+    if ((s.mode & 0o777) === mode) return false;
+    await chmod(target, mode).catch((error: unknown) => {
+      throw new OutputError(`Cannot set mode of '${target}': ${reason(error)}`, { cause: error });
+    });
+    return true;
+  }
+  const dir = dirname(target);
+  const tmp = join(dir, `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    const handle = await open(tmp, "wx", mode);
+    try {
+      await handle.writeFile(content, "utf8");
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, target);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw new OutputError(`Cannot write '${target}': ${reason(error)}`, { cause: error });
+  }
+  try {
+    const d = await open(dir, "r");
+    await d.sync().finally(() => d.close());
+  } catch {
+    /* some filesystems cannot fsync a directory; the rename is still atomic */
+  }
+  return true;
+}

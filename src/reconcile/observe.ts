@@ -1,0 +1,29 @@
+/** Read-only: the current state of every object the desired state names, fetched in parallel. */
+import type { AuthentikClient } from "../authentik/client.ts";
+import { observeApplication } from "../authentik/resources/application.ts";
+import { brandForHost } from "../authentik/resources/device-flow.ts";
+import { observeProvider } from "../authentik/resources/provider.ts";
+import { appPasswordIdentifier, observeAppPassword, observeServiceAccount } from "../authentik/resources/service-account.ts";
+import type { WireApplication, WireBrand, WireFlow, WireOAuth2Provider, WireToken, WireUser } from "../authentik/wire.ts";
+import type { DesiredState } from "./desired.ts";
+
+export interface Observed {
+  provider: WireOAuth2Provider | undefined;
+  application: WireApplication | undefined;
+  user: WireUser | undefined;
+  tokenIdentifier: string;
+  token: WireToken | undefined;
+  deviceFlow: WireFlow | undefined;
+  brand: WireBrand | undefined;
+}
+
+export async function observe(client: AuthentikClient, desired: DesiredState): Promise<Observed> {
+  const tokenIdentifier = appPasswordIdentifier(desired.serviceAccount.username);
+  const [provider, application, [user, token], deviceFlow] = await Promise.all([
+    observeProvider(client, desired.provider.name, desired.application.slug),
+    observeApplication(client, desired.application.slug),
+    observeServiceAccount(client, desired.serviceAccount.username).then(async (u) => [u, await observeAppPassword(client, tokenIdentifier, u)] as const),
+    client.findFlow(desired.deviceFlow.slug),
+  ]);
+  return { provider, application, user, tokenIdentifier, token, deviceFlow, brand: brandForHost(desired.brands, desired.publicHost) };
+}

@@ -1,0 +1,85 @@
+/**
+ * Pure: desired + observed → one operation per object, with the owned fields that differ. Conflicts are
+ * raised here, so a run that cannot finish stops before its first write.
+ */
+import type { PatchedApplicationRequest, PatchedFlowRequest, PatchedOAuth2ProviderRequest, PatchedTokenRequest } from "@goauthentik/api";
+import { diffApplication } from "../authentik/resources/application.ts";
+import { diffFlow } from "../authentik/resources/device-flow.ts";
+import { diffMembership } from "../authentik/resources/group-membership.ts";
+import { describeCreate, diffProvider } from "../authentik/resources/provider.ts";
+import { diffAppPassword } from "../authentik/resources/service-account.ts";
+import type { DesiredState } from "./desired.ts";
+import type { Observed } from "./observe.ts";
+import type { Action, FieldChange, Step } from "./types.ts";
+
+export interface Op<P = undefined> {
+  step: Step;
+  patch?: P;
+}
+
+export interface Plan {
+  provider: Op<PatchedOAuth2ProviderRequest>;
+  application: Op<PatchedApplicationRequest>;
+  serviceAccount: Op;
+  appPassword: Op<PatchedTokenRequest>;
+  membership: Op;
+  deviceFlow: Op<PatchedFlowRequest>;
+  brand: Op;
+}
+
+function op<P>(kind: string, name: string, action: Action, changes: FieldChange[] = [], patch?: P, note?: string): Op<P> {
+  return { step: { kind, name, action, changes, ...(note ? { note } : {}) }, ...(patch ? { patch } : {}) };
+}
+
+function fromDiff<P>(kind: string, name: string, diff: { changes: FieldChange[]; patch: P }): Op<P> {
+  return diff.changes.length ? op(kind, name, "update", diff.changes, diff.patch) : op<P>(kind, name, "noop");
+}
+
+export function plan(desired: DesiredState, observed: Observed): Plan {
+  const d = desired;
+  const o = observed;
+
+  const provider = o.provider
+    ? fromDiff("OAuth2 provider", d.provider.name, diffProvider(d.provider, o.provider))
+    : op<PatchedOAuth2ProviderRequest>("OAuth2 provider", d.provider.name, "create", describeCreate(d.provider));
+
+  const application = o.application
+    ? fromDiff("application", d.application.slug, diffApplication(o.application, o.provider?.pk, d.provider.name))
+    : op<PatchedApplicationRequest>("application", d.application.slug, "create", [{ field: "provider", from: "(none)", to: d.provider.name }]);
+
+  const username = d.serviceAccount.username;
+  const serviceAccount = op<undefined>("service account", username, o.user ? "noop" : "create");
+  const appPassword = o.user
+    ? o.token
+      ? fromDiff("app password", o.tokenIdentifier, diffAppPassword(o.token))
+      : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "the service account has no app password (expired or deleted)")
+    : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "created with the service account, never expires");
+
+  const membershipChanges = diffMembership(d.adminGroup, o.user, username);
+  const membership = op<undefined>(`group membership`, `${username} in ${d.adminGroup.name}`, membershipChanges.length ? "update" : "noop", membershipChanges);
+
+  // Device flow: keep a flow the brand already has (not ours) unless asked to replace it.
+  const brandName = o.brand ? o.brand.domain : "(no brand)";
+  const current = o.brand?.flow_device_code ?? null;
+  const keepForeign = current !== null && current !== o.deviceFlow?.pk && !d.replaceDeviceFlow;
+  let deviceFlow: Op<PatchedFlowRequest>;
+  let brand: Op;
+  if (keepForeign) {
+    deviceFlow = op<PatchedFlowRequest>("device-code flow", d.deviceFlow.slug, "noop", [], undefined, `not needed: brand '${brandName}' already has a device-code flow (kept; set DEVICE_FLOW_REPLACE=true to replace it)`);
+    brand = op<undefined>("brand", brandName, "noop");
+  } else {
+    deviceFlow = o.deviceFlow ? fromDiff("device-code flow", d.deviceFlow.slug, diffFlow(o.deviceFlow)) : op<PatchedFlowRequest>("device-code flow", d.deviceFlow.slug, "create", [{ field: "designation", from: "(none)", to: "stage_configuration" }]);
+    const ours = o.deviceFlow?.pk;
+    brand = ours !== undefined && current === ours ? op<undefined>("brand", brandName, "noop") : op<undefined>("brand", brandName, "update", [{ field: "flow_device_code", from: current ? "another flow" : "(none)", to: d.deviceFlow.slug }]);
+  }
+  return { provider, application, serviceAccount, appPassword, membership, deviceFlow, brand };
+}
+
+/** The plan's steps in the order they are applied. */
+export function stepsOf(p: Plan): Step[] {
+  return [p.provider, p.application, p.serviceAccount, p.appPassword, p.membership, p.deviceFlow, p.brand].map((o) => o.step);
+}
+
+export function hasChanges(p: Plan): boolean {
+  return stepsOf(p).some((s) => s.action !== "noop");
+}

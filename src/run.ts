@@ -1,0 +1,116 @@
+/**
+ * One run: check local prerequisites → wait for authentik → observe → plan → (plan mode: print and stop) →
+ * apply → render setup.env → write it if it changed → configure.sh if needed. Returns a summary; throws
+ * BootstrapErrors. No process-level side effects (main.ts owns those).
+ */
+import { join } from "node:path";
+import { dirname } from "node:path";
+import { access } from "node:fs/promises";
+import { AuthentikClient } from "./authentik/client.ts";
+import { waitUntilReady } from "./authentik/wait.ts";
+import type { Config } from "./config.ts";
+import { OutputError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { changedKeys, mergeEnvFile, UnsafeValueError } from "./output/env-file.ts";
+import { checkWritableDir, readIfExists, writeFileAtomic } from "./output/write-atomic.ts";
+import { apply, currentValues } from "./reconcile/apply.ts";
+import { observe } from "./reconcile/observe.ts";
+import { hasChanges, plan, stepsOf } from "./reconcile/plan.ts";
+import { renderPlan, summarise, type Summary } from "./reconcile/render.ts";
+import { checkScript, runScript } from "./script.ts";
+import * as netbird from "./targets/netbird.ts";
+
+export interface RunDeps {
+  logger: Logger;
+  /** Where plan text goes (stdout in main). */
+  print: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Test knobs: poll and retry pacing. */
+  pacing?: { minPollMs?: number; maxPollMs?: number; retryDelayMs?: number };
+}
+
+export interface RunOutcome {
+  summary: Omit<Summary, "exitCode" | "durationMs" | "result"> & { changesPending: boolean };
+}
+
+function render(existing: string | undefined, entries: [string, string][]): string {
+  try {
+    return mergeEnvFile(existing, entries);
+  } catch (error) {
+    if (error instanceof UnsafeValueError) throw new OutputError(`Refusing to write setup.env: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+export async function run(config: Config, deps: RunDeps, client?: AuthentikClient): Promise<RunOutcome> {
+  const { logger } = deps;
+  const target = netbird;
+  const outputPath = join(config.outputDir, config.outputFile);
+  const scriptDir = config.configureSh ? dirname(config.configureSh) : undefined;
+
+  // Local prerequisites first: nothing in authentik is touched if the result could not be written.
+  if (!config.plan) {
+    await checkWritableDir(config.outputDir);
+    if (config.configureSh) {
+      await checkScript(config.configureSh);
+      if (scriptDir !== config.outputDir) await checkWritableDir(scriptDir!, "the directory of CONFIGURE_SH");
+    }
+  }
+  if (config.insecureTls) logger.warn("TLS certificate verification is OFF (AUTHENTIK_INSECURE_TLS=true): anyone on the path can read the API token");
+
+  const ak =
+    client ??
+    new AuthentikClient({
+      baseUrl: config.authentikUrl,
+      token: config.token,
+      timeoutMs: config.requestTimeoutMs,
+      caFile: config.caFile,
+      insecureTls: config.insecureTls,
+      logger,
+      ...(deps.pacing?.retryDelayMs !== undefined ? { retryDelayMs: deps.pacing.retryDelayMs } : {}),
+    });
+  const base = { mode: config.plan ? ("plan" as const) : ("apply" as const), consumer: config.consumer };
+  try {
+    const defaults = await waitUntilReady(ak, target.readinessNeeds(config), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });
+    const desired = target.desiredState(config, defaults);
+    const observed = await observe(ak, desired);
+    const thePlan = plan(desired, observed);
+    const steps = stepsOf(thePlan);
+    const existing = await readIfExists(outputPath);
+
+    if (config.plan) {
+      const values = await currentValues(ak, observed);
+      const entries = values ? target.outputs(config, values) : undefined;
+      const keys = entries ? changedKeys(existing, entries) : target.outputs(config, { clientId: "-", username: "-", appPassword: "-" }).map(([k]) => k);
+      const fileAction = existing === undefined ? "create" : keys.length ? "update" : "noop";
+      deps.print(renderPlan(steps, { path: outputPath, action: fileAction, keys }));
+      return {
+        summary: { ...base, authentikVersion: defaults.features.version, ...summarise(steps), requests: ak.stats.requests, writes: ak.stats.writes, changesPending: hasChanges(thePlan) || fileAction !== "noop" },
+      };
+    }
+
+    const values = await apply(ak, desired, observed, thePlan, logger);
+    const content = render(existing, target.outputs(config, values));
+    const written = await writeFileAtomic(outputPath, content);
+    logger.info({ file: outputPath, written }, written ? "output file written" : "output file unchanged");
+
+    let configureSh: Summary["configureSh"] = "not-configured";
+    if (config.configureSh && scriptDir) {
+      let needed = written;
+      if (scriptDir !== config.outputDir) needed = (await writeFileAtomic(join(scriptDir, "setup.env"), content)) || needed;
+      const artifactsPresent = await access(join(scriptDir, "artifacts", "management.json")).then(() => true, () => false);
+      if (needed || !artifactsPresent) {
+        await runScript(config.configureSh, config.configureTimeoutMs, logger, deps.env);
+        configureSh = "ran";
+      } else {
+        logger.info("configure.sh skipped: setup.env unchanged and artifacts/management.json present");
+        configureSh = "skipped";
+      }
+    }
+    return {
+      summary: { ...base, authentikVersion: defaults.features.version, ...summarise(steps), output: { file: outputPath, written }, configureSh, requests: ak.stats.requests, writes: ak.stats.writes, changesPending: false },
+    };
+  } finally {
+    if (!client) await ak.close();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Runs NetBird's configure.sh (or openZro's) in its own directory with execa: its lines go to the logger
+ * (secrets scrubbed, since configure.sh prints `env | grep NETBIRD`), its time is bounded, and a failure
+ * becomes a ScriptError with its own exit code.
+ */
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { execa } from "execa";
+import { ScriptError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+
+/** Checked before anything is touched: the script exists, is a file, and is executable. */
+export async function checkScript(path: string): Promise<void> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new ScriptError(`Cannot run CONFIGURE_SH '${path}': not a file`);
+    await access(path, constants.X_OK);
+  } catch (error) {
+    if (error instanceof ScriptError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not executable (chmod +x)" : String(code);
+    throw new ScriptError(`Cannot run CONFIGURE_SH '${path}': ${why}`, { cause: error });
+  }
+}
+
+/** Environment for the script: ours, minus the authentik token and the tool's own settings. */
+function scriptEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || /^AUTHENTIK_TOKEN/.test(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export async function runScript(path: string, timeoutMs: number, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const log = logger.child({ step: "configure.sh" });
+  const started = Date.now();
+  const subprocess = execa(path, [], {
+    cwd: dirname(path),
+    env: scriptEnv(env),
+    extendEnv: false,
+    timeout: timeoutMs,
+    forceKillAfterDelay: 5000,
+    reject: false,
+    all: true,
+    stdin: "ignore",
+    lines: false,
+  });
+  for await (const line of subprocess.iterable({ from: "all" })) log.info({ line: String(line) }, basename(path));
+  const result = await subprocess;
+  const tookMs = Date.now() - started;
+  if (result.timedOut) throw new ScriptError(`configure.sh '${path}' did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`);
+  if (result.failed) {
+    const why = result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.signal ? `was killed by ${result.signal}` : `could not be started (${result.cause instanceof Error ? result.cause.message : "unknown"})`;
+    throw new ScriptError(`configure.sh '${path}' ${why} after ${tookMs} ms; its output is in the log above`);
+  }
+  log.info({ tookMs }, "configure.sh finished");
+}
