@@ -92,7 +92,7 @@ export const SPECS = {
   CONFIGURE_TIMEOUT: seconds({ default: 300, desc: "Seconds configure.sh may run before it is stopped.", example: "300" }),
   WAIT_TIMEOUT: seconds({ default: 300, desc: "Seconds to wait for authentik to become ready to be configured.", example: "300" }),
   REQUEST_TIMEOUT: seconds({ default: 15, desc: "Seconds one HTTP request to authentik may take.", example: "15" }),
-  LOG_LEVEL: str({ default: "info", choices: [...LOG_LEVELS], desc: "Log level (JSON lines on stdout).", example: "info" }),
+  LOG_LEVEL: str({ default: "info", choices: [...LOG_LEVELS], desc: "Log level of the JSON log lines on stderr (stdout carries the plan and the summary).", example: "info" }),
   PLAN: bool({ default: false, desc: "Plan mode: show what would change, write nothing; exit 0 if nothing to do, 2 if changes are pending (same as --plan).", example: "false" }),
   APP_NAME: safeName({ default: "NetBird", desc: "Name of the authentik application.", example: "NetBird" }),
   APP_SLUG: slug({ default: "netbird", desc: "Slug of the authentik application (part of the issuer URL).", example: "netbird" }),

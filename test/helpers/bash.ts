@@ -1,0 +1,11 @@
+/** Source a file with real bash and read variables back, as configure.sh does. */
+import { execFileSync } from "node:child_process";
+
+export function sourceWithBash(file: string, keys: readonly string[]): Record<string, string> {
+  const script = `set -e; source "$1"; shift; for k in "$@"; do printf '%s\\0%s\\0' "$k" "\${!k-}"; done`;
+  const out = execFileSync("bash", ["-c", script, "_", file, ...keys], { encoding: "utf8" });
+  const parts = out.split("\0");
+  const result: Record<string, string> = {};
+  for (let i = 0; i + 1 < parts.length; i += 2) result[parts[i]!] = parts[i + 1]!;
+  return result;
+}

@@ -1,0 +1,324 @@
+/**
+ * The whole run through the real entry point (`node dist/main.js`) against the fake authentik over HTTP:
+ * fresh install, no-op re-run, plan mode, drift repair, adoption, conflicts, lost secrets, and every
+ * emulated authentik version.
+ */
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startFakeAuthentik } from "../fake-authentik/index.ts";
+import { sourceWithBash } from "../helpers/bash.ts";
+import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
+import { runMain } from "../helpers/run-main.ts";
+
+const KEYS = [
+  "NETBIRD_DOMAIN",
+  "NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT",
+  "NETBIRD_USE_AUTH0",
+  "NETBIRD_AUTH_CLIENT_ID",
+  "NETBIRD_AUTH_AUDIENCE",
+  "NETBIRD_AUTH_SUPPORTED_SCOPES",
+  "NETBIRD_AUTH_REDIRECT_URI",
+  "NETBIRD_AUTH_SILENT_REDIRECT_URI",
+  "NETBIRD_AUTH_PKCE_DISABLE_PROMPT_LOGIN",
+  "NETBIRD_AUTH_DEVICE_AUTH_CLIENT_ID",
+  "NETBIRD_AUTH_DEVICE_AUTH_AUDIENCE",
+  "NETBIRD_MGMT_IDP",
+  "NETBIRD_IDP_MGMT_CLIENT_ID",
+  "NETBIRD_IDP_MGMT_EXTRA_USERNAME",
+  "NETBIRD_IDP_MGMT_EXTRA_PASSWORD",
+];
+
+/** Talk to the fake as an admin would (to arrange drift or conflicts through the real API). */
+function admin(url: string) {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}/api/v3${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? (JSON.parse(text) as any) : undefined;
+  };
+  return {
+    get: (p: string) => call("GET", p),
+    post: (p: string, b: unknown) => call("POST", p, b),
+    patch: (p: string, b: unknown) => call("PATCH", p, b),
+    del: (p: string) => call("DELETE", p),
+    provider: async (name = "NetBird") => ((await call("GET", `/providers/oauth2/?name=${encodeURIComponent(name)}`)).results as any[]).filter((p) => p.name === name),
+  };
+}
+
+describe("NetBird standalone, fresh authentik (2026.8)", () => {
+  it("provisions every object, writes setup.env, and a second run writes nothing", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const env = baseEnv(fake.url, out, { AUTHENTIK_PUBLIC_URL: "https://auth.example.com" });
+
+    const first = await runMain(env);
+    expect(first.stderr).not.toContain('"level":50');
+    expect(first.code).toBe(0);
+    expect(first.summary.result).toBe("ok");
+    expect(first.summary.created).toEqual(expect.arrayContaining(["OAuth2 provider 'NetBird'", "application 'netbird'", "service account 'NetBird'", "device-code flow 'default-device-code-flow'"]));
+
+    const api = admin(fake.url);
+    const [provider] = await api.provider();
+    expect(provider).toMatchObject({ client_type: "public", sub_mode: "user_id", access_code_validity: "minutes=10" });
+    expect(provider.signing_key).toBeTruthy();
+    expect(provider.property_mappings).toHaveLength(5);
+    expect(provider.grant_types).toEqual(expect.arrayContaining(["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"]));
+    expect(provider.redirect_uris).toEqual(
+      expect.arrayContaining([
+        { matching_mode: "strict", url: "http://localhost:53000" },
+        { matching_mode: "strict", url: "https://netbird.example.com" },
+        { matching_mode: "regex", url: "https://netbird\\.example\\.com/.*" },
+      ]),
+    );
+    const app = await api.get("/core/applications/netbird/");
+    expect(app.provider).toBe(provider.pk);
+    const users = (await api.get("/core/users/?username=NetBird")).results.filter((u: any) => u.username === "NetBird");
+    expect(users).toHaveLength(1);
+    expect(users[0].type).toBe("service_account");
+    const admins = (await api.get("/core/groups/?name=authentik%20Admins")).results[0];
+    expect(admins.users).toContain(users[0].pk);
+    const token = await api.get("/core/tokens/service-account-netbird-password/");
+    expect(token).toMatchObject({ intent: "app_password", expiring: false });
+    const key = (await api.get("/core/tokens/service-account-netbird-password/view_key/")).key as string;
+    const brand = (await api.get("/core/brands/")).results.find((b: any) => b.default);
+    const flow = await api.get("/flows/instances/default-device-code-flow/");
+    expect(brand.flow_device_code).toBe(flow.pk);
+    expect(flow).toMatchObject({ designation: "stage_configuration", authentication: "require_authenticated" });
+
+    const file = join(out, "setup.env");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const vars = sourceWithBash(file, KEYS);
+    expect(vars).toEqual({
+      NETBIRD_DOMAIN: "netbird.example.com",
+      NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT: "https://auth.example.com/application/o/netbird/.well-known/openid-configuration",
+      NETBIRD_USE_AUTH0: "false",
+      NETBIRD_AUTH_CLIENT_ID: provider.client_id,
+      NETBIRD_AUTH_AUDIENCE: provider.client_id,
+      NETBIRD_AUTH_SUPPORTED_SCOPES: "openid profile email offline_access api",
+      NETBIRD_AUTH_REDIRECT_URI: "/auth",
+      NETBIRD_AUTH_SILENT_REDIRECT_URI: "/silent-auth",
+      NETBIRD_AUTH_PKCE_DISABLE_PROMPT_LOGIN: "true",
+      NETBIRD_AUTH_DEVICE_AUTH_CLIENT_ID: provider.client_id,
+      NETBIRD_AUTH_DEVICE_AUTH_AUDIENCE: provider.client_id,
+      NETBIRD_MGMT_IDP: "authentik",
+      NETBIRD_IDP_MGMT_CLIENT_ID: provider.client_id,
+      NETBIRD_IDP_MGMT_EXTRA_USERNAME: "NetBird",
+      NETBIRD_IDP_MGMT_EXTRA_PASSWORD: key,
+    });
+    // Secrets never reach stdout or stderr, even at debug level.
+    for (const secret of [key, TOKEN, provider.client_secret]) {
+      expect(first.stdout).not.toContain(secret);
+      expect(first.stderr).not.toContain(secret);
+    }
+
+    const before = { text: readFileSync(file, "utf8"), mtime: statSync(file).mtimeMs, ino: statSync(file).ino };
+    fake.resetLog();
+    const second = await runMain(env);
+    expect(second.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(second.summary.writes).toBe(0);
+    expect(second.summary.created).toEqual([]);
+    expect(second.summary.updated).toEqual([]);
+    expect(readFileSync(file, "utf8")).toBe(before.text);
+    expect(statSync(file).mtimeMs).toBe(before.mtime);
+    expect(statSync(file).ino).toBe(before.ino);
+    expect((await api.provider()).length).toBe(1);
+  });
+
+  it("plan mode lists what would be created, exits 2, and sends no write; on a converged authentik exits 0", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const env = baseEnv(fake.url, out);
+    const planned = await runMain(env, ["--plan"]);
+    expect(planned.code).toBe(2);
+    expect(fake.writes()).toEqual([]);
+    expect(planned.stdout).toContain("+ OAuth2 provider 'NetBird': create");
+    expect(planned.stdout).toMatch(/Plan: \d+ to create/);
+    expect(() => statSync(join(out, "setup.env"))).toThrow();
+
+    expect((await runMain(env)).code).toBe(0);
+    fake.resetLog();
+    const again = await runMain({ ...env, PLAN: "true" });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update");
+    expect(fake.writes()).toEqual([]);
+    const key = (await admin(fake.url).get("/core/tokens/service-account-netbird-password/view_key/")).key as string;
+    expect(again.stdout).not.toContain(key);
+  });
+
+  it("repairs drifted owned fields with a partial update that carries only those fields", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const env = baseEnv(fake.url, out);
+    expect((await runMain(env)).code).toBe(0);
+    const api = admin(fake.url);
+    const [provider] = await api.provider();
+    await api.patch(`/providers/oauth2/${provider.pk}/`, { sub_mode: "hashed_user_id", access_code_validity: "minutes=1", include_claims_in_id_token: false });
+
+    const planned = await runMain(env, ["--plan"]);
+    expect(planned.code).toBe(2);
+    expect(planned.stdout).toContain("~ OAuth2 provider 'NetBird': update");
+    expect(planned.stdout).toContain("sub_mode: hashed_user_id → user_id");
+
+    fake.resetLog();
+    const fixed = await runMain(env);
+    expect(fixed.code).toBe(0);
+    const writes = fake.writes();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatchObject({ method: "PATCH", path: `/api/v3/providers/oauth2/${provider.pk}/` });
+    expect(Object.keys(writes[0]!.body as object).sort()).toEqual(["access_code_validity", "sub_mode"]);
+    const [after] = await api.provider();
+    expect(after).toMatchObject({ sub_mode: "user_id", access_code_validity: "minutes=10", include_claims_in_id_token: false });
+  });
+
+  it("keeps keys of an existing setup.env it does not own, and re-harvests (never rotates) a lost file", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const file = join(out, "setup.env");
+    writeFileSync(file, "# my settings\nNETBIRD_TURN_EXTERNAL_IP='203.0.113.7'\nexport NETBIRD_LETSENCRYPT_EMAIL=\"ops@example.com\"\nNETBIRD_AUTH_CLIENT_ID='stale'\n");
+    const env = baseEnv(fake.url, out);
+    expect((await runMain(env)).code).toBe(0);
+    const vars = sourceWithBash(file, ["NETBIRD_TURN_EXTERNAL_IP", "NETBIRD_LETSENCRYPT_EMAIL", "NETBIRD_AUTH_CLIENT_ID", "NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]);
+    expect(vars.NETBIRD_TURN_EXTERNAL_IP).toBe("203.0.113.7");
+    expect(vars.NETBIRD_LETSENCRYPT_EMAIL).toBe("ops@example.com");
+    expect(vars.NETBIRD_AUTH_CLIENT_ID).not.toBe("stale");
+    const text = readFileSync(file, "utf8");
+    expect(text.startsWith("# my settings\nNETBIRD_TURN_EXTERNAL_IP='203.0.113.7'\nexport NETBIRD_LETSENCRYPT_EMAIL=\"ops@example.com\"\n")).toBe(true);
+
+    // The file is lost: the next run writes the same secrets again, and changes nothing in authentik.
+    const password = vars.NETBIRD_IDP_MGMT_EXTRA_PASSWORD;
+    writeFileSync(file, "");
+    fake.resetLog();
+    expect((await runMain(env)).code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(sourceWithBash(file, ["NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]).NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(password);
+  });
+
+  it("recreates an app password that was deleted, and updates the file with it", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const env = baseEnv(fake.url, out);
+    expect((await runMain(env)).code).toBe(0);
+    const api = admin(fake.url);
+    await api.del("/core/tokens/service-account-netbird-password/");
+    const again = await runMain(env);
+    expect(again.code).toBe(0);
+    expect(again.summary.created).toEqual(["app password 'service-account-netbird-password'"]);
+    const key = (await api.get("/core/tokens/service-account-netbird-password/view_key/")).key as string;
+    expect(sourceWithBash(join(out, "setup.env"), ["NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]).NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(key);
+  });
+
+  it("adopts a provider made by hand with the guide's name instead of duplicating it", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const api = admin(fake.url);
+    const flow = await api.get("/flows/instances/default-provider-authorization-explicit-consent/");
+    const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
+    await api.post("/providers/oauth2/", { name: "NetBird", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [{ matching_mode: "strict", url: "https://other.example.com/cb" }] });
+    const out = tempDir();
+    const result = await runMain(baseEnv(fake.url, out));
+    expect(result.code).toBe(0);
+    const providers = await api.provider();
+    expect(providers).toHaveLength(1);
+    // Owned fields were fixed; the flow the admin chose and the extra redirect URI were kept.
+    expect(providers[0]).toMatchObject({ client_type: "public", sub_mode: "user_id", authorization_flow: flow.pk });
+    expect(providers[0].redirect_uris).toContainEqual({ matching_mode: "strict", url: "https://other.example.com/cb" });
+  });
+
+  it("stops before any write when the application slug is bound to another provider", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const api = admin(fake.url);
+    const flow = await api.get("/flows/instances/default-provider-authorization-implicit-consent/");
+    const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
+    const other = await api.post("/providers/oauth2/", { name: "Something else", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+    await api.post("/core/applications/", { name: "NetBird", slug: "netbird", provider: other.pk });
+    fake.resetLog();
+    const out = tempDir();
+    const result = await runMain(baseEnv(fake.url, out));
+    expect(result.code).toBe(7);
+    expect(result.summary.error?.message).toContain("application 'netbird'");
+    expect(result.summary.error?.message).toContain("APP_SLUG");
+    expect(fake.writes()).toEqual([]);
+    expect(() => statSync(join(out, "setup.env"))).toThrow();
+  });
+
+  it("rejects bad configuration before any request, listing every problem", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const result = await runMain({ AUTHENTIK_URL: fake.url, AUTHENTIK_TOKEN: TOKEN, NETBIRD_DOMAIN: "https://netbird.example.com/", APP_SLUG: "not a slug" });
+    expect(result.code).toBe(3);
+    expect(result.summary.error?.message).toContain("NETBIRD_DOMAIN");
+    expect(result.summary.error?.message).toContain("APP_SLUG");
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    expect(fake.log).toEqual([]);
+  });
+
+  it("refuses to touch authentik when the output directory cannot be written", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const result = await runMain(baseEnv(fake.url, join(tempDir(), "missing")));
+    expect(result.code).toBe(8);
+    expect(result.summary.error?.message).toContain("does not exist");
+    expect(fake.log).toEqual([]);
+  });
+});
+
+describe("readiness", () => {
+  it("waits through refused connections, 'starting' answers, a rejected token and late default objects", async () => {
+    await using fake = await startFakeAuthentik({
+      bootstrapToken: TOKEN,
+      timeline: { refusedMs: 400, startingMs: 400, tokenRejectedMs: 400, flowsMs: 200, mappingsMs: 200, certificateMs: 200, brandMs: 200 },
+    });
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.code).toBe(0);
+    const statuses = new Set(fake.log.map((r) => r.status));
+    expect([...statuses]).toEqual(expect.arrayContaining([403]));
+  });
+
+  it.each([
+    ["token", "token"],
+    ["brand", "defaults"],
+    ["mappings", "defaults"],
+  ] as const)("names the stage when authentik stays stuck at '%s'", async (neverReady, stage) => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, timeline: { neverReady } });
+    const result = await runMain(baseEnv(fake.url, tempDir(), { WAIT_TIMEOUT: "2" }));
+    expect(result.code).toBe(4);
+    expect(result.summary.error?.message).toContain(`stage '${stage}'`);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("a wrong token ends with the readiness code and a hint about AUTHENTIK_BOOTSTRAP_TOKEN", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const result = await runMain({ ...baseEnv(fake.url, tempDir(), { WAIT_TIMEOUT: "2" }), AUTHENTIK_TOKEN: "wrong-token-value-123456" });
+    expect(result.code).toBe(4);
+    expect(result.summary.error?.message).toContain("Token invalid/expired");
+    expect(result.summary.error?.message).toContain("AUTHENTIK_BOOTSTRAP_TOKEN");
+  });
+});
+
+describe.each(["2024.2.0", "2024.10.2", "2024.12.0", "2025.10.0", "2026.2.2", "2026.5.6", "2026.8.3"])("authentik %s", (version) => {
+  it("fresh run, then a no-op run with zero writes, then drift repair", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, version });
+    const out = tempDir();
+    const env = baseEnv(fake.url, out);
+    const first = await runMain(env);
+    expect(first.stderr).not.toContain('"level":50');
+    expect(first.code).toBe(0);
+    expect(first.summary.authentikVersion).toBe(version);
+    fake.resetLog();
+    const second = await runMain(env);
+    expect(second.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+
+    const api = admin(fake.url);
+    const [provider] = await api.provider();
+    await api.patch(`/providers/oauth2/${provider.pk}/`, { sub_mode: "user_email" });
+    fake.resetLog();
+    const third = await runMain(env);
+    expect(third.code).toBe(0);
+    expect(fake.writes().map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /api/v3/providers/oauth2/${provider.pk}/`]);
+    expect((await api.provider())[0].sub_mode).toBe("user_id");
+  });
+});
