@@ -75,6 +75,16 @@ const token = makeValidator<string>((input) => {
   return input;
 });
 
+export const ROTATABLE = ["app-password", "client-secret"] as const;
+export type Rotatable = (typeof ROTATABLE)[number];
+
+const rotateList = makeValidator<Rotatable[]>((input) => {
+  const items = input.split(",").map((s) => s.trim().toLowerCase().replace("_", "-")).filter(Boolean);
+  const bad = items.filter((i) => !(ROTATABLE as readonly string[]).includes(i));
+  if (bad.length) fail(`a comma-separated list of ${ROTATABLE.join(", ")} (unknown: ${bad.join(", ")})`);
+  return [...new Set(items)] as Rotatable[];
+});
+
 export const CONSUMERS = ["netbird"] as const;
 
 /** The specs: the single source of the variables, their defaults and their documentation. */
@@ -103,6 +113,8 @@ export const SPECS = {
   INVALIDATION_FLOW: slug({ default: "default-provider-invalidation-flow", desc: "Slug of the invalidation flow used when the provider is created (authentik 2024.10+).", example: "default-provider-invalidation-flow" }),
   SIGNING_KEY: safeName({ default: "authentik Self-signed Certificate", desc: "Name of the certificate key pair that signs tokens (RS256).", example: "authentik Self-signed Certificate" }),
   DEVICE_FLOW_SLUG: slug({ default: "default-device-code-flow", desc: "Slug of the device-code flow created and set on the brand.", example: "default-device-code-flow" }),
+  ROTATE: rotateList({ default: [], desc: "Rotate these secrets in this run, updating authentik and the output file together: app-password, client-secret (confidential clients only). Without it no run ever changes a secret.", example: "app-password" }),
+  ROTATE_GRACE: seconds({ default: 3600, desc: "Seconds the old app password stays valid after a rotation (it then expires by itself). authentik caps it at its maximum token lifetime (1 day by default).", example: "3600" }),
   DEVICE_FLOW_REPLACE: bool({ default: false, desc: "Replace a device-code flow the brand already has (default: keep it).", example: "false" }),
 } satisfies Record<string, Spec<unknown>>;
 
@@ -139,6 +151,8 @@ export interface Config {
     readonly deviceFlow: string;
   };
   readonly replaceDeviceFlow: boolean;
+  readonly rotate: readonly Rotatable[];
+  readonly rotateGraceMs: number;
 }
 
 /** Resolve `NAME_FILE` into `NAME` (Docker secrets); problems are collected, not thrown. */
@@ -237,6 +251,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
       deviceFlow: s("DEVICE_FLOW_SLUG"),
     },
     replaceDeviceFlow: c.DEVICE_FLOW_REPLACE as unknown as boolean,
+    rotate: c.ROTATE as unknown as Rotatable[],
+    rotateGraceMs: (c.ROTATE_GRACE as unknown as number) * 1000,
   };
   return Object.freeze(config);
 }
@@ -245,8 +261,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
 export function describeVariables(): { name: string; type: string; default: string; desc: string; example: string }[] {
   return Object.entries(SPECS as Record<string, Spec<unknown> & { type?: string }>).map(([name, spec]) => ({
     name,
-    type: spec.choices ? spec.choices.map((v) => `\`${String(v)}\``).join(" \\| ") : typeof spec.default === "boolean" ? "boolean" : typeof spec.default === "number" ? "seconds" : "string",
-    default: "default" in spec && spec.default !== undefined ? (spec.default === "" ? "(empty)" : String(spec.default)) : "**required**",
+    type: spec.choices ? spec.choices.map((v) => `\`${String(v)}\``).join(" \\| ") : typeof spec.default === "boolean" ? "boolean" : typeof spec.default === "number" ? "seconds" : Array.isArray(spec.default) ? "list" : "string",
+    default: "default" in spec && spec.default !== undefined ? (spec.default === "" || (Array.isArray(spec.default) && spec.default.length === 0) ? "(empty)" : String(spec.default)) : "**required**",
     desc: spec.desc ?? "",
     example: spec.example ?? "",
   }));

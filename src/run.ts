@@ -9,7 +9,7 @@ import { access } from "node:fs/promises";
 import { AuthentikClient } from "./authentik/client.ts";
 import { waitUntilReady } from "./authentik/wait.ts";
 import type { Config } from "./config.ts";
-import { OutputError } from "./errors.ts";
+import { ConfigError, OutputError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { changedKeys, mergeEnvFile, UnsafeValueError } from "./output/env-file.ts";
 import { checkWritableDir, readIfExists, writeFileAtomic } from "./output/write-atomic.ts";
@@ -47,6 +47,9 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
   const target = netbird;
   const outputPath = join(config.outputDir, config.outputFile);
   const scriptDir = config.configureSh ? dirname(config.configureSh) : undefined;
+
+  const targetProblems = target.checkConfig(config);
+  if (targetProblems.length) throw new ConfigError(targetProblems);
 
   // Local prerequisites first: nothing in authentik is touched if the result could not be written.
   if (!config.plan) {
@@ -89,7 +92,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       };
     }
 
-    const values = await apply(ak, desired, observed, thePlan, logger);
+    const { values, rotated } = await apply(ak, desired, observed, thePlan, logger);
     const content = render(existing, target.outputs(config, values));
     const written = await writeFileAtomic(outputPath, content);
     logger.info({ file: outputPath, written }, written ? "output file written" : "output file unchanged");
@@ -99,7 +102,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       let needed = written;
       if (scriptDir !== config.outputDir) needed = (await writeFileAtomic(join(scriptDir, "setup.env"), content)) || needed;
       const artifactsPresent = await access(join(scriptDir, "artifacts", "management.json")).then(() => true, () => false);
-      if (needed || !artifactsPresent) {
+      if (needed || rotated.length > 0 || !artifactsPresent) {
         await runScript(config.configureSh, config.configureTimeoutMs, logger, deps.env);
         configureSh = "ran";
       } else {
@@ -107,8 +110,12 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
         configureSh = "skipped";
       }
     }
+    const credentials = [
+      { credential: `app password of '${values.username}'`, expires: "never" },
+      ...rotated.filter((r) => r.previousValidUntil).map((r) => ({ credential: `previous ${r.credential}`, expires: r.previousValidUntil! })),
+    ];
     return {
-      summary: { ...base, authentikVersion: defaults.features.version, ...summarise(steps), output: { file: outputPath, written }, configureSh, requests: ak.stats.requests, writes: ak.stats.writes, changesPending: false },
+      summary: { ...base, authentikVersion: defaults.features.version, ...summarise(steps), rotated, credentials, output: { file: outputPath, written }, configureSh, requests: ak.stats.requests, writes: ak.stats.writes, changesPending: false },
     };
   } finally {
     if (!client) await ak.close();

@@ -338,6 +338,18 @@ export class AuthentikClient {
     return this.send(`update token '${identifier}'`, true, (init) => this.core.coreTokensPartialUpdateRaw({ identifier, patchedTokenRequest: body }, init));
   }
 
+  /** App-password tokens of a user (to find the ones this tool retired). */
+  async listAppPasswords(username: string): Promise<WireToken[]> {
+    const all = await this.listAll<WireToken>(`list app passwords of '${username}'`, (page, init) =>
+      this.core.coreTokensListRaw({ userUsername: username, intent: "app_password", page, pageSize: PAGE_SIZE }, init),
+    );
+    return all.filter((t) => t.intent === undefined || t.intent === "app_password");
+  }
+
+  async deleteToken(identifier: string): Promise<void> {
+    await this.send(`delete token '${identifier}'`, true, (init) => this.core.coreTokensDestroyRaw({ identifier }, init));
+  }
+
   async viewTokenKey(identifier: string): Promise<string> {
     const body = await this.send<{ key: string }>(`read the key of token '${identifier}'`, false, (init) => this.core.coreTokensViewKeyRetrieveRaw({ identifier }, init));
     registerSecret(body.key);

@@ -1,80 +1,160 @@
 /**
  * Carries out a plan: the only place that sets the order of writes. Three independent chains run in
- * parallel — provider → application, service account → app password → membership, device flow → brand —
- * each in its fixed order. Returns the values the output file needs.
+ * parallel — provider → application, service account → app password → membership → cleanup, device flow →
+ * brand — each in its fixed order. Returns the values the output file needs and what was rotated.
  */
+import { randomBytes } from "node:crypto";
 import type { AuthentikClient } from "../authentik/client.ts";
-import { createApplicationBody } from "../authentik/resources/application.ts";
-import { createFlowBody } from "../authentik/resources/device-flow.ts";
-import { createBody } from "../authentik/resources/provider.ts";
-import { createAppPasswordBody, createServiceAccountBody } from "../authentik/resources/service-account.ts";
+import { createApplicationBody, diffApplication } from "../authentik/resources/application.ts";
+import { createFlowBody, diffFlow } from "../authentik/resources/device-flow.ts";
+import { createBody, diffProvider } from "../authentik/resources/provider.ts";
+import { createAppPasswordBody, createServiceAccountBody, diffAppPassword, observeAppPassword, observeServiceAccount } from "../authentik/resources/service-account.ts";
 import type { WireOAuth2Provider, WireUser } from "../authentik/wire.ts";
+import { ApiError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { DesiredState, Provisioned } from "./desired.ts";
+import { registerSecret } from "../secrets.ts";
+import { RETIRED_INFIX, type DesiredState, type Provisioned, type Rotation } from "./desired.ts";
 import type { Observed } from "./observe.ts";
 import type { Plan } from "./plan.ts";
 import { DONE, type Step } from "./types.ts";
+
+export interface Applied {
+  values: Provisioned;
+  rotated: Rotation[];
+}
+
+/**
+ * Create, or — when authentik answers 400 because the object appeared meanwhile (a concurrent run, a
+ * retried request that did reach the server) — find it by its natural key and continue with it.
+ */
+async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, log: Logger, what: string): Promise<{ value: T; adopted: boolean }> {
+  try {
+    return { value: await create(), adopted: false };
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 400) throw error;
+    const existing = await find();
+    if (existing === undefined) throw error;
+    log.info({ what }, `${what} appeared while creating it (another run?); adopting it`);
+    return { value: existing, adopted: true };
+  }
+}
 
 function done(log: Logger, step: Step): void {
   log.info({ kind: step.kind, name: step.name, action: DONE[step.action], fields: step.changes.map((c) => c.field) }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
 }
 
-async function applyProviderChain(client: AuthentikClient, d: DesiredState, o: Observed, p: Plan, log: Logger): Promise<WireOAuth2Provider> {
+/** authentik-style secret: 128 characters from [A-Za-z0-9]. */
+function newSecret(length = 128): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = randomBytes(length * 2);
+  let out = "";
+  for (const b of bytes) {
+    if (b < 248) out += alphabet[b % 62];
+    if (out.length === length) break;
+  }
+  return out;
+}
+
+async function applyProviderChain(client: AuthentikClient, d: DesiredState, o: Observed, p: Plan, log: Logger, rotated: Rotation[]): Promise<WireOAuth2Provider> {
   let provider: WireOAuth2Provider;
-  if (p.provider.step.action === "create") provider = await client.createOAuth2Provider(createBody(d.provider));
-  else if (p.provider.step.action === "update") provider = await client.patchOAuth2Provider(o.provider!, p.provider.patch!);
-  else provider = o.provider!;
+  if (p.provider.step.action === "create") {
+    const r = await createOrAdopt(() => client.createOAuth2Provider(createBody(d.provider)), () => client.findOAuth2Provider(d.provider.name), log, `OAuth2 provider '${d.provider.name}'`);
+    provider = r.value;
+    const { changes, patch } = diffProvider(d.provider, provider);
+    if (r.adopted && changes.length) provider = await client.patchOAuth2Provider(provider, patch);
+  } else if (p.provider.step.action === "update") {
+    const patch = { ...p.provider.patch };
+    if (patch.clientSecret !== undefined) {
+      patch.clientSecret = newSecret();
+      registerSecret(patch.clientSecret);
+      rotated.push({ credential: `client secret of '${d.provider.name}'`, previousValidUntil: null });
+    }
+    provider = await client.patchOAuth2Provider(o.provider!, patch);
+  } else provider = o.provider!;
   done(log, p.provider.step);
 
-  if (p.application.step.action === "create") await client.createApplication(createApplicationBody(d.application, provider.pk));
-  else if (p.application.step.action === "update") await client.patchApplication(d.application.slug, { provider: provider.pk });
+  if (p.application.step.action === "create") {
+    const r = await createOrAdopt(() => client.createApplication(createApplicationBody(d.application, provider.pk)), () => client.findApplication(d.application.slug), log, `application '${d.application.slug}'`);
+    if (r.adopted && diffApplication(r.value, provider.pk, d.provider.name).changes.length) await client.patchApplication(d.application.slug, { provider: provider.pk });
+  } else if (p.application.step.action === "update") await client.patchApplication(d.application.slug, { provider: provider.pk });
   done(log, p.application.step);
   return provider;
 }
 
-async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Observed, p: Plan, log: Logger): Promise<{ user: WireUser; appPassword: string }> {
+async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Observed, p: Plan, log: Logger, rotated: Rotation[]): Promise<{ user: WireUser; appPassword: string }> {
+  const username = d.serviceAccount.username;
+  const id = o.tokenIdentifier;
   let user = o.user;
   let appPassword: string | undefined;
   if (p.serviceAccount.step.action === "create") {
-    const created = await client.createServiceAccount(createServiceAccountBody(d.serviceAccount.username));
-    user = { pk: created.user_pk, username: created.username, type: "service_account" };
-    appPassword = created.token;
+    const r = await createOrAdopt<WireUser & { token?: string }>(
+      async () => {
+        const created = await client.createServiceAccount(createServiceAccountBody(username));
+        return { pk: created.user_pk, username: created.username, type: "service_account", token: created.token };
+      },
+      () => observeServiceAccount(client, username),
+      log,
+      `service account '${username}'`,
+    );
+    user = { pk: r.value.pk, username: r.value.username, type: "service_account" };
+    appPassword = r.value.token;
   }
   done(log, p.serviceAccount.step);
   if (!user) throw new Error("service account missing after apply");
+  const account = user;
 
   if (appPassword === undefined) {
-    if (p.appPassword.step.action === "create") await client.createToken(createAppPasswordBody(o.tokenIdentifier, user));
-    else if (p.appPassword.step.action === "update") await client.patchToken(o.tokenIdentifier, p.appPassword.patch!);
-    appPassword = await client.viewTokenKey(o.tokenIdentifier);
+    // Re-observe when the account was adopted mid-run: its token may exist already.
+    const token = p.serviceAccount.step.action === "create" ? await observeAppPassword(client, id, account) : o.token;
+    if (token && d.rotate.appPassword) {
+      // Rotation: the current token is renamed and expires after the grace period; a new one takes its name.
+      const validUntil = new Date(Date.now() + d.rotate.graceMs);
+      const retired = `${id}${RETIRED_INFIX}${validUntil.toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}`;
+      await client.patchToken(id, { identifier: retired, expiring: true, expires: validUntil, description: `Retired by authentik-bootstrap; valid until ${validUntil.toISOString()}` });
+      await client.createToken(createAppPasswordBody(id, account));
+      rotated.push({ credential: `app password of '${username}'`, previousValidUntil: validUntil.toISOString() });
+    } else if (!token) {
+      await createOrAdopt(() => client.createToken(createAppPasswordBody(id, account)), () => observeAppPassword(client, id, account), log, `app password '${id}'`);
+    } else if (diffAppPassword(token).changes.length) {
+      await client.patchToken(id, diffAppPassword(token).patch);
+    }
+    appPassword = await client.viewTokenKey(id);
   }
   done(log, p.appPassword.step);
 
-  if (p.membership.step.action !== "noop") await client.addUserToGroup(d.adminGroup, user);
+  if (p.membership.step.action !== "noop") await client.addUserToGroup(d.adminGroup, account);
   done(log, p.membership.step);
-  return { user, appPassword };
+
+  for (const t of o.expiredRetired) await client.deleteToken(t.identifier);
+  done(log, p.cleanup.step);
+  return { user: account, appPassword };
 }
 
 async function applyDeviceChain(client: AuthentikClient, d: DesiredState, o: Observed, p: Plan, log: Logger): Promise<void> {
   let flowPk = o.deviceFlow?.pk;
-  if (p.deviceFlow.step.action === "create") flowPk = (await client.createFlow(createFlowBody(d.deviceFlow))).pk;
-  else if (p.deviceFlow.step.action === "update") await client.patchFlow(d.deviceFlow.slug, p.deviceFlow.patch!);
+  if (p.deviceFlow.step.action === "create") {
+    const r = await createOrAdopt(() => client.createFlow(createFlowBody(d.deviceFlow)), () => client.findFlow(d.deviceFlow.slug), log, `flow '${d.deviceFlow.slug}'`);
+    flowPk = r.value.pk;
+    const { changes, patch } = diffFlow(r.value);
+    if (r.adopted && changes.length) await client.patchFlow(d.deviceFlow.slug, patch);
+  } else if (p.deviceFlow.step.action === "update") await client.patchFlow(d.deviceFlow.slug, p.deviceFlow.patch!);
   done(log, p.deviceFlow.step);
   if (p.brand.step.action === "update" && o.brand && flowPk) await client.patchBrand(o.brand, { flowDeviceCode: flowPk });
   done(log, p.brand.step);
 }
 
-export async function apply(client: AuthentikClient, desired: DesiredState, observed: Observed, p: Plan, logger: Logger): Promise<Provisioned> {
+export async function apply(client: AuthentikClient, desired: DesiredState, observed: Observed, p: Plan, logger: Logger): Promise<Applied> {
   const log = logger.child({ step: "apply" });
+  const rotated: Rotation[] = [];
   const results = await Promise.allSettled([
-    applyProviderChain(client, desired, observed, p, log),
-    applyAccountChain(client, desired, observed, p, log),
+    applyProviderChain(client, desired, observed, p, log, rotated),
+    applyAccountChain(client, desired, observed, p, log, rotated),
     applyDeviceChain(client, desired, observed, p, log),
   ]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
   const [provider, account] = results as [PromiseFulfilledResult<WireOAuth2Provider>, PromiseFulfilledResult<{ user: WireUser; appPassword: string }>, unknown];
-  return { clientId: provider.value.client_id, username: account.value.user.username, appPassword: account.value.appPassword };
+  return { values: { clientId: provider.value.client_id, username: account.value.user.username, appPassword: account.value.appPassword }, rotated };
 }
 
 /** Plan mode: the values as they are now, if every object exists (reads only). */

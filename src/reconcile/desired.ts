@@ -14,6 +14,7 @@ export interface DesiredState {
   /** Host of the public authentik URL: picks the brand whose device flow users will see. */
   publicHost: string;
   brands: readonly WireBrand[];
+  rotate: { appPassword: boolean; clientSecret: boolean; graceMs: number };
 }
 
 export interface Provisioned {
@@ -21,3 +22,12 @@ export interface Provisioned {
   username: string;
   appPassword: string;
 }
+
+/** A secret replaced in this run; the previous one stays valid until `previousValidUntil`. */
+export interface Rotation {
+  credential: string;
+  previousValidUntil: string | null;
+}
+
+/** Tokens this tool retired in earlier rotations are named `<identifier>-retired-<stamp>`. */
+export const RETIRED_INFIX = "-retired-";

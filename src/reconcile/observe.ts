@@ -5,7 +5,7 @@ import { brandForHost } from "../authentik/resources/device-flow.ts";
 import { observeProvider } from "../authentik/resources/provider.ts";
 import { appPasswordIdentifier, observeAppPassword, observeServiceAccount } from "../authentik/resources/service-account.ts";
 import type { WireApplication, WireBrand, WireFlow, WireOAuth2Provider, WireToken, WireUser } from "../authentik/wire.ts";
-import type { DesiredState } from "./desired.ts";
+import { RETIRED_INFIX, type DesiredState } from "./desired.ts";
 
 export interface Observed {
   provider: WireOAuth2Provider | undefined;
@@ -15,9 +15,11 @@ export interface Observed {
   token: WireToken | undefined;
   deviceFlow: WireFlow | undefined;
   brand: WireBrand | undefined;
+  /** App passwords this tool retired earlier whose grace period is over. */
+  expiredRetired: WireToken[];
 }
 
-export async function observe(client: AuthentikClient, desired: DesiredState): Promise<Observed> {
+export async function observe(client: AuthentikClient, desired: DesiredState, now = Date.now()): Promise<Observed> {
   const tokenIdentifier = appPasswordIdentifier(desired.serviceAccount.username);
   const [provider, application, [user, token], deviceFlow] = await Promise.all([
     observeProvider(client, desired.provider.name, desired.application.slug),
@@ -25,5 +27,11 @@ export async function observe(client: AuthentikClient, desired: DesiredState): P
     observeServiceAccount(client, desired.serviceAccount.username).then(async (u) => [u, await observeAppPassword(client, tokenIdentifier, u)] as const),
     client.findFlow(desired.deviceFlow.slug),
   ]);
-  return { provider, application, user, tokenIdentifier, token, deviceFlow, brand: brandForHost(desired.brands, desired.publicHost) };
+  // One read per run, so that app passwords retired by an earlier rotation are cleaned up once expired.
+  const expiredRetired = user
+    ? (await client.listAppPasswords(user.username)).filter(
+        (t) => t.identifier.startsWith(`${tokenIdentifier}${RETIRED_INFIX}`) && t.user === user.pk && t.expires && Date.parse(t.expires) <= now,
+      )
+    : [];
+  return { provider, application, user, tokenIdentifier, token, deviceFlow, brand: brandForHost(desired.brands, desired.publicHost), expiredRetired };
 }

@@ -25,6 +25,8 @@ export interface Plan {
   membership: Op;
   deviceFlow: Op<PatchedFlowRequest>;
   brand: Op;
+  /** Delete app passwords this tool retired whose grace period is over. */
+  cleanup: Op;
 }
 
 function op<P>(kind: string, name: string, action: Action, changes: FieldChange[] = [], patch?: P, note?: string): Op<P> {
@@ -40,7 +42,7 @@ export function plan(desired: DesiredState, observed: Observed): Plan {
   const o = observed;
 
   const provider = o.provider
-    ? fromDiff("OAuth2 provider", d.provider.name, diffProvider(d.provider, o.provider))
+    ? withSecretRotation(fromDiff("OAuth2 provider", d.provider.name, diffProvider(d.provider, o.provider)), d.rotate.clientSecret && d.provider.clientType === "confidential")
     : op<PatchedOAuth2ProviderRequest>("OAuth2 provider", d.provider.name, "create", describeCreate(d.provider));
 
   const application = o.application
@@ -49,9 +51,12 @@ export function plan(desired: DesiredState, observed: Observed): Plan {
 
   const username = d.serviceAccount.username;
   const serviceAccount = op<undefined>("service account", username, o.user ? "noop" : "create");
+  const graceS = Math.round(d.rotate.graceMs / 1000);
   const appPassword = o.user
     ? o.token
-      ? fromDiff("app password", o.tokenIdentifier, diffAppPassword(o.token))
+      ? d.rotate.appPassword
+        ? op<PatchedTokenRequest>("app password", o.tokenIdentifier, "update", [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }], undefined, "ROTATE=app-password")
+        : fromDiff("app password", o.tokenIdentifier, diffAppPassword(o.token))
       : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "the service account has no app password (expired or deleted)")
     : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "created with the service account, never expires");
 
@@ -72,12 +77,24 @@ export function plan(desired: DesiredState, observed: Observed): Plan {
     const ours = o.deviceFlow?.pk;
     brand = ours !== undefined && current === ours ? op<undefined>("brand", brandName, "noop") : op<undefined>("brand", brandName, "update", [{ field: "flow_device_code", from: current ? "another flow" : "(none)", to: d.deviceFlow.slug }]);
   }
-  return { provider, application, serviceAccount, appPassword, membership, deviceFlow, brand };
+  const cleanup = o.expiredRetired.length
+    ? op<undefined>("retired app passwords", username, "update", o.expiredRetired.map((t) => ({ field: t.identifier, from: `expired ${t.expires ?? ""}`, to: "(deleted)" })))
+    : op<undefined>("retired app passwords", username, "noop");
+  return { provider, application, serviceAccount, appPassword, membership, deviceFlow, brand, cleanup };
+}
+
+/** ROTATE=client-secret: the provider gets a new secret (generated at apply time, never shown). */
+function withSecretRotation(o: Op<PatchedOAuth2ProviderRequest>, rotate: boolean): Op<PatchedOAuth2ProviderRequest> {
+  if (!rotate) return o;
+  return {
+    step: { ...o.step, action: "update", changes: [...o.step.changes, { field: "client_secret", from: "(current)", to: "(new)" }], note: "ROTATE=client-secret" },
+    patch: { ...(o.patch ?? {}), clientSecret: "(generated at apply)" },
+  };
 }
 
 /** The plan's steps in the order they are applied. */
 export function stepsOf(p: Plan): Step[] {
-  return [p.provider, p.application, p.serviceAccount, p.appPassword, p.membership, p.deviceFlow, p.brand].map((o) => o.step);
+  return [p.provider, p.application, p.serviceAccount, p.appPassword, p.membership, p.deviceFlow, p.brand, p.cleanup].map((o) => o.step);
 }
 
 export function hasChanges(p: Plan): boolean {

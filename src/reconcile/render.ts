@@ -26,6 +26,8 @@ export interface Summary {
   created: string[];
   updated: string[];
   unchanged: string[];
+  rotated?: { credential: string; previousValidUntil: string | null }[];
+  credentials?: { credential: string; expires: string }[];
   output?: { file: string; written: boolean };
   configureSh?: "ran" | "skipped" | "not-configured";
   durationMs: number;

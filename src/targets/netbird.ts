@@ -15,6 +15,11 @@ export function scopeMappingIds(features: Features): string[] {
   return [SCOPE("openid"), SCOPE("email"), SCOPE("profile"), SCOPE("offline_access"), ...(features.apiScopeMapping ? [SCOPE("authentik_api")] : [])];
 }
 
+/** NetBird's CLI and dashboard use a public client: it has no secret to rotate. */
+export function checkConfig(config: Config): string[] {
+  return config.rotate.includes("client-secret") ? ["ROTATE=client-secret applies to confidential clients only; NetBird standalone uses a public client (rotate app-password instead)"] : [];
+}
+
 export function readinessNeeds(config: Config): ReadinessNeeds {
   return {
     flows: [config.names.authorizationFlow],
@@ -55,6 +60,7 @@ export function desiredState(config: Config, defaults: Defaults): DesiredState {
     replaceDeviceFlow: config.replaceDeviceFlow,
     publicHost: new URL(config.publicUrl).hostname,
     brands: defaults.brands,
+    rotate: { appPassword: config.rotate.includes("app-password"), clientSecret: config.rotate.includes("client-secret"), graceMs: config.rotateGraceMs },
   };
 }
 
