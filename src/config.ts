@@ -104,6 +104,8 @@ export const SPECS = {
   REQUEST_TIMEOUT: seconds({ default: 15, desc: "Seconds one HTTP request to authentik may take.", example: "15" }),
   LOG_LEVEL: str({ default: "info", choices: [...LOG_LEVELS], desc: "Log level of the JSON log lines on stderr (stdout carries the plan and the summary).", example: "info" }),
   PLAN: bool({ default: false, desc: "Plan mode: show what would change, write nothing; exit 0 if nothing to do, 2 if changes are pending (same as --plan).", example: "false" }),
+  VERIFY: bool({ default: true, desc: "After applying, check the result as the consumer will use it (discovery and issuer via the public URL, JWKS, token grant, API access, device code, the file); a failure exits 10.", example: "true" }),
+  VERIFY_ONLY: bool({ default: false, desc: "Verify mode: change nothing, only run the checks against what exists and what the output file says (same as --verify).", example: "false" }),
   APP_NAME: safeName({ default: "NetBird", desc: "Name of the authentik application.", example: "NetBird" }),
   APP_SLUG: slug({ default: "netbird", desc: "Slug of the authentik application (part of the issuer URL).", example: "netbird" }),
   PROVIDER_NAME: safeName({ default: "NetBird", desc: "Name of the OAuth2 provider (unique across all provider types).", example: "NetBird" }),
@@ -139,6 +141,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly logLevel: string;
   readonly plan: boolean;
+  readonly verify: boolean;
+  readonly verifyOnly: boolean;
   readonly names: {
     readonly app: string;
     readonly slug: string;
@@ -191,8 +195,8 @@ function describeProblem(name: string, error: Error, value: string | undefined):
 
 export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
   const problems: string[] = [];
-  const unknownArgs = argv.filter((a) => a !== "--plan");
-  for (const arg of unknownArgs) problems.push(`unknown argument '${arg}' (supported: --plan)`);
+  const unknownArgs = argv.filter((a) => a !== "--plan" && a !== "--verify");
+  for (const arg of unknownArgs) problems.push(`unknown argument '${arg}' (supported: --plan, --verify)`);
 
   const raw = resolveFiles(env, problems);
   let clean: Record<string, unknown> = {};
@@ -219,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
       if (c.AUTHENTIK_INSECURE_TLS) problems.push("AUTHENTIK_CA_FILE and AUTHENTIK_INSECURE_TLS=true contradict each other: set only one");
     }
   }
+  if (problems.length === 0 && (c.PLAN || argv.includes("--plan")) && (c.VERIFY_ONLY || argv.includes("--verify"))) problems.push("plan mode and verify mode exclude each other: choose one");
   if (problems.length > 0) throw new ConfigError(problems);
 
   for (const name of SECRET_VARS) registerSecret(c[name] as string);
@@ -239,6 +244,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     requestTimeoutMs: (c.REQUEST_TIMEOUT as unknown as number) * 1000,
     logLevel: s("LOG_LEVEL"),
     plan: (c.PLAN as unknown as boolean) || argv.includes("--plan"),
+    verify: c.VERIFY as unknown as boolean,
+    verifyOnly: (c.VERIFY_ONLY as unknown as boolean) || argv.includes("--verify"),
     names: {
       app: s("APP_NAME"),
       slug: s("APP_SLUG"),

@@ -14,6 +14,7 @@ export const EXIT_CODES = {
   conflict: 7,
   output: 8,
   script: 9,
+  verify: 10,
 } as const;
 
 export type ExitReason = keyof typeof EXIT_CODES;
@@ -30,6 +31,7 @@ export const EXIT_CODE_DOCS: Record<ExitReason, string> = {
   conflict: "An object with one of our names exists but cannot be adopted; the message says what to rename or remove.",
   output: "The output file could not be written (directory missing, not writable, disk full).",
   script: "configure.sh failed, timed out or could not be started.",
+  verify: "Provisioning finished but a consumer-side check failed (discovery, issuer, JWKS, token grant, device code or the output file); each failure names the cause.",
 };
 
 export abstract class BootstrapError extends Error {

@@ -18,6 +18,8 @@ import { observe } from "./reconcile/observe.ts";
 import { hasChanges, plan, stepsOf } from "./reconcile/plan.ts";
 import { renderPlan, summarise, type Summary } from "./reconcile/render.ts";
 import { checkScript, runScript } from "./script.ts";
+import { registerSecret } from "./secrets.ts";
+import { sourceFile, verify, VerifyError } from "./verify.ts";
 import * as netbird from "./targets/netbird.ts";
 
 export interface RunDeps {
@@ -42,6 +44,20 @@ function render(existing: string | undefined, entries: [string, string][]): stri
   }
 }
 
+async function verifyOrThrow(
+  ak: AuthentikClient,
+  config: Config,
+  values: { clientId: string; username: string; appPassword: string },
+  signingKey: string | null | undefined,
+  path: string,
+  expected: [string, string][],
+  logger: Logger,
+): Promise<void> {
+  const results = await verify(ak, { publicUrl: config.publicUrl, slug: config.names.slug, ...values, signingKey, file: { path, expected } }, logger.child({ step: "verify" }));
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length) throw new VerifyError(failed);
+}
+
 export async function run(config: Config, deps: RunDeps, client?: AuthentikClient): Promise<RunOutcome> {
   const { logger } = deps;
   const target = netbird;
@@ -52,7 +68,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
   if (targetProblems.length) throw new ConfigError(targetProblems);
 
   // Local prerequisites first: nothing in authentik is touched if the result could not be written.
-  if (!config.plan) {
+  if (!config.plan && !config.verifyOnly) {
     await checkWritableDir(config.outputDir);
     if (config.configureSh) {
       await checkScript(config.configureSh);
@@ -72,7 +88,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       logger,
       ...(deps.pacing?.retryDelayMs !== undefined ? { retryDelayMs: deps.pacing.retryDelayMs } : {}),
     });
-  const base = { mode: config.plan ? ("plan" as const) : ("apply" as const), consumer: config.consumer };
+  const base = { mode: config.plan ? ("plan" as const) : config.verifyOnly ? ("verify" as const) : ("apply" as const), consumer: config.consumer };
   try {
     const defaults = await waitUntilReady(ak, target.readinessNeeds(config), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });
     const desired = target.desiredState(config, defaults);
@@ -80,6 +96,15 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     const thePlan = plan(desired, observed);
     const steps = stepsOf(thePlan);
     const existing = await readIfExists(outputPath);
+
+    if (config.verifyOnly) {
+      if (existing === undefined) throw new VerifyError([{ check: "output", ok: false, message: `${outputPath} does not exist: run without --verify first` }]);
+      const got = await sourceFile(outputPath, Object.values(target.FILE_KEYS));
+      for (const v of Object.values(got)) registerSecret(v);
+      const values = { clientId: got[target.FILE_KEYS.clientId] ?? "", username: got[target.FILE_KEYS.username] ?? "", appPassword: got[target.FILE_KEYS.appPassword] ?? "" };
+      await verifyOrThrow(ak, config, values, observed.provider?.signing_key, outputPath, target.outputs(config, values), logger);
+      return { summary: { ...base, mode: "verify", authentikVersion: defaults.features.version, ...summarise(steps), requests: ak.stats.requests, writes: ak.stats.writes, changesPending: false } };
+    }
 
     if (config.plan) {
       const values = await currentValues(ak, observed);
@@ -96,6 +121,11 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     const content = render(existing, target.outputs(config, values));
     const written = await writeFileAtomic(outputPath, content);
     logger.info({ file: outputPath, written }, written ? "output file written" : "output file unchanged");
+
+    if (config.verify) {
+      const provider = await ak.findOAuth2Provider(desired.provider.name);
+      await verifyOrThrow(ak, config, values, provider?.signing_key, outputPath, target.outputs(config, values), logger);
+    }
 
     let configureSh: Summary["configureSh"] = "not-configured";
     if (config.configureSh && scriptDir) {

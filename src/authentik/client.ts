@@ -244,6 +244,39 @@ export class AuthentikClient {
     }
   }
 
+  // ---- outside the API: the OIDC side, as a consumer sees it ----------------------------------------------
+
+  /** A request to any URL of authentik's (public URL included), with this client's TLS settings. */
+  async external(url: string, init: { method?: string; form?: Record<string, string>; bearer?: string } = {}): Promise<{ status: number; text: string; json: unknown }> {
+    this.stats.requests += 1;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
+    let body: string | undefined;
+    if (init.form) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      body = new URLSearchParams(init.form).toString();
+    }
+    try {
+      const response = await fetch(url, { method: init.method ?? (body ? "POST" : "GET"), headers, body, ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit);
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, text, json };
+    } catch (error) {
+      return { status: 0, text: describeCause(error), json: undefined };
+    }
+  }
+
+  /** PEM certificate of a key pair (to compare with the JWKS). */
+  async certificatePem(pk: string): Promise<string> {
+    const body = await this.send<{ data: string }>(`read certificate ${pk}`, false, (init) => this.crypto.cryptoCertificatekeypairsViewCertificateRetrieveRaw({ kpUuid: pk }, init));
+    return body.data;
+  }
+
   // ---- version --------------------------------------------------------------------------------------------
 
   async detectVersion(): Promise<Features> {

@@ -20,7 +20,7 @@ export function renderPlan(steps: readonly Step[], file: { path: string; action:
 export interface Summary {
   result: "ok" | "changes-pending" | "error";
   exitCode: number;
-  mode: "apply" | "plan";
+  mode: "apply" | "plan" | "verify";
   consumer: string;
   authentikVersion?: string;
   created: string[];

@@ -86,5 +86,8 @@ export function outputs(config: Config, values: Provisioned): [string, string][]
   ];
 }
 
+/** Verify mode: where the values NetBird will use are found in its file. */
+export const FILE_KEYS = { clientId: "NETBIRD_AUTH_CLIENT_ID", username: "NETBIRD_IDP_MGMT_EXTRA_USERNAME", appPassword: "NETBIRD_IDP_MGMT_EXTRA_PASSWORD" } as const;
+
 /** Keys whose values are secrets (masked in plan output and logs). */
 export const SECRET_KEYS = new Set(["NETBIRD_IDP_MGMT_EXTRA_PASSWORD", "NETBIRD_IDP_MGMT_CLIENT_SECRET", "NETBIRD_AUTH_CLIENT_SECRET"]);

@@ -54,7 +54,9 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
   it("provisions every object, writes setup.env, and a second run writes nothing", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const out = tempDir();
-    const env = baseEnv(fake.url, out, { AUTHENTIK_PUBLIC_URL: "https://auth.example.com" });
+        // Internal and public URL differ (127.0.0.1 vs localhost), as authentik-server:9000 vs auth.example.com do.
+    const publicUrl = fake.url.replace("127.0.0.1", "localhost");
+    const env = baseEnv(fake.url, out, { AUTHENTIK_PUBLIC_URL: publicUrl });
 
     const first = await runMain(env);
     expect(first.stderr).not.toContain('"level":50');
@@ -95,7 +97,7 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     const vars = sourceWithBash(file, KEYS);
     expect(vars).toEqual({
       NETBIRD_DOMAIN: "netbird.example.com",
-      NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT: "https://auth.example.com/application/o/netbird/.well-known/openid-configuration",
+      NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT: `${publicUrl}/application/o/netbird/.well-known/openid-configuration`,
       NETBIRD_USE_AUTH0: "false",
       NETBIRD_AUTH_CLIENT_ID: provider.client_id,
       NETBIRD_AUTH_AUDIENCE: provider.client_id,

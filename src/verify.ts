@@ -1,0 +1,158 @@
+/**
+ * Checks the result from the outside, the way NetBird will use it: discovery through the public URL (issuer
+ * byte for byte), an RS256 key in the JWKS matching the provider's signing key, the client_credentials grant
+ * with the service account's app password and an API call with the token it returns, the device
+ * authorization endpoint, and the output file as bash reads it. Each failure says what the consumer would
+ * see and the likely cause.
+ */
+import { execFile } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { promisify } from "node:util";
+import type { AuthentikClient } from "./authentik/client.ts";
+import { BootstrapError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+
+export interface VerifyInput {
+  publicUrl: string;
+  slug: string;
+  clientId: string;
+  username: string;
+  appPassword: string;
+  /** Certificate key pair uuid that should sign tokens. */
+  signingKey: string | null | undefined;
+  /** Output file and the values it must yield when sourced by bash. */
+  file?: { path: string; expected: readonly (readonly [string, string])[] };
+}
+
+export interface CheckResult {
+  check: string;
+  ok: boolean;
+  message: string;
+}
+
+export class VerifyError extends BootstrapError {
+  readonly exit = "verify";
+  readonly failed: CheckResult[];
+  constructor(failed: CheckResult[]) {
+    super(`Verification failed (${failed.length} check${failed.length === 1 ? "" : "s"}):\n  - ${failed.map((f) => `${f.check}: ${f.message}`).join("\n  - ")}`);
+    this.failed = failed;
+  }
+}
+
+const run = promisify(execFile);
+
+function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
+  const part = token.split(".")[1];
+  if (!part || token.split(".").length !== 3) return undefined;
+  try {
+    return JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function oauthError(json: unknown, text: string): string {
+  const j = json as { error?: string; error_description?: string; detail?: string } | undefined;
+  return j?.error ? `${j.error}${j.error_description ? ` (${j.error_description})` : ""}` : (j?.detail ?? text.slice(0, 200));
+}
+
+/** Read `keys` from a file the way configure.sh does: `source` it with bash. */
+export async function sourceFile(path: string, keys: readonly string[]): Promise<Record<string, string>> {
+  const script = `set -e; source "$1"; shift; for k in "$@"; do printf '%s\\0%s\\0' "$k" "\${!k-}"; done`;
+  const { stdout } = await run("bash", ["-c", script, "_", path, ...keys], { encoding: "utf8" });
+  const parts = stdout.split("\0");
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i]!] = parts[i + 1]!;
+  return out;
+}
+
+export async function verify(client: AuthentikClient, input: VerifyInput, logger: Logger): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const pass = (check: string, message: string) => results.push({ check, ok: true, message });
+  const fail = (check: string, message: string) => results.push({ check, ok: false, message });
+  const publicOrigin = new URL(input.publicUrl).origin;
+  const expectedIssuer = `${input.publicUrl}/application/o/${input.slug}/`;
+  const discoveryUrl = `${input.publicUrl}/application/o/${input.slug}/.well-known/openid-configuration`;
+
+  // 1. Discovery through the public URL.
+  const disc = await client.external(discoveryUrl);
+  const doc = disc.json as Record<string, string> | undefined;
+  if (disc.status !== 200 || !doc || typeof doc.issuer !== "string") {
+    fail(
+      "discovery",
+      disc.status === 0
+        ? `NetBird would fail to fetch ${discoveryUrl} (${disc.text}): AUTHENTIK_PUBLIC_URL is wrong or not reachable from the containers`
+        : `NetBird would get ${disc.status} from ${discoveryUrl}: ${disc.status === 404 ? "no application with this slug is bound to an OAuth2 provider, or AUTHENTIK_PUBLIC_URL points elsewhere" : "the public URL does not lead to authentik"}`,
+    );
+    return report(results, logger);
+  }
+  if (doc.issuer !== expectedIssuer) {
+    fail(
+      "issuer",
+      `discovery through the public URL says issuer '${doc.issuer}', but tokens must carry '${expectedIssuer}': the proxy in front of authentik must pass Host and X-Forwarded-Proto (authentik builds the issuer from them), or AUTHENTIK_PUBLIC_URL is not the URL users reach`,
+    );
+  } else pass("issuer", doc.issuer);
+  const foreign = ["token_endpoint", "jwks_uri", "authorization_endpoint", "device_authorization_endpoint"].filter((k) => typeof doc[k] === "string" && new URL(doc[k]).origin !== publicOrigin);
+  if (foreign.length) fail("endpoints", `discovery lists ${foreign.join(", ")} on another host than ${publicOrigin}: NetBird's clients would be sent there (check the proxy's Host/X-Forwarded-* headers)`);
+  else pass("endpoints", `all on ${publicOrigin}`);
+
+  // 2. JWKS: an RS256 key matching the provider's signing key.
+  const jwks = await client.external(doc.jwks_uri ?? `${input.publicUrl}/application/o/${input.slug}/jwks/`);
+  const keys = ((jwks.json as { keys?: { kty?: string; alg?: string; n?: string }[] } | undefined)?.keys ?? []).filter((k) => k.kty === "RSA");
+  if (!input.signingKey) fail("jwks", "the provider has no signing key: tokens would be HS256-signed with the client secret and NetBird cannot validate them");
+  else if (jwks.status !== 200 || keys.length === 0) fail("jwks", `the JWKS at ${doc.jwks_uri} has no RSA key (status ${jwks.status}): NetBird could not validate tokens; set a signing key on the provider`);
+  else {
+    const pem = await client.certificatePem(input.signingKey);
+    const n = (new X509Certificate(pem).publicKey.export({ format: "jwk" }) as { n?: string }).n;
+    if (keys.some((k) => k.n === n)) pass("jwks", "RS256 key matches the provider's signing key");
+    else fail("jwks", "no key in the JWKS matches the provider's signing key: tokens would fail validation (was the certificate replaced?)");
+  }
+
+  // 3. client_credentials as NetBird's IdP manager sends it, then an API call with the token.
+  const tokenRes = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
+    form: { grant_type: "client_credentials", client_id: input.clientId, username: input.username, password: input.appPassword, scope: "openid goauthentik.io/api" },
+  });
+  const access = (tokenRes.json as { access_token?: string } | undefined)?.access_token;
+  if (tokenRes.status !== 200 || !access) {
+    fail(
+      "client_credentials",
+      `NetBird would log "unable to get authentik token, statusCode ${tokenRes.status}": ${oauthError(tokenRes.json, tokenRes.text)}. Likely causes: the app password expired or was deleted, the service account is not allowed by the application's bindings, or the provider lacks the client_credentials grant`,
+    );
+  } else {
+    const claims = decodeJwtPayload(access);
+    if (!claims || typeof claims.exp !== "number") fail("client_credentials", "the access token is not a JWT with 'exp' (an encryption key on the provider?): NetBird cannot read it");
+    else {
+      const scope = String((tokenRes.json as { scope?: string }).scope ?? claims.scope ?? "");
+      const users = await client.external(`${new URL(doc.issuer).origin}/api/v3/core/users/?page=1`, { bearer: access });
+      if (users.status === 200) pass("idp-manager", "the service account's token lists users through the API");
+      else
+        fail(
+          "idp-manager",
+          `NetBird's user lookups would fail with ${users.status}: ${!scope.includes("goauthentik.io/api") ? "the token lacks the goauthentik.io/api scope (add the 'authentik API access' scope mapping to the provider)" : "the service account lacks permission (is it in the admin group?)"}`,
+        );
+    }
+  }
+
+  // 4. Device authorization, as `netbird up` does it.
+  const device = await client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } });
+  if (device.status === 200 && (device.json as { device_code?: string } | undefined)?.device_code) pass("device", "device authorization issues a code");
+  else fail("device", `'netbird up' device login would fail (${device.status}: ${oauthError(device.json, device.text)}): the brand serving ${new URL(input.publicUrl).host} needs a device-code flow`);
+
+  // 5. The output file as configure.sh reads it.
+  if (input.file) {
+    try {
+      const got = await sourceFile(input.file.path, input.file.expected.map(([k]) => k));
+      const wrong = input.file.expected.filter(([k, v]) => got[k] !== v).map(([k]) => k);
+      if (wrong.length) fail("output", `${input.file.path}, sourced by bash, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
+      else pass("output", `${input.file.path} yields the provisioned values`);
+    } catch (error) {
+      fail("output", `${input.file.path} cannot be sourced by bash: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  return report(results, logger);
+}
+
+function report(results: CheckResult[], logger: Logger): CheckResult[] {
+  for (const r of results) logger[r.ok ? "info" : "error"]({ check: r.check, ok: r.ok }, `verify ${r.check}: ${r.message}`);
+  return results;
+}
