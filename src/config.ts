@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { bool, cleanEnv, makeValidator, num, str, type Spec } from "envalid";
 import { ConfigError } from "./errors.ts";
+import { TARGET_IDS, TARGETS, type TargetId } from "./targets/index.ts";
 import { registerSecret } from "./secrets.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -31,37 +32,39 @@ function parseHttpUrl(input: string): string {
 const httpUrl = makeValidator<string>(parseHttpUrl);
 const optionalHttpUrl = makeValidator<string>((input) => (input === "" ? "" : parseHttpUrl(input)));
 
-const domain = makeValidator<string>((input) => {
+function domainCheck(input: string): string {
   if (/^[a-z]+:\/\//i.test(input)) fail("a host name without scheme (netbird.example.com, not https://…)");
   if (input.includes("/")) fail("a host name without a path");
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/i.test(input) || input.length > 253) {
     fail("a DNS host name, optionally with :port");
   }
   return input.toLowerCase();
-});
+}
 
-const slug = makeValidator<string>((input) => {
+function slugCheck(input: string): string {
   if (!/^[-a-zA-Z0-9_]{1,50}$/.test(input)) fail("a slug: 1–50 letters, digits, '-' or '_'");
   return input;
-});
+}
+const slug = makeValidator<string>(slugCheck);
 
 /** Names end up in authentik and (for the service account) raw in NetBird's management.json. */
-const safeName = makeValidator<string>((input) => {
+function nameCheck(input: string): string {
   if (!/^[\p{L}\p{N} ._@+-]{1,150}$/u.test(input) || input.trim() !== input) {
     fail("1–150 letters, digits, spaces or . _ @ + - (no quotes, backslashes or control characters), without leading/trailing spaces");
   }
   return input;
-});
+}
+const safeName = makeValidator<string>(nameCheck);
 
-const username = makeValidator<string>((input) => {
+function usernameCheck(input: string): string {
   if (!/^[A-Za-z0-9._@+-]{1,150}$/.test(input)) fail("a user name of 1–150 letters, digits or . _ @ + -");
   return input;
-});
+}
 
-const fileName = makeValidator<string>((input) => {
-  if (input !== basename(input) || input === "." || input === ".." || input.startsWith(".tmp-")) fail("a plain file name, no directories");
+function fileNameCheck(input: string): string {
+  if (input !== basename(input) || input === "." || input === ".." || input.startsWith(".")) fail("a plain file name (no directories, not starting with '.')");
   return input;
-});
+}
 
 const seconds = makeValidator<number>((input) => {
   const n = Number(input);
@@ -85,7 +88,20 @@ const rotateList = makeValidator<Rotatable[]>((input) => {
   return [...new Set(items)] as Rotatable[];
 });
 
-export const CONSUMERS = ["netbird"] as const;
+const consumerList = makeValidator<TargetId[]>((input) => {
+  const items = [...new Set(input.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  const bad = items.filter((i) => !(TARGET_IDS as string[]).includes(i));
+  if (items.length === 0 || bad.length) fail(`a comma-separated list of ${TARGET_IDS.join(", ")}${bad.length ? ` (unknown: ${bad.join(", ")})` : ""}`);
+  return items as TargetId[];
+});
+
+/** Naming variables that only make sense with one consumer (each consumer has its own defaults). */
+const PER_CONSUMER: readonly VarName[] = ["APP_NAME", "APP_SLUG", "PROVIDER_NAME", "SERVICE_ACCOUNT", "AUTHORIZATION_FLOW", "OUTPUT_FILE"];
+const optionalSlug = makeValidator<string>((input) => (input === "" ? "" : slugCheck(input)));
+const optionalName = makeValidator<string>((input) => (input === "" ? "" : nameCheck(input)));
+const optionalUsername = makeValidator<string>((input) => (input === "" ? "" : usernameCheck(input)));
+const optionalFileName = makeValidator<string>((input) => (input === "" ? "" : fileNameCheck(input)));
+const optionalDomain = makeValidator<string>((input) => (input === "" ? "" : domainCheck(input)));
 
 /** The specs: the single source of the variables, their defaults and their documentation. */
 export const SPECS = {
@@ -94,10 +110,10 @@ export const SPECS = {
   AUTHENTIK_TOKEN: token({ desc: "API token (intent `api`), e.g. the value of AUTHENTIK_BOOTSTRAP_TOKEN. Secret: prefer AUTHENTIK_TOKEN_FILE.", example: "(64 random characters)" }),
   AUTHENTIK_CA_FILE: str({ default: "", desc: "PEM file with the CA that signed authentik's certificate (private TLS). Verification stays on.", example: "/run/secrets/ca.pem" }),
   AUTHENTIK_INSECURE_TLS: bool({ default: false, desc: "Turn off TLS certificate verification (warns on every run). Prefer AUTHENTIK_CA_FILE.", example: "false" }),
-  NETBIRD_DOMAIN: domain({ desc: "Public host name of NetBird (no scheme, no path); redirect URIs are built from it.", example: "netbird.example.com" }),
-  CONSUMER: str({ default: "netbird", choices: [...CONSUMERS], desc: "Which application to provision for.", example: "netbird" }),
+  CONSUMER: consumerList({ default: ["netbird"], desc: `Which consumer(s) to provision for, comma-separated: ${TARGET_IDS.join(", ")}.`, example: "netbird" }),
+  NETBIRD_DOMAIN: optionalDomain({ default: "", desc: "Public host name of NetBird (no scheme, no path); redirect URIs are built from it. Required for the NetBird consumers.", example: "netbird.example.com" }),
   OUTPUT_DIR: str({ default: "/output", desc: "Directory (a shared volume) that receives the output file.", example: "/output" }),
-  OUTPUT_FILE: fileName({ default: "setup.env", desc: "Name of the output file inside OUTPUT_DIR.", example: "setup.env" }),
+  OUTPUT_FILE: optionalFileName({ default: "", desc: "Name of the output file inside OUTPUT_DIR. Empty: the consumer's own (setup.env for NetBird).", example: "setup.env" }),
   CONFIGURE_SH: str({ default: "", desc: "Path of NetBird's configure.sh to run after writing the file (it runs in its own directory, with OUTPUT_DIR's file copied beside it). Empty: don't run it.", example: "/netbird/infrastructure_files/configure.sh" }),
   CONFIGURE_TIMEOUT: seconds({ default: 300, desc: "Seconds configure.sh may run before it is stopped.", example: "300" }),
   WAIT_TIMEOUT: seconds({ default: 300, desc: "Seconds to wait for authentik to become ready to be configured.", example: "300" }),
@@ -106,12 +122,12 @@ export const SPECS = {
   PLAN: bool({ default: false, desc: "Plan mode: show what would change, write nothing; exit 0 if nothing to do, 2 if changes are pending (same as --plan).", example: "false" }),
   VERIFY: bool({ default: true, desc: "After applying, check the result as the consumer will use it (discovery and issuer via the public URL, JWKS, token grant, API access, device code, the file); a failure exits 10.", example: "true" }),
   VERIFY_ONLY: bool({ default: false, desc: "Verify mode: change nothing, only run the checks against what exists and what the output file says (same as --verify).", example: "false" }),
-  APP_NAME: safeName({ default: "NetBird", desc: "Name of the authentik application.", example: "NetBird" }),
-  APP_SLUG: slug({ default: "netbird", desc: "Slug of the authentik application (part of the issuer URL).", example: "netbird" }),
-  PROVIDER_NAME: safeName({ default: "NetBird", desc: "Name of the OAuth2 provider (unique across all provider types).", example: "NetBird" }),
-  SERVICE_ACCOUNT: username({ default: "NetBird", desc: "User name of the service account NetBird uses to read users.", example: "NetBird" }),
+  APP_NAME: optionalName({ default: "", desc: "Name of the authentik application. Empty: the consumer's (NetBird).", example: "NetBird" }),
+  APP_SLUG: optionalSlug({ default: "", desc: "Slug of the authentik application (part of the issuer URL). Empty: the consumer's (netbird).", example: "netbird" }),
+  PROVIDER_NAME: optionalName({ default: "", desc: "Name of the OAuth2 provider (unique across all provider types). Empty: the consumer's (NetBird).", example: "NetBird" }),
+  SERVICE_ACCOUNT: optionalUsername({ default: "", desc: "User name of the service account NetBird uses to read users. Empty: the consumer's (NetBird).", example: "NetBird" }),
   ADMIN_GROUP: safeName({ default: "authentik Admins", desc: "Group the service account is added to (NetBird needs admin rights to list users).", example: "authentik Admins" }),
-  AUTHORIZATION_FLOW: slug({ default: "default-provider-authorization-implicit-consent", desc: "Slug of the authorization flow used when the provider is created.", example: "default-provider-authorization-explicit-consent" }),
+  AUTHORIZATION_FLOW: optionalSlug({ default: "", desc: "Slug of the authorization flow used when the provider is created. Empty: the consumer's (implicit consent for NetBird standalone).", example: "default-provider-authorization-explicit-consent" }),
   INVALIDATION_FLOW: slug({ default: "default-provider-invalidation-flow", desc: "Slug of the invalidation flow used when the provider is created (authentik 2024.10+).", example: "default-provider-invalidation-flow" }),
   SIGNING_KEY: safeName({ default: "authentik Self-signed Certificate", desc: "Name of the certificate key pair that signs tokens (RS256).", example: "authentik Self-signed Certificate" }),
   DEVICE_FLOW_SLUG: slug({ default: "default-device-code-flow", desc: "Slug of the device-code flow created and set on the brand.", example: "default-device-code-flow" }),
@@ -132,9 +148,8 @@ export interface Config {
   readonly caFile: string | undefined;
   readonly insecureTls: boolean;
   readonly domain: string;
-  readonly consumer: (typeof CONSUMERS)[number];
+  readonly consumers: readonly TargetId[];
   readonly outputDir: string;
-  readonly outputFile: string;
   readonly configureSh: string | undefined;
   readonly configureTimeoutMs: number;
   readonly waitTimeoutMs: number;
@@ -153,6 +168,7 @@ export interface Config {
     readonly invalidationFlow: string;
     readonly signingKey: string;
     readonly deviceFlow: string;
+    readonly outputFile: string;
   };
   readonly replaceDeviceFlow: boolean;
   readonly rotate: readonly Rotatable[];
@@ -223,6 +239,14 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
       if (c.AUTHENTIK_INSECURE_TLS) problems.push("AUTHENTIK_CA_FILE and AUTHENTIK_INSECURE_TLS=true contradict each other: set only one");
     }
   }
+  if (problems.length === 0 && (c.CONSUMER as unknown as string[]).length > 1) {
+    for (const name of PER_CONSUMER) {
+      if (raw[name]) problems.push(`${name} cannot be set when CONSUMER lists several consumers (${(c.CONSUMER as unknown as string[]).join(", ")}): each uses its own default`);
+    }
+  }
+  if (problems.length === 0) {
+    for (const id of c.CONSUMER as unknown as TargetId[]) problems.push(...TARGETS[id].checkConfig(clean));
+  }
   if (problems.length === 0 && (c.PLAN || argv.includes("--plan")) && (c.VERIFY_ONLY || argv.includes("--verify"))) problems.push("plan mode and verify mode exclude each other: choose one");
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -235,9 +259,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     caFile: s("AUTHENTIK_CA_FILE") || undefined,
     insecureTls: c.AUTHENTIK_INSECURE_TLS as unknown as boolean,
     domain: s("NETBIRD_DOMAIN"),
-    consumer: s("CONSUMER") as Config["consumer"],
+    consumers: c.CONSUMER as unknown as TargetId[],
     outputDir: s("OUTPUT_DIR"),
-    outputFile: s("OUTPUT_FILE"),
     configureSh: s("CONFIGURE_SH") || undefined,
     configureTimeoutMs: (c.CONFIGURE_TIMEOUT as unknown as number) * 1000,
     waitTimeoutMs: (c.WAIT_TIMEOUT as unknown as number) * 1000,
@@ -256,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
       invalidationFlow: s("INVALIDATION_FLOW"),
       signingKey: s("SIGNING_KEY"),
       deviceFlow: s("DEVICE_FLOW_SLUG"),
+      outputFile: s("OUTPUT_FILE"),
     },
     replaceDeviceFlow: c.DEVICE_FLOW_REPLACE as unknown as boolean,
     rotate: c.ROTATE as unknown as Rotatable[],

@@ -20,7 +20,7 @@ async function main(): Promise<number> {
   try {
     config = loadConfig(process.env, process.argv.slice(2));
     logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }));
-    logger.info({ authentik: config.authentikUrl, public: config.publicUrl, consumer: config.consumer, plan: config.plan }, "starting");
+    logger.info({ authentik: config.authentikUrl, public: config.publicUrl, consumers: config.consumers, plan: config.plan }, "starting");
     const outcome = await run(config, { logger, print, env: process.env });
     const { changesPending, ...rest } = outcome.summary;
     const exitCode = config.plan && changesPending ? EXIT_CODES.changesPending : EXIT_CODES.success;
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     partial = { result: "error", exitCode, error: { type: error instanceof Error ? error.name : "Error", message } };
     return exitCode;
   } finally {
-    const summary = { mode: config?.plan ? "plan" : config?.verifyOnly ? "verify" : "apply", consumer: config?.consumer, ...partial, durationMs: Date.now() - started };
+    const summary = { mode: config?.plan ? "plan" : config?.verifyOnly ? "verify" : "apply", consumer: config?.consumers.join(","), ...partial, durationMs: Date.now() - started };
     print(JSON.stringify({ summary }));
   }
 }

@@ -1,26 +1,30 @@
 /**
- * One run: check local prerequisites → wait for authentik → observe → plan → (plan mode: print and stop) →
- * apply → render setup.env → write it if it changed → configure.sh if needed. Returns a summary; throws
- * BootstrapErrors. No process-level side effects (main.ts owns those).
+ * One run: check local prerequisites → wait for authentik → for every consumer: observe → plan (all before
+ * the first write, so a conflict anywhere stops everything) → plan mode prints and stops / verify mode checks
+ * and stops → apply → render the output files → write the ones that changed → verify → configure.sh if
+ * needed. Returns a summary; throws BootstrapErrors. No process-level side effects (main.ts owns those).
  */
-import { join } from "node:path";
-import { dirname } from "node:path";
 import { access } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { AuthentikClient } from "./authentik/client.ts";
-import { waitUntilReady } from "./authentik/wait.ts";
+import type { Features } from "./authentik/version.ts";
+import { waitUntilReady, type Defaults, type ReadinessNeeds } from "./authentik/wait.ts";
 import type { Config } from "./config.ts";
-import { ConfigError, OutputError } from "./errors.ts";
+import { OutputError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { changedKeys, mergeEnvFile, UnsafeValueError } from "./output/env-file.ts";
 import { checkWritableDir, readIfExists, writeFileAtomic } from "./output/write-atomic.ts";
 import { apply, currentValues } from "./reconcile/apply.ts";
-import { observe } from "./reconcile/observe.ts";
-import { hasChanges, plan, stepsOf } from "./reconcile/plan.ts";
-import { renderPlan, summarise, type Summary } from "./reconcile/render.ts";
+import type { DesiredState, Provisioned, Rotation } from "./reconcile/desired.ts";
+import { observe, type Observed } from "./reconcile/observe.ts";
+import { hasChanges, plan, stepsOf, type Plan } from "./reconcile/plan.ts";
+import { renderPlan, summarise, type FilePlan, type Summary } from "./reconcile/render.ts";
+import type { Step } from "./reconcile/types.ts";
 import { checkScript, runScript } from "./script.ts";
 import { registerSecret } from "./secrets.ts";
-import { sourceFile, verify, VerifyError } from "./verify.ts";
-import * as netbird from "./targets/netbird.ts";
+import { namesFor, TARGETS } from "./targets/index.ts";
+import type { Target, TargetContext } from "./targets/types.ts";
+import { sourceFile, verify, VerifyError, type CheckResult } from "./verify.ts";
 
 export interface RunDeps {
   logger: Logger;
@@ -35,37 +39,82 @@ export interface RunOutcome {
   summary: Omit<Summary, "exitCode" | "durationMs" | "result"> & { changesPending: boolean };
 }
 
-function render(existing: string | undefined, entries: [string, string][]): string {
+/** One consumer's share of the run. */
+interface Unit {
+  target: Target;
+  ctx: TargetContext;
+  path: string;
+  desired: DesiredState;
+  observed: Observed;
+  plan: Plan;
+}
+
+function readinessNeeds(units: readonly { target: Target; ctx: TargetContext }[]): ReadinessNeeds {
+  const names = units.map((u) => u.ctx.names);
+  return {
+    flows: [...new Set(names.map((n) => n.authorizationFlow))],
+    optionalFlows: (f: Features) => (f.invalidationFlow ? [...new Set(names.map((n) => n.invalidationFlow))] : []),
+    scopeMappings: (f: Features) => [...new Set(units.flatMap((u) => u.target.scopeMappings(f)))],
+    certificate: names[0]!.signingKey,
+    ...(units.some((u) => u.target.uses.serviceAccount) ? { adminGroup: names[0]!.adminGroup } : {}),
+  };
+}
+
+/** Entries of every output file, several consumers writing into the same file merged in order. */
+function entriesByFile(items: readonly { path: string; entries: [string, string][] }[]): Map<string, [string, string][]> {
+  const byFile = new Map<string, [string, string][]>();
+  for (const { path, entries } of items) byFile.set(path, [...(byFile.get(path) ?? []), ...entries]);
+  return byFile;
+}
+
+function render(path: string, existing: string | undefined, entries: [string, string][]): string {
   try {
     return mergeEnvFile(existing, entries);
   } catch (error) {
-    if (error instanceof UnsafeValueError) throw new OutputError(`Refusing to write setup.env: ${error.message}`, { cause: error });
+    if (error instanceof UnsafeValueError) throw new OutputError(`Refusing to write '${path}': ${error.message}`, { cause: error });
     throw error;
   }
 }
 
-async function verifyOrThrow(
-  ak: AuthentikClient,
-  config: Config,
-  values: { clientId: string; username: string; appPassword: string },
-  signingKey: string | null | undefined,
-  path: string,
-  expected: [string, string][],
-  logger: Logger,
-): Promise<void> {
-  const results = await verify(ak, { publicUrl: config.publicUrl, slug: config.names.slug, ...values, signingKey, file: { path, expected } }, logger.child({ step: "verify" }));
-  const failed = results.filter((r) => !r.ok);
-  if (failed.length) throw new VerifyError(failed);
+async function verifyUnit(ak: AuthentikClient, u: Unit, values: Provisioned, signingKey: string | null | undefined, logger: Logger): Promise<CheckResult[]> {
+  return verify(
+    ak,
+    {
+      publicUrl: u.ctx.config.publicUrl,
+      slug: u.ctx.names.slug,
+      clientId: values.clientId,
+      clientSecret: values.clientSecret,
+      username: values.username,
+      appPassword: values.appPassword,
+      device: u.target.uses.deviceFlow,
+      signingKey,
+      file: { path: u.path, expected: u.target.outputs(u.ctx, values) },
+    },
+    logger.child({ step: "verify", consumer: u.target.id }),
+  );
+}
+
+/** Verify mode: the values the consumer will use are the ones in its file. */
+async function valuesFromFile(u: Unit): Promise<Provisioned> {
+  const keys = u.target.fileKeys;
+  const got = await sourceFile(u.path, Object.values(keys));
+  for (const v of Object.values(got)) registerSecret(v);
+  const pick = (k: string | undefined) => (k ? got[k] : undefined);
+  const values: Provisioned = { clientId: got[keys.clientId] ?? "" };
+  if (keys.clientSecret) values.clientSecret = pick(keys.clientSecret) ?? "";
+  if (keys.username) values.username = pick(keys.username) ?? "";
+  if (keys.appPassword) values.appPassword = pick(keys.appPassword) ?? "";
+  return values;
 }
 
 export async function run(config: Config, deps: RunDeps, client?: AuthentikClient): Promise<RunOutcome> {
   const { logger } = deps;
-  const target = netbird;
-  const outputPath = join(config.outputDir, config.outputFile);
+  const contexts = config.consumers.map((id) => {
+    const target = TARGETS[id];
+    const ctx: TargetContext = { config, names: namesFor(config, target) };
+    return { target, ctx, path: join(config.outputDir, ctx.names.outputFile) };
+  });
   const scriptDir = config.configureSh ? dirname(config.configureSh) : undefined;
-
-  const targetProblems = target.checkConfig(config);
-  if (targetProblems.length) throw new ConfigError(targetProblems);
 
   // Local prerequisites first: nothing in authentik is touched if the result could not be written.
   if (!config.plan && !config.verifyOnly) {
@@ -88,51 +137,77 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       logger,
       ...(deps.pacing?.retryDelayMs !== undefined ? { retryDelayMs: deps.pacing.retryDelayMs } : {}),
     });
-  const base = { mode: config.plan ? ("plan" as const) : config.verifyOnly ? ("verify" as const) : ("apply" as const), consumer: config.consumer };
+  const mode = config.plan ? ("plan" as const) : config.verifyOnly ? ("verify" as const) : ("apply" as const);
+  const base = { mode, consumer: config.consumers.join(",") };
   try {
-    const defaults = await waitUntilReady(ak, target.readinessNeeds(config), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });
-    const desired = target.desiredState(config, defaults);
-    const observed = await observe(ak, desired);
-    const thePlan = plan(desired, observed);
-    const steps = stepsOf(thePlan);
-    const existing = await readIfExists(outputPath);
+    const defaults: Defaults = await waitUntilReady(ak, readinessNeeds(contexts), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });
+    const version = defaults.features.version;
+    const units: Unit[] = await Promise.all(
+      contexts.map(async (c) => {
+        const desired = c.target.desired(c.ctx, defaults);
+        const observed = await observe(ak, desired);
+        return { ...c, desired, observed, plan: plan(desired, observed) };
+      }),
+    );
+    const steps: Step[] = units.flatMap((u) => stepsOf(u.plan));
+    const stats = () => ({ requests: ak.stats.requests, writes: ak.stats.writes });
 
-    if (config.verifyOnly) {
-      if (existing === undefined) throw new VerifyError([{ check: "output", ok: false, message: `${outputPath} does not exist: run without --verify first` }]);
-      const got = await sourceFile(outputPath, Object.values(target.FILE_KEYS));
-      for (const v of Object.values(got)) registerSecret(v);
-      const values = { clientId: got[target.FILE_KEYS.clientId] ?? "", username: got[target.FILE_KEYS.username] ?? "", appPassword: got[target.FILE_KEYS.appPassword] ?? "" };
-      await verifyOrThrow(ak, config, values, observed.provider?.signing_key, outputPath, target.outputs(config, values), logger);
-      return { summary: { ...base, mode: "verify", authentikVersion: defaults.features.version, ...summarise(steps), requests: ak.stats.requests, writes: ak.stats.writes, changesPending: false } };
+    if (mode === "verify") {
+      const failed: CheckResult[] = [];
+      for (const u of units) {
+        if ((await readIfExists(u.path)) === undefined) {
+          failed.push({ check: "output", ok: false, message: `${u.path} does not exist: run without --verify first` });
+          continue;
+        }
+        failed.push(...(await verifyUnit(ak, u, await valuesFromFile(u), u.observed.provider?.signing_key, logger)).filter((r) => !r.ok));
+      }
+      if (failed.length) throw new VerifyError(failed);
+      return { summary: { ...base, authentikVersion: version, ...summarise(steps), ...stats(), changesPending: false } };
     }
 
-    if (config.plan) {
-      const values = await currentValues(ak, observed);
-      const entries = values ? target.outputs(config, values) : undefined;
-      const keys = entries ? changedKeys(existing, entries) : target.outputs(config, { clientId: "-", username: "-", appPassword: "-" }).map(([k]) => k);
-      const fileAction = existing === undefined ? "create" : keys.length ? "update" : "noop";
-      deps.print(renderPlan(steps, { path: outputPath, action: fileAction, keys }));
-      return {
-        summary: { ...base, authentikVersion: defaults.features.version, ...summarise(steps), requests: ak.stats.requests, writes: ak.stats.writes, changesPending: hasChanges(thePlan) || fileAction !== "noop" },
-      };
+    if (mode === "plan") {
+      const current = await Promise.all(units.map(async (u) => ({ path: u.path, values: await currentValues(ak, u.desired, u.observed), u })));
+      const filePlans: FilePlan[] = [];
+      for (const [path, entries] of entriesByFile(current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [] })))) {
+        const existing = await readIfExists(path);
+        const unknown = current.some((c) => c.path === path && !c.values);
+        const keys = unknown ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, entries);
+        filePlans.push({ path, keys, action: existing === undefined ? "create" : keys.length ? "update" : "noop" });
+      }
+      deps.print(renderPlan(steps, filePlans));
+      const fileChanges = filePlans.some((f) => f.action !== "noop");
+      return { summary: { ...base, authentikVersion: version, ...summarise(steps), ...stats(), changesPending: units.some((u) => hasChanges(u.plan)) || fileChanges } };
     }
 
-    const { values, rotated } = await apply(ak, desired, observed, thePlan, logger);
-    const content = render(existing, target.outputs(config, values));
-    const written = await writeFileAtomic(outputPath, content);
-    logger.info({ file: outputPath, written }, written ? "output file written" : "output file unchanged");
+    // Apply: consumers one after the other (each one's chains in parallel), then the files.
+    const applied: { u: Unit; values: Provisioned; rotated: Rotation[] }[] = [];
+    for (const u of units) applied.push({ u, ...(await apply(ak, u.desired, u.observed, u.plan, logger.child({ consumer: u.target.id }))) });
+    const rotated = applied.flatMap((a) => a.rotated);
+    const written: string[] = [];
+    for (const [path, entries] of entriesByFile(applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values) })))) {
+      const content = render(path, await readIfExists(path), entries);
+      if (await writeFileAtomic(path, content)) written.push(path);
+      // configure.sh sources ./setup.env: keep a copy beside a script that lives elsewhere.
+      if (scriptDir && scriptDir !== config.outputDir && path === join(config.outputDir, "setup.env")) {
+        const besideScript = join(scriptDir, "setup.env");
+        if (await writeFileAtomic(besideScript, render(besideScript, await readIfExists(besideScript), entries))) written.push(besideScript);
+      }
+      logger.info({ file: path, written: written.includes(path) }, written.includes(path) ? "output file written" : "output file unchanged");
+    }
 
     if (config.verify) {
-      const provider = await ak.findOAuth2Provider(desired.provider.name);
-      await verifyOrThrow(ak, config, values, provider?.signing_key, outputPath, target.outputs(config, values), logger);
+      const failed: CheckResult[] = [];
+      for (const { u, values } of applied) {
+        const provider = await ak.findOAuth2Provider(u.desired.provider.name);
+        failed.push(...(await verifyUnit(ak, u, values, provider?.signing_key, logger)).filter((r) => !r.ok));
+      }
+      if (failed.length) throw new VerifyError(failed);
     }
 
     let configureSh: Summary["configureSh"] = "not-configured";
     if (config.configureSh && scriptDir) {
-      let needed = written;
-      if (scriptDir !== config.outputDir) needed = (await writeFileAtomic(join(scriptDir, "setup.env"), content)) || needed;
       const artifactsPresent = await access(join(scriptDir, "artifacts", "management.json")).then(() => true, () => false);
-      if (needed || rotated.length > 0 || !artifactsPresent) {
+      if (written.length > 0 || rotated.length > 0 || !artifactsPresent) {
         await runScript(config.configureSh, config.configureTimeoutMs, logger, deps.env);
         configureSh = "ran";
       } else {
@@ -141,11 +216,22 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       }
     }
     const credentials = [
-      { credential: `app password of '${values.username}'`, expires: "never" },
+      ...applied.filter((a) => a.values.username).map((a) => ({ credential: `app password of '${a.values.username!}'`, expires: "never" })),
       ...rotated.filter((r) => r.previousValidUntil).map((r) => ({ credential: `previous ${r.credential}`, expires: r.previousValidUntil! })),
     ];
+    const outputs = [...new Set(applied.map((a) => a.u.path))];
     return {
-      summary: { ...base, authentikVersion: defaults.features.version, ...summarise(steps), rotated, credentials, output: { file: outputPath, written }, configureSh, requests: ak.stats.requests, writes: ak.stats.writes, changesPending: false },
+      summary: {
+        ...base,
+        authentikVersion: version,
+        ...summarise(steps),
+        rotated,
+        credentials,
+        output: { file: outputs.join(","), written: outputs.some((p) => written.includes(p)) },
+        configureSh,
+        ...stats(),
+        changesPending: false,
+      },
     };
   } finally {
     if (!client) await ak.close();

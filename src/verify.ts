@@ -16,8 +16,13 @@ export interface VerifyInput {
   publicUrl: string;
   slug: string;
   clientId: string;
-  username: string;
-  appPassword: string;
+  /** Confidential clients: checked against the token endpoint. */
+  clientSecret?: string | undefined;
+  /** Service account + app password: checked with client_credentials and an API call, as NetBird's IdP manager does. */
+  username?: string | undefined;
+  appPassword?: string | undefined;
+  /** Check the device authorization endpoint (consumers with device login). */
+  device: boolean;
   /** Certificate key pair uuid that should sign tokens. */
   signingKey: string | null | undefined;
   /** Output file and the values it must yield when sourced by bash. */
@@ -109,8 +114,46 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   }
 
   // 3. client_credentials as NetBird's IdP manager sends it, then an API call with the token.
+  if (input.username !== undefined && input.appPassword !== undefined) await checkIdpManager(client, input, doc, publicOrigin, pass, fail);
+
+  // 4. Confidential clients: the token endpoint accepts the client's credentials. A made-up authorization
+  // code with the right credentials gets `invalid_grant`; wrong credentials get `invalid_client`.
+  if (input.clientSecret !== undefined) {
+    const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
+      form: { grant_type: "authorization_code", code: "verify-probe-not-a-code", redirect_uri: "https://invalid.invalid/", client_id: input.clientId, client_secret: input.clientSecret },
+    });
+    const err = (probe.json as { error?: string } | undefined)?.error;
+    if (err === "invalid_client" || probe.status === 401) fail("client_secret", "the token endpoint rejects the client id and secret (invalid_client): the secret in the output file is not the provider's (rotated elsewhere?)");
+    else if (err === "invalid_grant" || probe.status === 200) pass("client_secret", "the token endpoint accepts the client id and secret");
+    else fail("client_secret", `unexpected answer from the token endpoint (${probe.status}: ${oauthError(probe.json, probe.text)})`);
+  }
+
+  // 5. Device authorization, as `netbird up` does it.
+  if (input.device) {
+    const device = await client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } });
+    if (device.status === 200 && (device.json as { device_code?: string } | undefined)?.device_code) pass("device", "device authorization issues a code");
+    else fail("device", `'netbird up' device login would fail (${device.status}: ${oauthError(device.json, device.text)}): the brand serving ${new URL(input.publicUrl).host} needs a device-code flow`);
+  }
+
+  // 6. The output file as the consumer reads it.
+  if (input.file) {
+    try {
+      const got = await sourceFile(input.file.path, input.file.expected.map(([k]) => k));
+      const wrong = input.file.expected.filter(([k, v]) => got[k] !== v).map(([k]) => k);
+      if (wrong.length) fail("output", `${input.file.path}, sourced by bash, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
+      else pass("output", `${input.file.path} yields the provisioned values`);
+    } catch (error) {
+      fail("output", `${input.file.path} cannot be sourced by bash: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  return report(results, logger);
+}
+
+type Mark = (check: string, message: string) => void;
+
+async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc: Record<string, string>, publicOrigin: string, pass: Mark, fail: Mark): Promise<void> {
   const tokenRes = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
-    form: { grant_type: "client_credentials", client_id: input.clientId, username: input.username, password: input.appPassword, scope: "openid goauthentik.io/api" },
+    form: { grant_type: "client_credentials", client_id: input.clientId, username: input.username ?? "", password: input.appPassword ?? "", scope: "openid goauthentik.io/api" },
   });
   const access = (tokenRes.json as { access_token?: string } | undefined)?.access_token;
   if (tokenRes.status !== 200 || !access) {
@@ -123,7 +166,7 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     if (!claims || typeof claims.exp !== "number") fail("client_credentials", "the access token is not a JWT with 'exp' (an encryption key on the provider?): NetBird cannot read it");
     else {
       const scope = String((tokenRes.json as { scope?: string }).scope ?? claims.scope ?? "");
-      const users = await client.external(`${new URL(doc.issuer).origin}/api/v3/core/users/?page=1`, { bearer: access });
+      const users = await client.external(`${new URL(doc.issuer ?? publicOrigin).origin}/api/v3/core/users/?page=1`, { bearer: access });
       if (users.status === 200) pass("idp-manager", "the service account's token lists users through the API");
       else
         fail(
@@ -133,23 +176,6 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     }
   }
 
-  // 4. Device authorization, as `netbird up` does it.
-  const device = await client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } });
-  if (device.status === 200 && (device.json as { device_code?: string } | undefined)?.device_code) pass("device", "device authorization issues a code");
-  else fail("device", `'netbird up' device login would fail (${device.status}: ${oauthError(device.json, device.text)}): the brand serving ${new URL(input.publicUrl).host} needs a device-code flow`);
-
-  // 5. The output file as configure.sh reads it.
-  if (input.file) {
-    try {
-      const got = await sourceFile(input.file.path, input.file.expected.map(([k]) => k));
-      const wrong = input.file.expected.filter(([k, v]) => got[k] !== v).map(([k]) => k);
-      if (wrong.length) fail("output", `${input.file.path}, sourced by bash, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
-      else pass("output", `${input.file.path} yields the provisioned values`);
-    } catch (error) {
-      fail("output", `${input.file.path} cannot be sourced by bash: ${(error as Error).message.split("\n")[0]}`);
-    }
-  }
-  return report(results, logger);
 }
 
 function report(results: CheckResult[], logger: Logger): CheckResult[] {

@@ -17,7 +17,8 @@ export interface ReadinessNeeds {
   optionalFlows?: (features: Features) => readonly string[];
   scopeMappings: (features: Features) => readonly string[];
   certificate: string;
-  adminGroup: string;
+  /** Only when a consumer needs a service account. */
+  adminGroup?: string;
 }
 
 export interface Defaults {
@@ -26,7 +27,7 @@ export interface Defaults {
   scopeMappings: ReadonlyMap<string, WireScopeMapping>;
   certificate: WireCertificate;
   brands: readonly WireBrand[];
-  adminGroup: WireGroup;
+  adminGroup?: WireGroup;
 }
 
 export interface WaitOptions {
@@ -155,11 +156,12 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
         }),
       );
     }
-    if (!found.adminGroup) {
+    const groupName = needs.adminGroup;
+    if (groupName && !found.adminGroup) {
       tasks.push(
-        client.findGroup(needs.adminGroup).then((g) => {
+        client.findGroup(groupName).then((g) => {
           if (g) found.adminGroup = g;
-          else missing.push(`group '${needs.adminGroup}'`);
+          else missing.push(`group '${groupName}'`);
         }),
       );
     }

@@ -81,8 +81,8 @@ async function applyProviderChain(client: AuthentikClient, d: DesiredState, o: O
   return provider;
 }
 
-async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Observed, p: Plan, log: Logger, rotated: Rotation[]): Promise<{ user: WireUser; appPassword: string }> {
-  const username = d.serviceAccount.username;
+async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Observed, p: NonNullable<Plan["account"]>, log: Logger, rotated: Rotation[]): Promise<{ user: WireUser; appPassword: string }> {
+  const username = d.serviceAccount!.username;
   const id = o.tokenIdentifier;
   let user = o.user;
   let appPassword: string | undefined;
@@ -122,7 +122,7 @@ async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Ob
   }
   done(log, p.appPassword.step);
 
-  if (p.membership.step.action !== "noop") await client.addUserToGroup(d.adminGroup, account);
+  if (p.membership.step.action !== "noop") await client.addUserToGroup(d.adminGroup!, account);
   done(log, p.membership.step);
 
   for (const t of o.expiredRetired) await client.deleteToken(t.identifier);
@@ -130,14 +130,15 @@ async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Ob
   return { user: account, appPassword };
 }
 
-async function applyDeviceChain(client: AuthentikClient, d: DesiredState, o: Observed, p: Plan, log: Logger): Promise<void> {
+async function applyDeviceChain(client: AuthentikClient, d: DesiredState, o: Observed, p: NonNullable<Plan["device"]>, log: Logger): Promise<void> {
+  const flow = d.deviceFlow!;
   let flowPk = o.deviceFlow?.pk;
   if (p.deviceFlow.step.action === "create") {
-    const r = await createOrAdopt(() => client.createFlow(createFlowBody(d.deviceFlow)), () => client.findFlow(d.deviceFlow.slug), log, `flow '${d.deviceFlow.slug}'`);
+    const r = await createOrAdopt(() => client.createFlow(createFlowBody(flow)), () => client.findFlow(flow.slug), log, `flow '${flow.slug}'`);
     flowPk = r.value.pk;
     const { changes, patch } = diffFlow(r.value);
-    if (r.adopted && changes.length) await client.patchFlow(d.deviceFlow.slug, patch);
-  } else if (p.deviceFlow.step.action === "update") await client.patchFlow(d.deviceFlow.slug, p.deviceFlow.patch!);
+    if (r.adopted && changes.length) await client.patchFlow(flow.slug, patch);
+  } else if (p.deviceFlow.step.action === "update") await client.patchFlow(flow.slug, p.deviceFlow.patch!);
   done(log, p.deviceFlow.step);
   if (p.brand.step.action === "update" && o.brand && flowPk) await client.patchBrand(o.brand, { flowDeviceCode: flowPk });
   done(log, p.brand.step);
@@ -148,17 +149,30 @@ export async function apply(client: AuthentikClient, desired: DesiredState, obse
   const rotated: Rotation[] = [];
   const results = await Promise.allSettled([
     applyProviderChain(client, desired, observed, p, log, rotated),
-    applyAccountChain(client, desired, observed, p, log, rotated),
-    applyDeviceChain(client, desired, observed, p, log),
+    p.account ? applyAccountChain(client, desired, observed, p.account, log, rotated) : Promise.resolve(undefined),
+    p.device ? applyDeviceChain(client, desired, observed, p.device, log) : Promise.resolve(undefined),
   ]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
-  const [provider, account] = results as [PromiseFulfilledResult<WireOAuth2Provider>, PromiseFulfilledResult<{ user: WireUser; appPassword: string }>, unknown];
-  return { values: { clientId: provider.value.client_id, username: account.value.user.username, appPassword: account.value.appPassword }, rotated };
+  const [provider, account] = results as [PromiseFulfilledResult<WireOAuth2Provider>, PromiseFulfilledResult<{ user: WireUser; appPassword: string } | undefined>, unknown];
+  const values: Provisioned = { clientId: provider.value.client_id };
+  if (desired.provider.clientType === "confidential") values.clientSecret = provider.value.client_secret;
+  if (account.value) {
+    values.username = account.value.user.username;
+    values.appPassword = account.value.appPassword;
+  }
+  return { values, rotated };
 }
 
 /** Plan mode: the values as they are now, if every object exists (reads only). */
-export async function currentValues(client: AuthentikClient, observed: Observed): Promise<Provisioned | undefined> {
-  if (!observed.provider || !observed.user || !observed.token) return undefined;
-  return { clientId: observed.provider.client_id, username: observed.user.username, appPassword: await client.viewTokenKey(observed.tokenIdentifier) };
+export async function currentValues(client: AuthentikClient, desired: DesiredState, observed: Observed): Promise<Provisioned | undefined> {
+  if (!observed.provider) return undefined;
+  const values: Provisioned = { clientId: observed.provider.client_id };
+  if (desired.provider.clientType === "confidential") values.clientSecret = observed.provider.client_secret;
+  if (desired.serviceAccount) {
+    if (!observed.user || !observed.token) return undefined;
+    values.username = observed.user.username;
+    values.appPassword = await client.viewTokenKey(observed.tokenIdentifier);
+  }
+  return values;
 }

@@ -7,9 +7,11 @@ import type { WireBrand, WireGroup } from "../authentik/wire.ts";
 export interface DesiredState {
   provider: DesiredProvider;
   application: DesiredApplication;
-  serviceAccount: { username: string };
-  adminGroup: WireGroup;
-  deviceFlow: DesiredDeviceFlow;
+  /** Absent when the consumer needs no service account (no IdP manager). */
+  serviceAccount?: { username: string };
+  adminGroup?: WireGroup;
+  /** Absent when the consumer has no device login. */
+  deviceFlow?: DesiredDeviceFlow;
   replaceDeviceFlow: boolean;
   /** Host of the public authentik URL: picks the brand whose device flow users will see. */
   publicHost: string;
@@ -19,8 +21,10 @@ export interface DesiredState {
 
 export interface Provisioned {
   clientId: string;
-  username: string;
-  appPassword: string;
+  /** Confidential clients only. */
+  clientSecret?: string;
+  username?: string;
+  appPassword?: string;
 }
 
 /** A secret replaced in this run; the previous one stays valid until `previousValidUntil`. */

@@ -20,12 +20,13 @@ export interface Observed {
 }
 
 export async function observe(client: AuthentikClient, desired: DesiredState, now = Date.now()): Promise<Observed> {
-  const tokenIdentifier = appPasswordIdentifier(desired.serviceAccount.username);
+  const sa = desired.serviceAccount;
+  const tokenIdentifier = sa ? appPasswordIdentifier(sa.username) : "";
   const [provider, application, [user, token], deviceFlow] = await Promise.all([
     observeProvider(client, desired.provider.name, desired.application.slug),
     observeApplication(client, desired.application.slug),
-    observeServiceAccount(client, desired.serviceAccount.username).then(async (u) => [u, await observeAppPassword(client, tokenIdentifier, u)] as const),
-    client.findFlow(desired.deviceFlow.slug),
+    sa ? observeServiceAccount(client, sa.username).then(async (u) => [u, await observeAppPassword(client, tokenIdentifier, u)] as const) : ([undefined, undefined] as const),
+    desired.deviceFlow ? client.findFlow(desired.deviceFlow.slug) : undefined,
   ]);
   // One read per run, so that app passwords retired by an earlier rotation are cleaned up once expired.
   const expiredRetired = user

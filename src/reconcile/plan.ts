@@ -20,13 +20,16 @@ export interface Op<P = undefined> {
 export interface Plan {
   provider: Op<PatchedOAuth2ProviderRequest>;
   application: Op<PatchedApplicationRequest>;
-  serviceAccount: Op;
-  appPassword: Op<PatchedTokenRequest>;
-  membership: Op;
-  deviceFlow: Op<PatchedFlowRequest>;
-  brand: Op;
-  /** Delete app passwords this tool retired whose grace period is over. */
-  cleanup: Op;
+  /** The service-account part: absent when the consumer needs no service account. */
+  account?: {
+    serviceAccount: Op;
+    appPassword: Op<PatchedTokenRequest>;
+    membership: Op;
+    /** Delete app passwords this tool retired whose grace period is over. */
+    cleanup: Op;
+  };
+  /** The device-login part: absent when the consumer has no device login. */
+  device?: { deviceFlow: Op<PatchedFlowRequest>; brand: Op };
 }
 
 function op<P>(kind: string, name: string, action: Action, changes: FieldChange[] = [], patch?: P, note?: string): Op<P> {
@@ -49,6 +52,11 @@ export function plan(desired: DesiredState, observed: Observed): Plan {
     ? fromDiff("application", d.application.slug, diffApplication(o.application, o.provider?.pk, d.provider.name))
     : op<PatchedApplicationRequest>("application", d.application.slug, "create", [{ field: "provider", from: "(none)", to: d.provider.name }]);
 
+  return { provider, application, account: planAccount(d, o), device: planDevice(d, o) };
+}
+
+function planAccount(d: DesiredState, o: Observed): Plan["account"] {
+  if (!d.serviceAccount || !d.adminGroup) return undefined;
   const username = d.serviceAccount.username;
   const serviceAccount = op<undefined>("service account", username, o.user ? "noop" : "create");
   const graceS = Math.round(d.rotate.graceMs / 1000);
@@ -59,28 +67,35 @@ export function plan(desired: DesiredState, observed: Observed): Plan {
         : fromDiff("app password", o.tokenIdentifier, diffAppPassword(o.token))
       : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "the service account has no app password (expired or deleted)")
     : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "created with the service account, never expires");
-
   const membershipChanges = diffMembership(d.adminGroup, o.user, username);
-  const membership = op<undefined>(`group membership`, `${username} in ${d.adminGroup.name}`, membershipChanges.length ? "update" : "noop", membershipChanges);
-
-  // Device flow: keep a flow the brand already has (not ours) unless asked to replace it.
-  const brandName = o.brand ? o.brand.domain : "(no brand)";
-  const current = o.brand?.flow_device_code ?? null;
-  const keepForeign = current !== null && current !== o.deviceFlow?.pk && !d.replaceDeviceFlow;
-  let deviceFlow: Op<PatchedFlowRequest>;
-  let brand: Op;
-  if (keepForeign) {
-    deviceFlow = op<PatchedFlowRequest>("device-code flow", d.deviceFlow.slug, "noop", [], undefined, `not needed: brand '${brandName}' already has a device-code flow (kept; set DEVICE_FLOW_REPLACE=true to replace it)`);
-    brand = op<undefined>("brand", brandName, "noop");
-  } else {
-    deviceFlow = o.deviceFlow ? fromDiff("device-code flow", d.deviceFlow.slug, diffFlow(o.deviceFlow)) : op<PatchedFlowRequest>("device-code flow", d.deviceFlow.slug, "create", [{ field: "designation", from: "(none)", to: "stage_configuration" }]);
-    const ours = o.deviceFlow?.pk;
-    brand = ours !== undefined && current === ours ? op<undefined>("brand", brandName, "noop") : op<undefined>("brand", brandName, "update", [{ field: "flow_device_code", from: current ? "another flow" : "(none)", to: d.deviceFlow.slug }]);
-  }
+  const membership = op<undefined>("group membership", `${username} in ${d.adminGroup.name}`, membershipChanges.length ? "update" : "noop", membershipChanges);
   const cleanup = o.expiredRetired.length
     ? op<undefined>("retired app passwords", username, "update", o.expiredRetired.map((t) => ({ field: t.identifier, from: `expired ${t.expires ?? ""}`, to: "(deleted)" })))
     : op<undefined>("retired app passwords", username, "noop");
-  return { provider, application, serviceAccount, appPassword, membership, deviceFlow, brand, cleanup };
+  return { serviceAccount, appPassword, membership, cleanup };
+}
+
+/** Device flow: keep a flow the brand already has (not ours) unless asked to replace it. */
+function planDevice(d: DesiredState, o: Observed): Plan["device"] {
+  if (!d.deviceFlow) return undefined;
+  const brandName = o.brand ? o.brand.domain : "(no brand)";
+  const current = o.brand?.flow_device_code ?? null;
+  const keepForeign = current !== null && current !== o.deviceFlow?.pk && !d.replaceDeviceFlow;
+  if (keepForeign) {
+    return {
+      deviceFlow: op<PatchedFlowRequest>("device-code flow", d.deviceFlow.slug, "noop", [], undefined, `not needed: brand '${brandName}' already has a device-code flow (kept; set DEVICE_FLOW_REPLACE=true to replace it)`),
+      brand: op<undefined>("brand", brandName, "noop"),
+    };
+  }
+  const deviceFlow = o.deviceFlow
+    ? fromDiff("device-code flow", d.deviceFlow.slug, diffFlow(o.deviceFlow))
+    : op<PatchedFlowRequest>("device-code flow", d.deviceFlow.slug, "create", [{ field: "designation", from: "(none)", to: "stage_configuration" }]);
+  const ours = o.deviceFlow?.pk;
+  const brand =
+    ours !== undefined && current === ours
+      ? op<undefined>("brand", brandName, "noop")
+      : op<undefined>("brand", brandName, "update", [{ field: "flow_device_code", from: current ? "another flow" : "(none)", to: d.deviceFlow.slug }]);
+  return { deviceFlow, brand };
 }
 
 /** ROTATE=client-secret: the provider gets a new secret (generated at apply time, never shown). */
@@ -94,7 +109,9 @@ function withSecretRotation(o: Op<PatchedOAuth2ProviderRequest>, rotate: boolean
 
 /** The plan's steps in the order they are applied. */
 export function stepsOf(p: Plan): Step[] {
-  return [p.provider, p.application, p.serviceAccount, p.appPassword, p.membership, p.deviceFlow, p.brand, p.cleanup].map((o) => o.step);
+  const a = p.account;
+  const d = p.device;
+  return [p.provider, p.application, ...(a ? [a.serviceAccount, a.appPassword, a.membership, a.cleanup] : []), ...(d ? [d.deviceFlow, d.brand] : [])].map((o) => o.step);
 }
 
 export function hasChanges(p: Plan): boolean {

@@ -4,16 +4,25 @@ import { DONE } from "./types.ts";
 
 const SIGN = { create: "+", update: "~", noop: " " } as const;
 
-export function renderPlan(steps: readonly Step[], file: { path: string; action: "create" | "update" | "noop"; keys: string[] }): string {
+export interface FilePlan {
+  path: string;
+  action: "create" | "update" | "noop";
+  keys: string[];
+}
+
+export function renderPlan(steps: readonly Step[], files: readonly FilePlan[]): string {
   const lines: string[] = [];
   for (const s of steps) {
     lines.push(`${SIGN[s.action]} ${s.kind} '${s.name}': ${s.action === "noop" ? "unchanged" : s.action}${s.note ? ` (${s.note})` : ""}`);
     for (const c of s.changes) lines.push(`      ${c.field}: ${c.from} → ${c.to}`);
   }
-  lines.push(`${SIGN[file.action]} file '${file.path}': ${file.action === "noop" ? "unchanged" : file.action}`);
-  if (file.keys.length && file.action !== "noop") lines.push(`      keys: ${file.keys.join(", ")}`);
+  for (const file of files) {
+    lines.push(`${SIGN[file.action]} file '${file.path}': ${file.action === "noop" ? "unchanged" : file.action}`);
+    if (file.keys.length && file.action !== "noop") lines.push(`      keys: ${file.keys.join(", ")}`);
+  }
   const count = (a: Step["action"]) => steps.filter((s) => s.action === a).length;
-  lines.push(`Plan: ${count("create")} to create, ${count("update")} to update, ${count("noop")} unchanged; file ${file.action === "noop" ? "unchanged" : `to ${file.action}`}.`);
+  const changedFiles = files.filter((f) => f.action !== "noop").length;
+  lines.push(`Plan: ${count("create")} to create, ${count("update")} to update, ${count("noop")} unchanged; ${changedFiles} file(s) to write.`);
   return lines.join("\n");
 }
 

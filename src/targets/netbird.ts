@@ -1,93 +1,89 @@
 /**
- * NetBird standalone (authentik as NetBird's IdP, legacy setup.env + configure.sh): what it needs in authentik
- * and what it reads from setup.env. Pure data and rendering, no I/O.
+ * NetBird standalone (authentik as NetBird's IdP, legacy setup.env + configure.sh), as authentik's NetBird
+ * guide and NetBird's advanced self-hosting guide describe it. Pure data and rendering, no I/O.
  */
-import type { Config } from "../config.ts";
 import { escapeRegex } from "../authentik/client.ts";
-import type { DesiredProvider } from "../authentik/resources/provider.ts";
 import type { Features } from "../authentik/version.ts";
-import type { ReadinessNeeds, Defaults } from "../authentik/wait.ts";
+import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
-
-const SCOPE = (name: string) => `goauthentik.io/providers/oauth2/scope-${name}`;
-
-export function scopeMappingIds(features: Features): string[] {
-  return [SCOPE("openid"), SCOPE("email"), SCOPE("profile"), SCOPE("offline_access"), ...(features.apiScopeMapping ? [SCOPE("authentik_api")] : [])];
-}
-
-/** NetBird's CLI and dashboard use a public client: it has no secret to rotate. */
-export function checkConfig(config: Config): string[] {
-  return config.rotate.includes("client-secret") ? ["ROTATE=client-secret applies to confidential clients only; NetBird standalone uses a public client (rotate app-password instead)"] : [];
-}
-
-export function readinessNeeds(config: Config): ReadinessNeeds {
-  return {
-    flows: [config.names.authorizationFlow],
-    optionalFlows: (f) => (f.invalidationFlow ? [config.names.invalidationFlow] : []),
-    scopeMappings: scopeMappingIds,
-    certificate: config.names.signingKey,
-    adminGroup: config.names.adminGroup,
-  };
-}
+import { scopeId, type Target, type TargetContext } from "./types.ts";
 
 export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"];
 
-export function desiredState(config: Config, defaults: Defaults): DesiredState {
+function scopeMappings(features: Features): string[] {
+  return [scopeId("openid"), scopeId("email"), scopeId("profile"), scopeId("offline_access"), ...(features.apiScopeMapping ? [scopeId("authentik_api")] : [])];
+}
+
+/** The desired state shared by NetBird and openZro standalone (same guide, other names). */
+export function standaloneDesired({ config, names }: TargetContext, defaults: Defaults, domain: string): DesiredState {
   const f = defaults.features;
-  const domain = config.domain;
-  const provider: DesiredProvider = {
-    name: config.names.provider,
-    clientType: "public",
-    redirectUris: [
-      { matching_mode: "strict", url: "http://localhost:53000" },
-      { matching_mode: "strict", url: `https://${domain}` },
-      { matching_mode: "regex", url: `https://${escapeRegex(domain)}/.*` },
-    ],
-    signingKey: defaults.certificate.pk,
-    accessCodeValidity: "minutes=10",
-    subMode: "user_id",
-    propertyMappings: scopeMappingIds(f).map((id) => defaults.scopeMappings.get(id)!.pk),
-    grantTypes: f.grantTypes ? GRANT_TYPES : undefined,
-    authorizationFlow: defaults.flows.get(config.names.authorizationFlow)!.pk,
-    invalidationFlow: f.invalidationFlow ? defaults.flows.get(config.names.invalidationFlow)?.pk : undefined,
-  };
   return {
-    provider,
-    application: { name: config.names.app, slug: config.names.slug },
-    serviceAccount: { username: config.names.serviceAccount },
+    provider: {
+      name: names.provider,
+      clientType: "public",
+      redirectUris: [
+        { matching_mode: "strict", url: "http://localhost:53000" },
+        { matching_mode: "strict", url: `https://${domain}` },
+        { matching_mode: "regex", url: `https://${escapeRegex(domain)}/.*` },
+      ],
+      signingKey: defaults.certificate.pk,
+      accessCodeValidity: "minutes=10",
+      subMode: "user_id",
+      propertyMappings: scopeMappings(f).map((id) => defaults.scopeMappings.get(id)!.pk),
+      grantTypes: f.grantTypes ? GRANT_TYPES : undefined,
+      authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,
+      invalidationFlow: f.invalidationFlow ? defaults.flows.get(names.invalidationFlow)?.pk : undefined,
+    },
+    application: { name: names.app, slug: names.slug },
+    serviceAccount: { username: names.serviceAccount },
     adminGroup: defaults.adminGroup,
-    deviceFlow: { slug: config.names.deviceFlow, name: "Device code flow", title: "Device code flow" },
+    deviceFlow: { slug: names.deviceFlow, name: "Device code flow", title: "Device code flow" },
     replaceDeviceFlow: config.replaceDeviceFlow,
     publicHost: new URL(config.publicUrl).hostname,
     brands: defaults.brands,
-    rotate: { appPassword: config.rotate.includes("app-password"), clientSecret: config.rotate.includes("client-secret"), graceMs: config.rotateGraceMs },
+    rotate: { appPassword: config.rotate.includes("app-password"), clientSecret: false, graceMs: config.rotateGraceMs },
   };
 }
 
-/** The keys this tool owns in setup.env, in the order they are written. */
-export function outputs(config: Config, values: Provisioned): [string, string][] {
+/** setup.env keys of the standalone guide; `prefix` is NETBIRD or OPENZRO. */
+export function standaloneOutputs({ config, names }: TargetContext, values: Provisioned, prefix: string, domain: string): [string, string][] {
   const id = values.clientId;
   return [
-    ["NETBIRD_DOMAIN", config.domain],
-    ["NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT", `${config.publicUrl}/application/o/${config.names.slug}/.well-known/openid-configuration`],
-    ["NETBIRD_USE_AUTH0", "false"],
-    ["NETBIRD_AUTH_CLIENT_ID", id],
-    ["NETBIRD_AUTH_AUDIENCE", id],
-    ["NETBIRD_AUTH_SUPPORTED_SCOPES", "openid profile email offline_access api"],
-    ["NETBIRD_AUTH_REDIRECT_URI", "/auth"],
-    ["NETBIRD_AUTH_SILENT_REDIRECT_URI", "/silent-auth"],
-    ["NETBIRD_AUTH_PKCE_DISABLE_PROMPT_LOGIN", "true"],
-    ["NETBIRD_AUTH_DEVICE_AUTH_CLIENT_ID", id],
-    ["NETBIRD_AUTH_DEVICE_AUTH_AUDIENCE", id],
-    ["NETBIRD_MGMT_IDP", "authentik"],
-    ["NETBIRD_IDP_MGMT_CLIENT_ID", id],
-    ["NETBIRD_IDP_MGMT_EXTRA_USERNAME", values.username],
-    ["NETBIRD_IDP_MGMT_EXTRA_PASSWORD", values.appPassword],
+    [`${prefix}_DOMAIN`, domain],
+    [`${prefix}_AUTH_OIDC_CONFIGURATION_ENDPOINT`, `${config.publicUrl}/application/o/${names.slug}/.well-known/openid-configuration`],
+    [`${prefix}_USE_AUTH0`, "false"],
+    [`${prefix}_AUTH_CLIENT_ID`, id],
+    [`${prefix}_AUTH_AUDIENCE`, id],
+    [`${prefix}_AUTH_SUPPORTED_SCOPES`, "openid profile email offline_access api"],
+    [`${prefix}_AUTH_REDIRECT_URI`, "/auth"],
+    [`${prefix}_AUTH_SILENT_REDIRECT_URI`, "/silent-auth"],
+    [`${prefix}_AUTH_PKCE_DISABLE_PROMPT_LOGIN`, "true"],
+    [`${prefix}_AUTH_DEVICE_AUTH_CLIENT_ID`, id],
+    [`${prefix}_AUTH_DEVICE_AUTH_AUDIENCE`, id],
+    [`${prefix}_MGMT_IDP`, "authentik"],
+    [`${prefix}_IDP_MGMT_CLIENT_ID`, id],
+    [`${prefix}_IDP_MGMT_EXTRA_USERNAME`, values.username ?? ""],
+    [`${prefix}_IDP_MGMT_EXTRA_PASSWORD`, values.appPassword ?? ""],
   ];
 }
 
-/** Verify mode: where the values NetBird will use are found in its file. */
-export const FILE_KEYS = { clientId: "NETBIRD_AUTH_CLIENT_ID", username: "NETBIRD_IDP_MGMT_EXTRA_USERNAME", appPassword: "NETBIRD_IDP_MGMT_EXTRA_PASSWORD" } as const;
+export function standaloneChecks(env: Readonly<Record<string, unknown>>, consumer: string, domainVar: string): string[] {
+  const problems: string[] = [];
+  if (!env[domainVar]) problems.push(`${domainVar} is required for CONSUMER=${consumer}; example: ${domainVar}=${consumer}.example.com`);
+  if ((env.ROTATE as string[] | undefined)?.includes("client-secret")) {
+    problems.push(`ROTATE=client-secret applies to confidential clients only; CONSUMER=${consumer} uses a public client (rotate app-password instead)`);
+  }
+  return problems;
+}
 
-/** Keys whose values are secrets (masked in plan output and logs). */
-export const SECRET_KEYS = new Set(["NETBIRD_IDP_MGMT_EXTRA_PASSWORD", "NETBIRD_IDP_MGMT_CLIENT_SECRET", "NETBIRD_AUTH_CLIENT_SECRET"]);
+export const netbird: Target = {
+  id: "netbird",
+  title: "NetBird standalone (authentik as NetBird's IdP, setup.env + configure.sh)",
+  defaults: { app: "NetBird", slug: "netbird", provider: "NetBird", serviceAccount: "NetBird", authorizationFlow: "default-provider-authorization-implicit-consent", outputFile: "setup.env" },
+  uses: { serviceAccount: true, deviceFlow: true },
+  checkConfig: (env) => standaloneChecks(env, "netbird", "NETBIRD_DOMAIN"),
+  scopeMappings,
+  desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.domain),
+  outputs: (ctx, values) => standaloneOutputs(ctx, values, "NETBIRD", ctx.config.domain),
+  fileKeys: { clientId: "NETBIRD_AUTH_CLIENT_ID", username: "NETBIRD_IDP_MGMT_EXTRA_USERNAME", appPassword: "NETBIRD_IDP_MGMT_EXTRA_PASSWORD" },
+};

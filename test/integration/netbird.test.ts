@@ -148,6 +148,7 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     const again = await runMain({ ...env, PLAN: "true" });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("Plan: 0 to create, 0 to update");
+    expect(again.stdout).toContain("0 file(s) to write");
     expect(fake.writes()).toEqual([]);
     const key = (await admin(fake.url).get("/core/tokens/service-account-netbird-password/view_key/")).key as string;
     expect(again.stdout).not.toContain(key);

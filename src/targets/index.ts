@@ -1,0 +1,26 @@
+/** The registry of consumers. */
+import type { Config } from "../config.ts";
+import { netbird } from "./netbird.ts";
+import type { Names, Target } from "./types.ts";
+
+export const TARGETS = { netbird } as const satisfies Record<string, Target>;
+
+export type TargetId = keyof typeof TARGETS;
+export const TARGET_IDS = Object.keys(TARGETS) as TargetId[];
+
+/** The names a consumer uses: the user's overrides where set, else the consumer's defaults. */
+export function namesFor(config: Config, target: Target): Names {
+  const o = config.names;
+  return {
+    app: o.app || target.defaults.app,
+    slug: o.slug || target.defaults.slug,
+    provider: o.provider || target.defaults.provider,
+    serviceAccount: o.serviceAccount || target.defaults.serviceAccount,
+    adminGroup: o.adminGroup,
+    authorizationFlow: o.authorizationFlow || target.defaults.authorizationFlow,
+    invalidationFlow: o.invalidationFlow,
+    signingKey: o.signingKey,
+    deviceFlow: o.deviceFlow,
+    outputFile: o.outputFile || target.defaults.outputFile,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * A consumer (NetBird, openZro, Firezone …) as data: its default names, what it needs in authentik, and the
+ * file it reads. Adding a consumer means one module implementing `Target` and one line in `index.ts`.
+ */
+import type { Config } from "../config.ts";
+import type { Features } from "../authentik/version.ts";
+import type { Defaults } from "../authentik/wait.ts";
+import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
+
+export interface Names {
+  app: string;
+  slug: string;
+  provider: string;
+  serviceAccount: string;
+  adminGroup: string;
+  authorizationFlow: string;
+  invalidationFlow: string;
+  signingKey: string;
+  deviceFlow: string;
+  outputFile: string;
+}
+
+export interface TargetContext {
+  config: Config;
+  names: Names;
+}
+
+export interface Target {
+  readonly id: string;
+  readonly title: string;
+  /** Names used unless the user sets APP_NAME, APP_SLUG, … (only allowed with a single consumer). */
+  readonly defaults: Pick<Names, "app" | "slug" | "provider" | "serviceAccount" | "authorizationFlow" | "outputFile">;
+  readonly uses: { serviceAccount: boolean; deviceFlow: boolean };
+  /** Problems with the validated variables for this consumer (e.g. its domain missing). */
+  checkConfig(env: Readonly<Record<string, unknown>>): string[];
+  /** Managed ids of the scope mappings the provider gets. */
+  scopeMappings(features: Features): string[];
+  desired(ctx: TargetContext, defaults: Defaults): DesiredState;
+  /** The entries of the output file, in order. */
+  outputs(ctx: TargetContext, values: Provisioned): [string, string][];
+  /** Verify mode: where the file keeps the values the consumer uses. */
+  readonly fileKeys: { clientId: string; clientSecret?: string; username?: string; appPassword?: string };
+}
+
+export const scopeId = (name: string) => `goauthentik.io/providers/oauth2/scope-${name}`;
