@@ -112,6 +112,9 @@ export const SPECS = {
   AUTHENTIK_INSECURE_TLS: bool({ default: false, desc: "Turn off TLS certificate verification (warns on every run). Prefer AUTHENTIK_CA_FILE.", example: "false" }),
   CONSUMER: consumerList({ default: ["netbird"], desc: `Which consumer(s) to provision for, comma-separated: ${TARGET_IDS.join(", ")}.`, example: "netbird" }),
   NETBIRD_DOMAIN: optionalDomain({ default: "", desc: "Public host name of NetBird (no scheme, no path); redirect URIs are built from it. Required for the NetBird consumers.", example: "netbird.example.com" }),
+  OPENZRO_DOMAIN: optionalDomain({ default: "", desc: "Public host name of openZro. Required for CONSUMER=openzro.", example: "openzro.example.com" }),
+  FIREZONE_URL: optionalHttpUrl({ default: "", desc: "Firezone's EXTERNAL_URL. Required for CONSUMER=firezone.", example: "https://firezone.example.com" }),
+  FIREZONE_OIDC_ID: optionalSlug({ default: "", desc: "Firezone's OIDC config id (part of its callback URL). Empty: authentik.", example: "authentik" }),
   OUTPUT_DIR: str({ default: "/output", desc: "Directory (a shared volume) that receives the output file.", example: "/output" }),
   OUTPUT_FILE: optionalFileName({ default: "", desc: "Name of the output file inside OUTPUT_DIR. Empty: the consumer's own (setup.env for NetBird).", example: "setup.env" }),
   CONFIGURE_SH: str({ default: "", desc: "Path of NetBird's configure.sh to run after writing the file (it runs in its own directory, with OUTPUT_DIR's file copied beside it). Empty: don't run it.", example: "/netbird/infrastructure_files/configure.sh" }),
@@ -148,6 +151,8 @@ export interface Config {
   readonly caFile: string | undefined;
   readonly insecureTls: boolean;
   readonly domain: string;
+  readonly openzroDomain: string;
+  readonly firezone: { readonly url: string; readonly oidcId: string };
   readonly consumers: readonly TargetId[];
   readonly outputDir: string;
   readonly configureSh: string | undefined;
@@ -260,6 +265,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     insecureTls: c.AUTHENTIK_INSECURE_TLS as unknown as boolean,
     domain: s("NETBIRD_DOMAIN"),
     consumers: c.CONSUMER as unknown as TargetId[],
+    openzroDomain: s("OPENZRO_DOMAIN"),
+    firezone: { url: s("FIREZONE_URL"), oidcId: s("FIREZONE_OIDC_ID") || "authentik" },
     outputDir: s("OUTPUT_DIR"),
     configureSh: s("CONFIGURE_SH") || undefined,
     configureTimeoutMs: (c.CONFIGURE_TIMEOUT as unknown as number) * 1000,

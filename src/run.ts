@@ -61,15 +61,18 @@ function readinessNeeds(units: readonly { target: Target; ctx: TargetContext }[]
 }
 
 /** Entries of every output file, several consumers writing into the same file merged in order. */
-function entriesByFile(items: readonly { path: string; entries: [string, string][] }[]): Map<string, [string, string][]> {
-  const byFile = new Map<string, [string, string][]>();
-  for (const { path, entries } of items) byFile.set(path, [...(byFile.get(path) ?? []), ...entries]);
+function entriesByFile(items: readonly { path: string; entries: [string, string][]; rawJson: boolean }[]): Map<string, { entries: [string, string][]; rawJson: boolean }> {
+  const byFile = new Map<string, { entries: [string, string][]; rawJson: boolean }>();
+  for (const { path, entries, rawJson } of items) {
+    const prev = byFile.get(path);
+    byFile.set(path, { entries: [...(prev?.entries ?? []), ...entries], rawJson: (prev?.rawJson ?? false) || rawJson });
+  }
   return byFile;
 }
 
-function render(path: string, existing: string | undefined, entries: [string, string][]): string {
+function render(path: string, existing: string | undefined, entries: [string, string][], rawJson: boolean): string {
   try {
-    return mergeEnvFile(existing, entries);
+    return mergeEnvFile(existing, entries, rawJson);
   } catch (error) {
     if (error instanceof UnsafeValueError) throw new OutputError(`Refusing to write '${path}': ${error.message}`, { cause: error });
     throw error;
@@ -96,14 +99,9 @@ async function verifyUnit(ak: AuthentikClient, u: Unit, values: Provisioned, sig
 
 /** Verify mode: the values the consumer will use are the ones in its file. */
 async function valuesFromFile(u: Unit): Promise<Provisioned> {
-  const keys = u.target.fileKeys;
-  const got = await sourceFile(u.path, Object.values(keys));
-  for (const v of Object.values(got)) registerSecret(v);
-  const pick = (k: string | undefined) => (k ? got[k] : undefined);
-  const values: Provisioned = { clientId: got[keys.clientId] ?? "" };
-  if (keys.clientSecret) values.clientSecret = pick(keys.clientSecret) ?? "";
-  if (keys.username) values.username = pick(keys.username) ?? "";
-  if (keys.appPassword) values.appPassword = pick(keys.appPassword) ?? "";
+  const got = await sourceFile(u.path, u.target.fileVars);
+  const values = u.target.fromFile(got);
+  for (const v of [values.clientSecret, values.appPassword]) registerSecret(v);
   return values;
 }
 
@@ -168,7 +166,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     if (mode === "plan") {
       const current = await Promise.all(units.map(async (u) => ({ path: u.path, values: await currentValues(ak, u.desired, u.observed), u })));
       const filePlans: FilePlan[] = [];
-      for (const [path, entries] of entriesByFile(current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [] })))) {
+      for (const [path, { entries }] of entriesByFile(current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [], rawJson: u.target.rawJsonSubstitution })))) {
         const existing = await readIfExists(path);
         const unknown = current.some((c) => c.path === path && !c.values);
         const keys = unknown ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, entries);
@@ -184,13 +182,13 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     for (const u of units) applied.push({ u, ...(await apply(ak, u.desired, u.observed, u.plan, logger.child({ consumer: u.target.id }))) });
     const rotated = applied.flatMap((a) => a.rotated);
     const written: string[] = [];
-    for (const [path, entries] of entriesByFile(applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values) })))) {
-      const content = render(path, await readIfExists(path), entries);
+    for (const [path, { entries, rawJson }] of entriesByFile(applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values), rawJson: u.target.rawJsonSubstitution })))) {
+      const content = render(path, await readIfExists(path), entries, rawJson);
       if (await writeFileAtomic(path, content)) written.push(path);
       // configure.sh sources ./setup.env: keep a copy beside a script that lives elsewhere.
       if (scriptDir && scriptDir !== config.outputDir && path === join(config.outputDir, "setup.env")) {
         const besideScript = join(scriptDir, "setup.env");
-        if (await writeFileAtomic(besideScript, render(besideScript, await readIfExists(besideScript), entries))) written.push(besideScript);
+        if (await writeFileAtomic(besideScript, render(besideScript, await readIfExists(besideScript), entries, rawJson))) written.push(besideScript);
       }
       logger.info({ file: path, written: written.includes(path) }, written.includes(path) ? "output file written" : "output file unchanged");
     }

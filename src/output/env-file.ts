@@ -14,20 +14,23 @@ export function quote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** A value must survive `source` (no NUL/newline) and raw substitution into JSON (no `"`, `\`, controls). */
-export function checkValue(key: string, value: string): void {
+/**
+ * A value must survive `source` (no NUL/newline/control characters) and, when it is later pasted raw into
+ * JSON (`rawJson`, NetBird's envsubst into management.json), contain no `"` or `\`.
+ */
+export function checkValue(key: string, value: string, rawJson = true): void {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new UnsafeValueError(`${key}: value contains a control character or newline`);
-  if (/["\\]/.test(value)) throw new UnsafeValueError(`${key}: value contains '"' or '\\', which would corrupt NetBird's management.json`);
+  if (rawJson && /["\\]/.test(value)) throw new UnsafeValueError(`${key}: value contains '"' or '\\', which would corrupt NetBird's management.json`);
 }
 
-export function renderLine(key: string, value: string, exported = false): string {
-  checkValue(key, value);
+export function renderLine(key: string, value: string, exported = false, rawJson = true): string {
+  checkValue(key, value, rawJson);
   return `${exported ? "export " : ""}${key}=${quote(value)}`;
 }
 
 /** Merge `entries` into `existing`: replace our keys in place, drop their duplicates, append new ones. */
-export function mergeEnvFile(existing: string | undefined, entries: readonly (readonly [string, string])[]): string {
+export function mergeEnvFile(existing: string | undefined, entries: readonly (readonly [string, string])[], rawJson = true): string {
   const lines = existing === undefined || existing === "" ? [] : existing.replace(/\n$/, "").split("\n");
   const wanted = new Map(entries);
   const placed = new Set<string>();
@@ -41,7 +44,7 @@ export function mergeEnvFile(existing: string | undefined, entries: readonly (re
     }
     if (placed.has(key)) continue; // a later duplicate of one of our keys would override ours in bash
     placed.add(key);
-    out.push(`${m?.[1] ?? ""}${renderLine(key, wanted.get(key)!, Boolean(m?.[2]))}`);
+    out.push(`${m?.[1] ?? ""}${renderLine(key, wanted.get(key)!, Boolean(m?.[2]), rawJson)}`);
   }
   const missing = entries.filter(([k]) => !placed.has(k));
   if (missing.length) {
@@ -49,7 +52,7 @@ export function mergeEnvFile(existing: string | undefined, entries: readonly (re
       if (out.length && out[out.length - 1] !== "") out.push("");
       out.push(MANAGED_MARKER);
     }
-    for (const [k, v] of missing) out.push(renderLine(k, v));
+    for (const [k, v] of missing) out.push(renderLine(k, v, false, rawJson));
   }
   return `${out.join("\n")}\n`;
 }

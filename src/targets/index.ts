@@ -1,9 +1,12 @@
 /** The registry of consumers. */
 import type { Config } from "../config.ts";
+import { firezone } from "./firezone.ts";
 import { netbird } from "./netbird.ts";
+import { netbirdLegacy } from "./netbird-legacy.ts";
+import { openzro } from "./openzro.ts";
 import type { Names, Target } from "./types.ts";
 
-export const TARGETS = { netbird } as const satisfies Record<string, Target>;
+export const TARGETS = { netbird, openzro, "netbird-legacy": netbirdLegacy, firezone } as const satisfies Record<string, Target>;
 
 export type TargetId = keyof typeof TARGETS;
 export const TARGET_IDS = Object.keys(TARGETS) as TargetId[];

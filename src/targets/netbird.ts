@@ -76,6 +76,15 @@ export function standaloneChecks(env: Readonly<Record<string, unknown>>, consume
   return problems;
 }
 
+export function standaloneReadBack(prefix: string): Pick<Target, "fileVars" | "fromFile" | "rawJsonSubstitution"> {
+  const [id, user, password] = [`${prefix}_AUTH_CLIENT_ID`, `${prefix}_IDP_MGMT_EXTRA_USERNAME`, `${prefix}_IDP_MGMT_EXTRA_PASSWORD`];
+  return {
+    fileVars: [id, user, password],
+    fromFile: (v) => ({ clientId: v[id] ?? "", username: v[user] ?? "", appPassword: v[password] ?? "" }),
+    rawJsonSubstitution: true,
+  };
+}
+
 export const netbird: Target = {
   id: "netbird",
   title: "NetBird standalone (authentik as NetBird's IdP, setup.env + configure.sh)",
@@ -85,5 +94,5 @@ export const netbird: Target = {
   scopeMappings,
   desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.domain),
   outputs: (ctx, values) => standaloneOutputs(ctx, values, "NETBIRD", ctx.config.domain),
-  fileKeys: { clientId: "NETBIRD_AUTH_CLIENT_ID", username: "NETBIRD_IDP_MGMT_EXTRA_USERNAME", appPassword: "NETBIRD_IDP_MGMT_EXTRA_PASSWORD" },
+  ...standaloneReadBack("NETBIRD"),
 };

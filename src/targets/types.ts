@@ -38,8 +38,12 @@ export interface Target {
   desired(ctx: TargetContext, defaults: Defaults): DesiredState;
   /** The entries of the output file, in order. */
   outputs(ctx: TargetContext, values: Provisioned): [string, string][];
-  /** Verify mode: where the file keeps the values the consumer uses. */
-  readonly fileKeys: { clientId: string; clientSecret?: string; username?: string; appPassword?: string };
+  /** Verify mode: the file's variables that hold the values the consumer uses … */
+  readonly fileVars: readonly string[];
+  /** … and how to read them back. */
+  fromFile(vars: Readonly<Record<string, string>>): Provisioned;
+  /** Values are later pasted raw into JSON (NetBird's envsubst): refuse `"` and `\` in them. */
+  readonly rawJsonSubstitution: boolean;
 }
 
 export const scopeId = (name: string) => `goauthentik.io/providers/oauth2/scope-${name}`;

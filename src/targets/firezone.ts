@@ -1,0 +1,70 @@
+/**
+ * Firezone 0.7 (the self-hostable line): a confidential client with the strict callback
+ * `<EXTERNAL_URL>/auth/oidc/<config id>/callback/` (trailing slash), and `OPENID_CONNECT_PROVIDERS` — a JSON
+ * array read from the environment (0.7.14+) — in an env file Firezone's compose loads.
+ */
+import { scopeId, type Target } from "./types.ts";
+
+export function firezoneRedirect(url: string, id: string): string {
+  return `${url.replace(/\/+$/, "")}/auth/oidc/${id}/callback/`;
+}
+
+export const firezone: Target = {
+  id: "firezone",
+  title: "Firezone 0.7 (OPENID_CONNECT_PROVIDERS in an env file)",
+  defaults: { app: "Firezone", slug: "firezone", provider: "Firezone", serviceAccount: "", authorizationFlow: "default-provider-authorization-implicit-consent", outputFile: "firezone.env" },
+  uses: { serviceAccount: false, deviceFlow: false },
+  checkConfig: (env) => (env.FIREZONE_URL ? [] : ["FIREZONE_URL is required for CONSUMER=firezone (Firezone's EXTERNAL_URL); example: FIREZONE_URL=https://firezone.example.com"]).concat(
+    (env.ROTATE as string[] | undefined)?.includes("app-password") ? ["ROTATE=app-password does not apply to CONSUMER=firezone (no service account); use ROTATE=client-secret"] : [],
+  ),
+  scopeMappings: () => [scopeId("openid"), scopeId("email"), scopeId("profile")],
+  desired: ({ config, names }, defaults) => ({
+    provider: {
+      name: names.provider,
+      clientType: "confidential",
+      redirectUris: [{ matching_mode: "strict", url: firezoneRedirect(config.firezone.url, config.firezone.oidcId) }],
+      signingKey: defaults.certificate.pk,
+      accessCodeValidity: "minutes=1",
+      subMode: "hashed_user_id",
+      propertyMappings: [scopeId("openid"), scopeId("email"), scopeId("profile")].map((id) => defaults.scopeMappings.get(id)!.pk),
+      grantTypes: defaults.features.grantTypes ? ["authorization_code", "refresh_token"] : undefined,
+      authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,
+      invalidationFlow: defaults.features.invalidationFlow ? defaults.flows.get(names.invalidationFlow)?.pk : undefined,
+    },
+    application: { name: names.app, slug: names.slug },
+    replaceDeviceFlow: false,
+    publicHost: new URL(config.publicUrl).hostname,
+    brands: defaults.brands,
+    rotate: { appPassword: false, clientSecret: config.rotate.includes("client-secret"), graceMs: 0 },
+  }),
+  outputs: ({ config, names }, values) => [
+    [
+      "OPENID_CONNECT_PROVIDERS",
+      JSON.stringify([
+        {
+          id: config.firezone.oidcId,
+          label: "authentik",
+          client_id: values.clientId,
+          client_secret: values.clientSecret ?? "",
+          discovery_document_uri: `${config.publicUrl}/application/o/${names.slug}/.well-known/openid-configuration`,
+          redirect_uri: firezoneRedirect(config.firezone.url, config.firezone.oidcId),
+          response_type: "code",
+          scope: "openid email profile",
+          auto_create_users: true,
+        },
+      ]),
+    ],
+  ],
+  fileVars: ["OPENID_CONNECT_PROVIDERS"],
+  fromFile: (v) => {
+    let list: { id?: string; client_id?: string; client_secret?: string }[] = [];
+    try {
+      list = JSON.parse(v.OPENID_CONNECT_PROVIDERS ?? "[]") as typeof list;
+    } catch {
+      /* verified as a mismatch below */
+    }
+    const entry = list[0] ?? {};
+    return { clientId: entry.client_id ?? "", clientSecret: entry.client_secret ?? "" };
+  },
+  rawJsonSubstitution: false,
+};

@@ -1,0 +1,47 @@
+/**
+ * NetBird, older guide: a public client with only the regex redirect `https://<domain>/.*`, subject mode by
+ * username, audience = client id, no IdP manager and no device flow. For installations that still run it.
+ */
+import { escapeRegex } from "../authentik/client.ts";
+import { scopeId, type Target } from "./types.ts";
+
+export const netbirdLegacy: Target = {
+  id: "netbird-legacy",
+  title: "NetBird, older guide (public client, regex redirect, no IdP manager, no device flow)",
+  defaults: { app: "NetBird", slug: "netbird", provider: "netbird-client", serviceAccount: "", authorizationFlow: "default-provider-authorization-implicit-consent", outputFile: "setup.env" },
+  uses: { serviceAccount: false, deviceFlow: false },
+  checkConfig: (env) => (env.NETBIRD_DOMAIN ? [] : ["NETBIRD_DOMAIN is required for CONSUMER=netbird-legacy; example: NETBIRD_DOMAIN=netbird.example.com"]).concat(
+    (env.ROTATE as string[] | undefined)?.length ? ["ROTATE has nothing to rotate for CONSUMER=netbird-legacy (a public client without service account)"] : [],
+  ),
+  scopeMappings: () => [scopeId("openid"), scopeId("email"), scopeId("profile")],
+  desired: ({ config, names }, defaults) => ({
+    provider: {
+      name: names.provider,
+      clientType: "public",
+      redirectUris: [{ matching_mode: "regex", url: `https://${escapeRegex(config.domain)}/.*` }],
+      signingKey: defaults.certificate.pk,
+      accessCodeValidity: "minutes=1",
+      subMode: "user_username",
+      propertyMappings: [scopeId("openid"), scopeId("email"), scopeId("profile")].map((id) => defaults.scopeMappings.get(id)!.pk),
+      grantTypes: defaults.features.grantTypes ? ["authorization_code", "refresh_token"] : undefined,
+      authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,
+      invalidationFlow: defaults.features.invalidationFlow ? defaults.flows.get(names.invalidationFlow)?.pk : undefined,
+    },
+    application: { name: names.app, slug: names.slug },
+    replaceDeviceFlow: false,
+    publicHost: new URL(config.publicUrl).hostname,
+    brands: defaults.brands,
+    rotate: { appPassword: false, clientSecret: false, graceMs: 0 },
+  }),
+  outputs: ({ config, names }, values) => [
+    ["NETBIRD_DOMAIN", config.domain],
+    ["NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT", `${config.publicUrl}/application/o/${names.slug}/.well-known/openid-configuration`],
+    ["NETBIRD_USE_AUTH0", "false"],
+    ["NETBIRD_AUTH_CLIENT_ID", values.clientId],
+    ["NETBIRD_AUTH_AUDIENCE", values.clientId],
+    ["NETBIRD_AUTH_SUPPORTED_SCOPES", "openid profile email"],
+  ],
+  fileVars: ["NETBIRD_AUTH_CLIENT_ID"],
+  fromFile: (v) => ({ clientId: v.NETBIRD_AUTH_CLIENT_ID ?? "" }),
+  rawJsonSubstitution: true,
+};

@@ -1,0 +1,15 @@
+/** openZro standalone: NetBird's fork, same guide and mechanics with OPENZRO_* keys and its own names. */
+import type { Target } from "./types.ts";
+import { netbird, standaloneChecks, standaloneDesired, standaloneOutputs, standaloneReadBack } from "./netbird.ts";
+
+export const openzro: Target = {
+  id: "openzro",
+  title: "openZro standalone (authentik as openZro's IdP, setup.env + openZro's configure.sh)",
+  defaults: { app: "openZro", slug: "openzro", provider: "openZro", serviceAccount: "openZro", authorizationFlow: "default-provider-authorization-implicit-consent", outputFile: "setup.env" },
+  uses: { serviceAccount: true, deviceFlow: true },
+  checkConfig: (env) => standaloneChecks(env, "openzro", "OPENZRO_DOMAIN"),
+  scopeMappings: netbird.scopeMappings,
+  desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.openzroDomain),
+  outputs: (ctx, values) => standaloneOutputs(ctx, values, "OPENZRO", ctx.config.openzroDomain),
+  ...standaloneReadBack("OPENZRO"),
+};
