@@ -72,6 +72,11 @@ const seconds = makeValidator<number>((input) => {
   return n;
 });
 
+const optionalSecret = makeValidator<string>((input) => {
+  if (/[\s]/.test(input)) fail("a value without spaces or newlines");
+  return input;
+});
+
 const token = makeValidator<string>((input) => {
   if (input.length < 8) fail("the API token's key (at least 8 characters)");
   if (/\s/.test(input)) fail("a token without spaces or newlines");
@@ -115,6 +120,11 @@ export const SPECS = {
   OPENZRO_DOMAIN: optionalDomain({ default: "", desc: "Public host name of openZro. Required for CONSUMER=openzro.", example: "openzro.example.com" }),
   FIREZONE_URL: optionalHttpUrl({ default: "", desc: "Firezone's EXTERNAL_URL. Required for CONSUMER=firezone.", example: "https://firezone.example.com" }),
   FIREZONE_OIDC_ID: optionalSlug({ default: "", desc: "Firezone's OIDC config id (part of its callback URL). Empty: authentik.", example: "authentik" }),
+  NETBIRD_MGMT_URL: optionalHttpUrl({ default: "", desc: "CONSUMER=netbird-embedded: NetBird management's URL, to register authentik as an identity provider through its API. Empty: only write the values and print the fields to paste.", example: "http://netbird-server:80" }),
+  NETBIRD_PAT: optionalSecret({ default: "", desc: "CONSUMER=netbird-embedded: a NetBird personal access token (owner or admin). Secret: prefer NETBIRD_PAT_FILE.", example: "nbp_…" }),
+  NETBIRD_SETUP_EMAIL: str({ default: "", desc: "CONSUMER=netbird-embedded, first run without a PAT: owner e-mail for NetBird's /api/setup (management needs NB_SETUP_PAT_ENABLED=true); the PAT it returns is kept in the output file for later runs.", example: "admin@example.com" }),
+  NETBIRD_SETUP_PASSWORD: optionalSecret({ default: "", desc: "CONSUMER=netbird-embedded: owner password for /api/setup (at least 8 characters). Secret.", example: "(8+ characters)" }),
+  NETBIRD_IDP_NAME: optionalName({ default: "", desc: "CONSUMER=netbird-embedded: the connector's name in NetBird. Empty: authentik.", example: "authentik" }),
   OUTPUT_DIR: str({ default: "/output", desc: "Directory (a shared volume) that receives the output file.", example: "/output" }),
   OUTPUT_FILE: optionalFileName({ default: "", desc: "Name of the output file inside OUTPUT_DIR. Empty: the consumer's own (setup.env for NetBird).", example: "setup.env" }),
   CONFIGURE_SH: str({ default: "", desc: "Path of NetBird's configure.sh to run after writing the file (it runs in its own directory, with OUTPUT_DIR's file copied beside it). Empty: don't run it.", example: "/netbird/infrastructure_files/configure.sh" }),
@@ -142,7 +152,7 @@ export const SPECS = {
 export type VarName = keyof typeof SPECS;
 
 /** Variables whose value is a secret: never logged, registered for scrubbing. */
-const SECRET_VARS: readonly VarName[] = ["AUTHENTIK_TOKEN"];
+const SECRET_VARS: readonly VarName[] = ["AUTHENTIK_TOKEN", "NETBIRD_PAT", "NETBIRD_SETUP_PASSWORD"];
 
 export interface Config {
   readonly authentikUrl: string;
@@ -153,6 +163,7 @@ export interface Config {
   readonly domain: string;
   readonly openzroDomain: string;
   readonly firezone: { readonly url: string; readonly oidcId: string };
+  readonly netbirdMgmt: { readonly url: string; readonly pat: string; readonly setupEmail: string; readonly setupPassword: string; readonly idpName: string };
   readonly consumers: readonly TargetId[];
   readonly outputDir: string;
   readonly configureSh: string | undefined;
@@ -267,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     consumers: c.CONSUMER as unknown as TargetId[],
     openzroDomain: s("OPENZRO_DOMAIN"),
     firezone: { url: s("FIREZONE_URL"), oidcId: s("FIREZONE_OIDC_ID") || "authentik" },
+    netbirdMgmt: { url: s("NETBIRD_MGMT_URL"), pat: s("NETBIRD_PAT"), setupEmail: s("NETBIRD_SETUP_EMAIL"), setupPassword: s("NETBIRD_SETUP_PASSWORD"), idpName: s("NETBIRD_IDP_NAME") || "authentik" },
     outputDir: s("OUTPUT_DIR"),
     configureSh: s("CONFIGURE_SH") || undefined,
     configureTimeoutMs: (c.CONFIGURE_TIMEOUT as unknown as number) * 1000,

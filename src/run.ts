@@ -19,7 +19,7 @@ import type { DesiredState, Provisioned, Rotation } from "./reconcile/desired.ts
 import { observe, type Observed } from "./reconcile/observe.ts";
 import { hasChanges, plan, stepsOf, type Plan } from "./reconcile/plan.ts";
 import { renderPlan, summarise, type FilePlan, type Summary } from "./reconcile/render.ts";
-import type { Step } from "./reconcile/types.ts";
+import { DONE, type Step } from "./reconcile/types.ts";
 import { checkScript, runScript } from "./script.ts";
 import { registerSecret } from "./secrets.ts";
 import { namesFor, TARGETS } from "./targets/index.ts";
@@ -97,6 +97,14 @@ async function verifyUnit(ak: AuthentikClient, u: Unit, values: Provisioned, sig
   );
 }
 
+/** Variables of an existing output file (read as bash does), or none. */
+async function existingVars(path: string, vars: readonly string[]): Promise<Record<string, string>> {
+  if (vars.length === 0 || (await readIfExists(path)) === undefined) return {};
+  const got = await sourceFile(path, vars);
+  for (const v of Object.values(got)) registerSecret(v);
+  return Object.fromEntries(Object.entries(got).filter(([, v]) => v !== ""));
+}
+
 /** Verify mode: the values the consumer will use are the ones in its file. */
 async function valuesFromFile(u: Unit): Promise<Provisioned> {
   const got = await sourceFile(u.path, u.target.fileVars);
@@ -172,6 +180,9 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
         const keys = unknown ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, entries);
         filePlans.push({ path, keys, action: existing === undefined ? "create" : keys.length ? "update" : "noop" });
       }
+      for (const c of current) {
+        if (c.u.target.publish) steps.push(await c.u.target.publish.plan(c.u.ctx, c.values, await existingVars(c.u.path, c.u.target.publish.fileVars)));
+      }
       deps.print(renderPlan(steps, filePlans));
       const fileChanges = filePlans.some((f) => f.action !== "noop");
       return { summary: { ...base, authentikVersion: version, ...summarise(steps), ...stats(), changesPending: units.some((u) => hasChanges(u.plan)) || fileChanges } };
@@ -181,6 +192,15 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     const applied: { u: Unit; values: Provisioned; rotated: Rotation[] }[] = [];
     for (const u of units) applied.push({ u, ...(await apply(ak, u.desired, u.observed, u.plan, logger.child({ consumer: u.target.id }))) });
     const rotated = applied.flatMap((a) => a.rotated);
+    // Hand the values to consumers that have an API for it (before the files: it may add values to keep).
+    for (const a of applied) {
+      const publish = a.u.target.publish;
+      if (!publish) continue;
+      const secretRotated = a.rotated.some((r) => r.credential.startsWith("client secret"));
+      const step = await publish.apply(a.u.ctx, a.values, { secretRotated, existingFile: await existingVars(a.u.path, publish.fileVars), logger, print: deps.print });
+      steps.push(step);
+      logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
+    }
     const written: string[] = [];
     for (const [path, { entries, rawJson }] of entriesByFile(applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values), rawJson: u.target.rawJsonSubstitution })))) {
       const content = render(path, await readIfExists(path), entries, rawJson);

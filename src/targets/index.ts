@@ -2,11 +2,12 @@
 import type { Config } from "../config.ts";
 import { firezone } from "./firezone.ts";
 import { netbird } from "./netbird.ts";
+import { netbirdEmbedded } from "./netbird-embedded.ts";
 import { netbirdLegacy } from "./netbird-legacy.ts";
 import { openzro } from "./openzro.ts";
 import type { Names, Target } from "./types.ts";
 
-export const TARGETS = { netbird, openzro, "netbird-legacy": netbirdLegacy, firezone } as const satisfies Record<string, Target>;
+export const TARGETS = { netbird, openzro, "netbird-embedded": netbirdEmbedded, "netbird-legacy": netbirdLegacy, firezone } as const satisfies Record<string, Target>;
 
 export type TargetId = keyof typeof TARGETS;
 export const TARGET_IDS = Object.keys(TARGETS) as TargetId[];

@@ -5,7 +5,9 @@
 import type { Config } from "../config.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
+import type { Logger } from "../log.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
+import type { Step } from "../reconcile/types.ts";
 
 export interface Names {
   app: string;
@@ -44,6 +46,17 @@ export interface Target {
   fromFile(vars: Readonly<Record<string, string>>): Provisioned;
   /** Values are later pasted raw into JSON (NetBird's envsubst): refuse `"` and `\` in them. */
   readonly rawJsonSubstitution: boolean;
+  readonly publish?: Publisher;
+}
+
+/** A step outside authentik: handing the values to the consumer's own API (NetBird's connector). */
+export interface Publisher {
+  /** Read-only: what publishing would do. */
+  plan(ctx: TargetContext, values: Provisioned | undefined, existingFile: Readonly<Record<string, string>>): Promise<Step>;
+  /** Publish; may add values (`extra`) the output file keeps for later runs. */
+  apply(ctx: TargetContext, values: Provisioned, opts: { secretRotated: boolean; existingFile: Readonly<Record<string, string>>; logger: Logger; print: (text: string) => void }): Promise<Step>;
+  /** Variables of the existing output file the publisher reads (e.g. a stored PAT). */
+  readonly fileVars: readonly string[];
 }
 
 export const scopeId = (name: string) => `goauthentik.io/providers/oauth2/scope-${name}`;
