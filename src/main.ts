@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     partial = { result: "error", exitCode, error: { type: error instanceof Error ? error.name : "Error", message } };
     return exitCode;
   } finally {
-    const summary = { mode: config?.plan ? "plan" : config?.verifyOnly ? "verify" : "apply", consumer: config?.consumers.join(","), ...partial, durationMs: Date.now() - started };
+    const summary = { mode: config?.plan ? "plan" : config?.verifyOnly ? "verify" : "apply", consumer: config?.consumers.join(","), ...partial, durationMs: Date.now() - started, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
     print(JSON.stringify({ summary }));
   }
 }
