@@ -171,7 +171,13 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
       else
         fail(
           "idp-manager",
-          `NetBird's user lookups would fail with ${users.status}: ${!scope.includes("goauthentik.io/api") ? "the token lacks the goauthentik.io/api scope (add the 'authentik API access' scope mapping to the provider)" : "the service account lacks permission (is it in the admin group?)"}`,
+          `NetBird's user lookups would fail with ${users.status}: ${
+            !scope.includes("goauthentik.io/api")
+              ? "the token lacks the goauthentik.io/api scope (add the 'authentik API access' scope mapping to the provider)"
+              : users.status === 403
+                ? "the service account lacks permission (is it in the admin group?)"
+                : oauthError(users.json, users.text)
+          }`,
         );
     }
   }

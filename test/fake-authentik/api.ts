@@ -1,0 +1,493 @@
+/**
+ * The REST handlers, keyed by the schema's operationId. They work on the store and return internal wire
+ * objects; the server shapes them per version. Uniqueness and foreign-key errors answer like DRF.
+ */
+import { randomUUID } from "node:crypto";
+import { randomKey, type Application, type Flow, type Provider, type Store, type Token, type User } from "./store.ts";
+import { applicationWire, brandWire, certWire, flowWire, groupWire, providerWire, scopeMappingWire, tokenWire, userWire } from "./wire.ts";
+import type { Version } from "./schema.ts";
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  constructor(status: number, body: unknown) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** Assign plain fields of a body onto an object. */
+function assign(target: object, body: Record<string, unknown>, keys: readonly string[]): void {
+  for (const key of keys) if (body[key] !== undefined) (target as Record<string, unknown>)[key] = body[key];
+}
+
+export interface Ctx {
+  store: Store;
+  version: Version;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, any>;
+  user: User;
+  host: string;
+}
+
+export interface Result {
+  status?: number;
+  body?: unknown;
+}
+
+export function atLeast(version: Version, major: number, minor: number): boolean {
+  const [y, m] = version.split(".").map(Number) as [number, number];
+  return y > major || (y === major && m >= minor);
+}
+
+function notFound(ctx: Ctx, model: string): HttpError {
+  return new HttpError(404, { detail: atLeast(ctx.version, 2025, 4) ? `No ${model} matches the given query.` : "Not found." });
+}
+
+const unique = (field: string, model: string) => new HttpError(400, { [field]: [`${model} with this ${field.replace(/_/g, " ")} already exists.`] });
+const invalidPk = (field: string, value: unknown) => new HttpError(400, { [field]: [`Invalid pk "${String(value)}" - object does not exist.`] });
+
+/** Pagination like authentik's: page numbers, `next`/`previous` 0 for none, 404 past the end. */
+function paginate(ctx: Ctx, items: unknown[]): Result {
+  const newer = atLeast(ctx.version, 2025, 12);
+  const requested = Number(ctx.query.get("page_size") ?? (newer ? 20 : 100));
+  const size = Math.max(1, newer ? Math.min(requested || 20, 100) : requested || 100);
+  const page = Math.max(1, Number(ctx.query.get("page") ?? 1) || 1);
+  const total = Math.max(1, Math.ceil(items.length / size));
+  if (page > total) throw new HttpError(404, { detail: "Invalid page." });
+  const slice = items.slice((page - 1) * size, page * size);
+  return {
+    body: {
+      pagination: { next: page < total ? page + 1 : 0, previous: page > 1 ? page - 1 : 0, count: items.length, current: page, total_pages: total, start_index: items.length ? (page - 1) * size + 1 : 0, end_index: (page - 1) * size + slice.length },
+      results: slice,
+    },
+  };
+}
+
+/** Exact-match filters the real list endpoints support, plus `search` (case-insensitive substring). */
+function filtered<T extends Record<string, any>>(ctx: Ctx, items: T[], exact: Record<string, (item: T, value: string) => boolean>, searchFields: (keyof T)[]): T[] {
+  let out = items;
+  for (const [param, test] of Object.entries(exact)) {
+    const values = ctx.query.getAll(param);
+    if (values.length === 0) continue;
+    out = out.filter((item) => values.some((v) => test(item, v)));
+  }
+  const search = ctx.query.get("search");
+  if (search) out = out.filter((item) => searchFields.some((f) => String(item[f] ?? "").toLowerCase().includes(search.toLowerCase())));
+  return out;
+}
+
+const bool = (v: string) => v === "true" || v === "True" || v === "1";
+
+function requireSuperuser(ctx: Ctx): void {
+  if (!ctx.store.isSuperuser(ctx.user)) throw new HttpError(403, { detail: "You do not have permission to perform this action." });
+}
+
+function flowRef(ctx: Ctx, field: string, value: unknown, required: boolean): string | null {
+  if (value === undefined || value === null) {
+    if (required) throw new HttpError(400, { [field]: ["This field may not be null."] });
+    return null;
+  }
+  if (![...ctx.store.flows.values()].some((f) => f.pk === value)) throw invalidPk(field, value);
+  return String(value);
+}
+
+function tokenByIdentifier(ctx: Ctx): Token {
+  const t = ctx.store.tokens.get(ctx.params.identifier!);
+  if (!t) throw notFound(ctx, "Token");
+  return t;
+}
+
+function validityCheck(field: string, value: unknown): void {
+  if (value !== undefined && !/^((weeks|days|hours|minutes|seconds|milliseconds|microseconds)=\d+(\.\d+)?;?)+$/.test(String(value))) {
+    throw new HttpError(400, { [field]: [`Invalid timedelta value: ${String(value)}`] });
+  }
+}
+
+/** Apply an OAuth2 provider body (create or patch) with authentik's checks. */
+function applyProvider(ctx: Ctx, p: Provider, body: Record<string, any>, creating: boolean): void {
+  const s = ctx.store;
+  if (body.name !== undefined && [...s.providers.values()].some((o) => o.pk !== p.pk && o.name === body.name)) throw unique("name", "Provider");
+  if (body.authorization_flow !== undefined) p.authorization_flow = flowRef(ctx, "authorization_flow", body.authorization_flow, true);
+  if (body.invalidation_flow !== undefined) p.invalidation_flow = flowRef(ctx, "invalidation_flow", body.invalidation_flow, atLeast(ctx.version, 2024, 10));
+  if (body.authentication_flow !== undefined) p.authentication_flow = flowRef(ctx, "authentication_flow", body.authentication_flow, false);
+  for (const key of ["signing_key", "encryption_key"] as const) {
+    if (body[key] !== undefined) {
+      if (body[key] !== null && !s.certificates.has(body[key])) throw invalidPk(key, body[key]);
+      p[key] = body[key];
+    }
+  }
+  if (body.property_mappings !== undefined) {
+    for (const pk of body.property_mappings as string[]) if (!s.scopeMappings.has(pk)) throw invalidPk("property_mappings", pk);
+    p.property_mappings = [...(body.property_mappings as string[])];
+  }
+  for (const key of ["access_code_validity", "access_token_validity", "refresh_token_validity"]) validityCheck(key, body[key]);
+  if (body.redirect_uris !== undefined) {
+    if (typeof body.redirect_uris === "string") {
+      p.redirect_uris = body.redirect_uris.split(/\s+/).filter(Boolean).map((url: string) => ({ matching_mode: "regex" as const, url: url === "*" ? ".*" : url }));
+    } else {
+      for (const [i, r] of (body.redirect_uris as { matching_mode: string; url: string }[]).entries()) {
+        if (r.matching_mode === "regex") {
+          try {
+            new RegExp(r.url);
+          } catch {
+            throw new HttpError(400, { redirect_uris: [`Invalid Regex Pattern: ${r.url} (entry ${i})`] });
+          }
+        }
+      }
+      p.redirect_uris = (body.redirect_uris as { matching_mode: "strict" | "regex"; url: string }[]).map((r) => ({ matching_mode: r.matching_mode, url: r.url }));
+    }
+  }
+  if (body.grant_types !== undefined) {
+    if (Array.isArray(body.grant_types) && body.grant_types.length === 0) throw new HttpError(400, { grant_types: ["This list may not be empty."] });
+    p.grant_types = [...body.grant_types];
+  }
+  assign(p, body, ["name", "client_type", "client_id", "client_secret", "access_code_validity", "access_token_validity", "refresh_token_validity", "include_claims_in_id_token", "sub_mode", "issuer_mode"]);
+  if (body.client_id !== undefined && [...s.providers.values()].some((o) => o.pk !== p.pk && o.client_id === body.client_id)) throw unique("client_id", "OAuth2 Provider");
+  if (creating && atLeast(ctx.version, 2026, 5) && !body.grant_types) {
+    p.grant_types = ["authorization_code", "refresh_token", ...(p.client_type === "confidential" ? ["client_credentials"] : [])];
+  }
+}
+
+function applicationBody(ctx: Ctx, a: Application, body: Record<string, any>): void {
+  const s = ctx.store;
+  if (body.slug !== undefined) {
+    if ([...s.applications.values()].some((o) => o.pk !== a.pk && o.slug === body.slug)) throw unique("slug", "Application");
+    if (atLeast(ctx.version, 2025, 10) && ["authorize", "token", "device", "userinfo", "introspect", "revoke"].includes(body.slug)) throw new HttpError(400, { slug: ["This slug is reserved."] });
+  }
+  if (body.provider !== undefined && body.provider !== null) {
+    if (!s.providers.has(body.provider)) throw invalidPk("provider", body.provider);
+    if ([...s.applications.values()].some((o) => o.pk !== a.pk && o.provider === body.provider)) throw new HttpError(400, { provider: ["application with this provider already exists."] });
+  }
+  assign(a, body, ["name", "slug", "provider", "meta_launch_url", "meta_description", "meta_publisher", "policy_engine_mode", "open_in_new_tab", "group"]);
+}
+
+function applyToken(ctx: Ctx, t: Token, body: Record<string, any>, creating: boolean): void {
+  if (body.intent !== undefined && !["api", "app_password"].includes(body.intent)) throw new HttpError(400, { intent: [`"${String(body.intent)}" is not a valid choice.`] });
+  if (body.identifier !== undefined && body.identifier !== t.identifier && ctx.store.tokens.has(body.identifier)) throw unique("identifier", "Token");
+  assign(t, body, ["identifier", "intent", "description", "expiring"]);
+  if (body.user !== undefined) {
+    if (!ctx.store.users.has(body.user)) throw invalidPk("user", body.user);
+    t.user = body.user;
+  }
+  const day = Date.now() + 86_400_000;
+  if ("expires" in body) {
+    if (body.expires === null && atLeast(ctx.version, 2024, 4) && !atLeast(ctx.version, 2026, 2)) throw new HttpError(500, { detail: "Internal Server Error" });
+    if (body.expires !== null && t.intent === "app_password" && Date.parse(body.expires) > day + 1000) throw new HttpError(400, { expires: ["Token expires exceeds maximum lifetime (1 day)."] });
+    t.expires = body.expires;
+  } else if (creating && t.expiring) t.expires = new Date(day).toISOString();
+  if (t.intent === "api" && atLeast(ctx.version, 2024, 4) && creating) t.expires = new Date(day).toISOString();
+}
+
+function flowBody(ctx: Ctx, f: Flow, body: Record<string, any>): void {
+  if (body.slug !== undefined && [...ctx.store.flows.values()].some((o) => o.pk !== f.pk && o.slug === body.slug)) throw unique("slug", "Flow");
+  assign(f, body, ["name", "slug", "title", "designation", "authentication", "policy_engine_mode", "layout", "denied_action"]);
+}
+
+export const handlers: Record<string, (ctx: Ctx) => Result> = {
+  admin_version_retrieve: (ctx) => ({ body: { version_current: ctx.version, version_latest: ctx.version, version_latest_valid: true, build_hash: "fake", outdated: false, outpost_outdated: false } }),
+  root_config_retrieve: () => ({ body: { error_reporting: { enabled: false, sentry_dsn: "", environment: "", send_pii: false, traces_sample_rate: 0 }, capabilities: [], cache_timeout: 300, cache_timeout_flows: 300, cache_timeout_policies: 300, cache_timeout_reputation: 300 } }),
+
+  core_users_list: (ctx) => {
+    requireSuperuser(ctx);
+    const users = filtered(ctx, [...ctx.store.users.values()], { username: (u, v) => u.username === v, type: (u, v) => u.type === v, email: (u, v) => u.email === v, path: (u, v) => u.path === v, is_active: (u, v) => u.is_active === bool(v) }, ["username", "name", "email"]);
+    return paginate(ctx, users.sort((a, b) => a.pk - b.pk).map((u) => userWire(ctx.store, u)));
+  },
+  core_users_retrieve: (ctx) => {
+    const u = ctx.store.users.get(Number(ctx.params.id));
+    if (!u || (!ctx.store.isSuperuser(ctx.user) && u.pk !== ctx.user.pk)) throw notFound(ctx, "User");
+    return { body: userWire(ctx.store, u) };
+  },
+  core_users_me_retrieve: (ctx) => ({ body: { user: userWire(ctx.store, ctx.user) } }),
+  core_users_partial_update: (ctx) => {
+    requireSuperuser(ctx);
+    const u = ctx.store.users.get(Number(ctx.params.id));
+    if (!u) throw notFound(ctx, "User");
+    assign(u, ctx.body, ["name", "is_active", "email", "path", "type", "attributes"]);
+    if (ctx.body.username !== undefined) {
+      if (ctx.store.userByName(ctx.body.username) && ctx.store.userByName(ctx.body.username) !== u) throw unique("username", "User");
+      u.username = ctx.body.username;
+    }
+    return { body: userWire(ctx.store, u) };
+  },
+  core_users_service_account_create: (ctx) => {
+    requireSuperuser(ctx);
+    const name = String(ctx.body.name);
+    const identifier = slugify(`service-account-${name}-password`);
+    if (ctx.store.userByName(name)) {
+      throw new HttpError(400, atLeast(ctx.version, 2025, 10) ? { name: ["This field must be unique."] } : { non_field_errors: ['duplicate key value violates unique constraint "authentik_core_user_username_key"'] });
+    }
+    if (ctx.store.tokens.has(identifier)) throw new HttpError(400, { non_field_errors: ["A user/group with these details already exists"] });
+    if (ctx.body.create_group && ctx.store.groupByName(name)) throw new HttpError(400, { non_field_errors: ["A user/group with these details already exists"] });
+    const expiring = ctx.body.expiring !== false;
+    const user = ctx.store.addUser({ username: name, name, type: "service_account", path: "goauthentik.io/service-accounts", attributes: { "goauthentik.io/user/token-expires": expiring } });
+    let groupPk: string | undefined;
+    if (ctx.body.create_group) groupPk = ctx.store.addGroup({ name, users: [user.pk] }).pk;
+    const expires = ctx.body.expires ?? new Date(Date.now() + 360 * 86_400_000).toISOString();
+    const token = ctx.store.addToken({ identifier, intent: "app_password", user: user.pk, expiring, expires: expiring ? expires : expires, description: "" });
+    return { status: 200, body: { username: user.username, token: token.key, user_uid: userWire(ctx.store, user).uid, user_pk: user.pk, ...(groupPk ? { group_pk: groupPk } : {}) } };
+  },
+
+  core_groups_list: (ctx) => {
+    requireSuperuser(ctx);
+    const groups = filtered(ctx, [...ctx.store.groups.values()], { name: (g, v) => g.name === v, is_superuser: (g, v) => g.is_superuser === bool(v) }, ["name"]);
+    const include = atLeast(ctx.version, 2024, 4) ? bool(ctx.query.get("include_users") ?? "true") : true;
+    return paginate(ctx, groups.sort((a, b) => a.num_pk - b.num_pk).map((g) => groupWire(ctx.store, g, include)));
+  },
+  core_groups_retrieve: (ctx) => {
+    const g = ctx.store.groups.get(ctx.params.group_uuid!);
+    if (!g) throw notFound(ctx, "Group");
+    return { body: groupWire(ctx.store, g, true) };
+  },
+  core_groups_add_user_create: (ctx) => {
+    requireSuperuser(ctx);
+    const g = ctx.store.groups.get(ctx.params.group_uuid!);
+    if (!g) throw notFound(ctx, "Group");
+    const u = ctx.store.users.get(Number(ctx.body.pk));
+    if (!u) throw new HttpError(404, { detail: "User not found" });
+    if (!g.users.includes(u.pk)) g.users.push(u.pk);
+    return { status: 204 };
+  },
+  core_groups_remove_user_create: (ctx) => {
+    requireSuperuser(ctx);
+    const g = ctx.store.groups.get(ctx.params.group_uuid!);
+    if (!g) throw notFound(ctx, "Group");
+    g.users = g.users.filter((pk) => pk !== Number(ctx.body.pk));
+    return { status: 204 };
+  },
+
+  core_tokens_list: (ctx) => {
+    requireSuperuser(ctx);
+    const tokens = filtered(
+      ctx,
+      [...ctx.store.tokens.values()],
+      { identifier: (t, v) => t.identifier === v, intent: (t, v) => t.intent === v, user__username: (t, v) => ctx.store.users.get(t.user)?.username === v, managed: (t, v) => t.managed === v, expiring: (t, v) => t.expiring === bool(v) },
+      ["identifier", "description"],
+    );
+    return paginate(ctx, tokens.map((t) => tokenWire(ctx.store, t)));
+  },
+  core_tokens_create: (ctx) => {
+    requireSuperuser(ctx);
+    if (ctx.store.tokens.has(ctx.body.identifier)) throw unique("identifier", "Token");
+    const t: Token = { pk: randomUUID(), identifier: String(ctx.body.identifier), key: randomKey(64), intent: "api", user: ctx.user.pk, description: "", expiring: true, expires: null, managed: null };
+    applyToken(ctx, t, ctx.body, true);
+    ctx.store.tokens.set(t.identifier, t);
+    return { status: 201, body: tokenWire(ctx.store, t) };
+  },
+  core_tokens_retrieve: (ctx) => ({ body: tokenWire(ctx.store, tokenByIdentifier(ctx)) }),
+  core_tokens_partial_update: (ctx) => {
+    requireSuperuser(ctx);
+    const t = tokenByIdentifier(ctx);
+    const old = t.identifier;
+    applyToken(ctx, t, ctx.body, false);
+    if (t.identifier !== old) {
+      ctx.store.tokens.delete(old);
+      ctx.store.tokens.set(t.identifier, t);
+    }
+    return { body: tokenWire(ctx.store, t) };
+  },
+  core_tokens_destroy: (ctx) => {
+    requireSuperuser(ctx);
+    const t = tokenByIdentifier(ctx);
+    ctx.store.tokens.delete(t.identifier);
+    return { status: 204 };
+  },
+  core_tokens_view_key_retrieve: (ctx) => {
+    requireSuperuser(ctx);
+    return { body: { key: tokenByIdentifier(ctx).key } };
+  },
+  core_tokens_set_key_create: (ctx) => {
+    requireSuperuser(ctx);
+    tokenByIdentifier(ctx).key = String(ctx.body.key);
+    return { status: 204 };
+  },
+
+  flows_instances_list: (ctx) => {
+    const flows = filtered(ctx, [...ctx.store.flows.values()], { slug: (f, v) => f.slug === v, designation: (f, v) => f.designation === v, name: (f, v) => f.name === v }, ["slug", "name", "title"]);
+    return paginate(ctx, flows.map(flowWire));
+  },
+  flows_instances_retrieve: (ctx) => {
+    const f = ctx.store.flowBySlug(ctx.params.slug!);
+    if (!f) throw notFound(ctx, "Flow");
+    return { body: flowWire(f) };
+  },
+  flows_instances_create: (ctx) => {
+    requireSuperuser(ctx);
+    if (ctx.store.flowBySlug(ctx.body.slug)) throw unique("slug", "Flow");
+    const f = ctx.store.addFlow({ slug: ctx.body.slug, designation: ctx.body.designation });
+    flowBody(ctx, f, ctx.body);
+    return { status: 201, body: flowWire(f) };
+  },
+  flows_instances_partial_update: (ctx) => {
+    requireSuperuser(ctx);
+    const f = ctx.store.flowBySlug(ctx.params.slug!);
+    if (!f) throw notFound(ctx, "Flow");
+    flowBody(ctx, f, ctx.body);
+    return { body: flowWire(f) };
+  },
+
+  core_brands_list: (ctx) => {
+    const brands = filtered(ctx, [...ctx.store.brands.values()], { domain: (b, v) => b.domain === v, default: (b, v) => b.default === bool(v) }, ["domain", "branding_title"]);
+    return paginate(ctx, brands.map(brandWire));
+  },
+  core_brands_retrieve: (ctx) => {
+    const b = ctx.store.brands.get(ctx.params.brand_uuid!);
+    if (!b) throw notFound(ctx, "Brand");
+    return { body: brandWire(b) };
+  },
+  core_brands_partial_update: (ctx) => {
+    requireSuperuser(ctx);
+    const b = ctx.store.brands.get(ctx.params.brand_uuid!);
+    if (!b) throw notFound(ctx, "Brand");
+    for (const [key, value] of Object.entries(ctx.body)) {
+      if (key.startsWith("flow_")) b[key] = flowRef(ctx, key, value, false);
+      else if (key === "default" && value === true && [...ctx.store.brands.values()].some((o) => o !== b && o.default)) throw new HttpError(400, { non_field_errors: ["Only a single brand can be set as default."] });
+      else b[key] = value;
+    }
+    return { body: brandWire(b) };
+  },
+  core_brands_create: (ctx) => {
+    requireSuperuser(ctx);
+    if ([...ctx.store.brands.values()].some((o) => o.domain === ctx.body.domain)) throw unique("domain", "Brand");
+    const uuid = randomUUID();
+    const b = { brand_uuid: uuid, domain: String(ctx.body.domain), default: false, branding_title: "authentik", flow_authentication: null, flow_invalidation: null, flow_user_settings: null, flow_device_code: null };
+    ctx.store.brands.set(uuid, b);
+    handlers.core_brands_partial_update!({ ...ctx, params: { brand_uuid: uuid }, body: Object.fromEntries(Object.entries(ctx.body).filter(([k]) => k !== "domain")) });
+    return { status: 201, body: brandWire(ctx.store.brands.get(uuid)!) };
+  },
+  core_brands_current_retrieve: (ctx) => {
+    const b = brandFor(ctx.store, ctx.host);
+    return { body: { ...brandWire(b ?? ({} as never)), matched_domain: b?.domain ?? "", ui_footer_links: [], ui_theme: "automatic", flags: {}, default_locale: "" } };
+  },
+
+  crypto_certificatekeypairs_list: (ctx) => {
+    const certs = filtered(ctx, [...ctx.store.certificates.values()], { name: (c, v) => c.name === v, has_key: (_c, v) => bool(v), managed: (c, v) => c.managed === v }, ["name"]);
+    return paginate(ctx, certs.map(certWire));
+  },
+  crypto_certificatekeypairs_retrieve: (ctx) => {
+    const c = ctx.store.certificates.get(ctx.params.kp_uuid!);
+    if (!c) throw notFound(ctx, "CertificateKeyPair");
+    return { body: certWire(c) };
+  },
+  crypto_certificatekeypairs_view_certificate_retrieve: (ctx) => {
+    const c = ctx.store.certificates.get(ctx.params.kp_uuid!);
+    if (!c) throw notFound(ctx, "CertificateKeyPair");
+    return { body: { data: c.certificatePem } };
+  },
+
+  propertymappings_provider_scope_list: (ctx) => {
+    const list = filtered(ctx, [...ctx.store.scopeMappings.values()], { managed: (m, v) => m.managed === v, scope_name: (m, v) => m.scope_name === v, name: (m, v) => m.name === v }, ["name", "scope_name"]);
+    return paginate(ctx, list.map(scopeMappingWire));
+  },
+  propertymappings_provider_scope_retrieve: (ctx) => {
+    const m = ctx.store.scopeMappings.get(ctx.params.pm_uuid!);
+    if (!m) throw notFound(ctx, "ScopeMapping");
+    return { body: scopeMappingWire(m) };
+  },
+
+  providers_all_list: (ctx) => {
+    const list = filtered(ctx, [...ctx.store.providers.values()], {}, ["name"]);
+    return paginate(ctx, list.map((p) => providerWire(ctx.store, p)));
+  },
+  providers_oauth2_list: (ctx) => {
+    const list = filtered(ctx, [...ctx.store.providers.values()].filter((p) => p.type === "oauth2"), { name: (p, v) => p.name === v, client_id: (p, v) => p.client_id === v, client_type: (p, v) => p.client_type === v, sub_mode: (p, v) => p.sub_mode === v }, ["name"]);
+    return paginate(ctx, list.map((p) => providerWire(ctx.store, p)));
+  },
+  providers_oauth2_retrieve: (ctx) => ({ body: providerWire(ctx.store, oauth2(ctx)) }),
+  providers_oauth2_create: (ctx) => {
+    requireSuperuser(ctx);
+    const p: Provider = ctx.store.addProvider({ name: "\u0000pending" });
+    try {
+      applyProvider(ctx, p, ctx.body, true);
+    } catch (error) {
+      ctx.store.providers.delete(p.pk);
+      throw error;
+    }
+    return { status: 201, body: providerWire(ctx.store, p) };
+  },
+  providers_oauth2_partial_update: (ctx) => {
+    requireSuperuser(ctx);
+    const p = oauth2(ctx);
+    const before = structuredClone(p);
+    try {
+      applyProvider(ctx, p, ctx.body, false);
+    } catch (error) {
+      Object.assign(p, before);
+      throw error;
+    }
+    return { body: providerWire(ctx.store, p) };
+  },
+  providers_oauth2_update: (ctx) => handlers.providers_oauth2_partial_update!(ctx),
+  providers_oauth2_destroy: (ctx) => {
+    requireSuperuser(ctx);
+    const p = oauth2(ctx);
+    ctx.store.providers.delete(p.pk);
+    for (const a of ctx.store.applications.values()) if (a.provider === p.pk) a.provider = null;
+    return { status: 204 };
+  },
+  providers_oauth2_setup_urls_retrieve: (ctx) => {
+    const p = oauth2(ctx);
+    const app = ctx.store.applicationOf(p);
+    const base = `http://${ctx.host}/application/o`;
+    return { body: { issuer: app ? `${base}/${app.slug}/` : null, authorize: `${base}/authorize/`, token: `${base}/token/`, user_info: `${base}/userinfo/`, provider_info: app ? `${base}/${app.slug}/.well-known/openid-configuration` : null, logout: app ? `${base}/${app.slug}/end-session/` : null, jwks: app ? `${base}/${app.slug}/jwks/` : null } };
+  },
+
+  core_applications_list: (ctx) => {
+    const list = filtered(ctx, [...ctx.store.applications.values()], { slug: (a, v) => a.slug === v, name: (a, v) => a.name === v, group: (a, v) => a.group === v }, ["name", "slug", "meta_publisher", "meta_description"]);
+    return paginate(ctx, list.map((a) => applicationWire(ctx.store, a)));
+  },
+  core_applications_retrieve: (ctx) => ({ body: applicationWire(ctx.store, application(ctx)) }),
+  core_applications_create: (ctx) => {
+    requireSuperuser(ctx);
+    const a: Application = { pk: randomUUID(), name: "", slug: "", provider: null, meta_launch_url: "", meta_description: "", meta_publisher: "", policy_engine_mode: "any", open_in_new_tab: false, group: "" };
+    applicationBody(ctx, a, ctx.body);
+    ctx.store.applications.set(a.pk, a);
+    return { status: 201, body: applicationWire(ctx.store, a) };
+  },
+  core_applications_partial_update: (ctx) => {
+    requireSuperuser(ctx);
+    const a = application(ctx);
+    applicationBody(ctx, a, ctx.body);
+    return { body: applicationWire(ctx.store, a) };
+  },
+  core_applications_destroy: (ctx) => {
+    requireSuperuser(ctx);
+    ctx.store.applications.delete(application(ctx).pk);
+    return { status: 204 };
+  },
+};
+
+// Older operation ids for the same handlers.
+handlers.propertymappings_scope_list = handlers.propertymappings_provider_scope_list!;
+handlers.propertymappings_scope_retrieve = handlers.propertymappings_provider_scope_retrieve!;
+
+function oauth2(ctx: Ctx): Provider {
+  const p = ctx.store.providers.get(Number(ctx.params.id));
+  if (!p || p.type !== "oauth2") throw notFound(ctx, "OAuth2Provider");
+  return p;
+}
+
+function application(ctx: Ctx): Application {
+  const a = [...ctx.store.applications.values()].find((x) => x.slug === ctx.params.slug);
+  if (!a) throw notFound(ctx, "Application");
+  return a;
+}
+
+/** The brand serving `host`: longest domain suffix match, else the default brand. */
+export function brandFor(store: Store, host: string) {
+  const h = host.replace(/:\d+$/, "").toLowerCase();
+  const matches = [...store.brands.values()].filter((b) => h === b.domain || h.endsWith(`.${b.domain}`)).sort((a, b) => b.domain.length - a.domain.length);
+  return matches[0] ?? [...store.brands.values()].find((b) => b.default);
+}
+
+export function slugify(text: string): string {
+  return text
+    .normalize("NFKD")
+    .replace(/[^\x00-\x7f]/g, "")
+    .toLowerCase()
+    .replace(/[^\w\s-]/g, "")
+    .replace(/[-\s]+/g, "-")
+    .replace(/^[-_]+|[-_]+$/g, "");
+}

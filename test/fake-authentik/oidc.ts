@@ -1,0 +1,161 @@
+/**
+ * The OIDC side for the objects the fake holds: discovery (issuer from the request's Host and
+ * X-Forwarded-Proto), JWKS, the token endpoint's client_credentials grant as NetBird sends it (username +
+ * app password), a client-authentication check for the authorization_code grant, the device authorization
+ * endpoint and the `/device` page (404 without a device-code flow on the brand serving the host).
+ */
+import { createHash, createHmac, randomBytes, sign } from "node:crypto";
+import { atLeast, brandFor } from "./api.ts";
+import type { Version } from "./schema.ts";
+import type { Provider, Store, User } from "./store.ts";
+
+export interface IssuedToken {
+  user: number;
+  scope: string[];
+  exp: number;
+}
+
+export interface OidcResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const b64 = (v: Buffer | string) => Buffer.from(v).toString("base64url");
+
+function seconds(validity: string): number {
+  let total = 0;
+  for (const part of validity.split(";")) {
+    const [unit, n] = part.split("=");
+    const f = { weeks: 604800, days: 86400, hours: 3600, minutes: 60, seconds: 1, milliseconds: 0.001, microseconds: 0.000001 }[unit as "days"] ?? 0;
+    total += f * Number(n);
+  }
+  return Math.round(total);
+}
+
+function appOf(store: Store, slug: string): { provider: Provider } | undefined {
+  const app = [...store.applications.values()].find((a) => a.slug === slug);
+  const provider = app?.provider != null ? store.providers.get(app.provider) : undefined;
+  return provider && provider.type === "oauth2" ? { provider } : undefined;
+}
+
+export function discovery(store: Store, slug: string, base: string): OidcResult {
+  const found = appOf(store, slug);
+  if (!found) return { status: 404, body: { detail: "Not found." } };
+  const o = `${base}/application/o`;
+  return {
+    status: 200,
+    body: {
+      issuer: `${o}/${slug}/`,
+      authorization_endpoint: `${o}/authorize/`,
+      token_endpoint: `${o}/token/`,
+      userinfo_endpoint: `${o}/userinfo/`,
+      end_session_endpoint: `${o}/${slug}/end-session/`,
+      introspection_endpoint: `${o}/introspect/`,
+      revocation_endpoint: `${o}/revoke/`,
+      device_authorization_endpoint: `${o}/device/`,
+      response_types_supported: ["code", "id_token", "id_token token", "code token", "code id_token", "code id_token token"],
+      response_modes_supported: ["query", "fragment", "form_post"],
+      jwks_uri: `${o}/${slug}/jwks/`,
+      grant_types_supported: ["authorization_code", "refresh_token", "implicit", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code"],
+      id_token_signing_alg_values_supported: [found.provider.signing_key ? "RS256" : "HS256"],
+      subject_types_supported: ["public"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+      scopes_supported: [...store.scopeMappings.values()].filter((m) => found.provider.property_mappings.includes(m.pk)).map((m) => m.scope_name),
+      claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "email", "email_verified", "name", "given_name", "preferred_username", "nickname"],
+      code_challenge_methods_supported: ["plain", "S256"],
+    },
+  };
+}
+
+export function jwks(store: Store, slug: string): OidcResult {
+  const found = appOf(store, slug);
+  if (!found) return { status: 404, body: { detail: "Not found." } };
+  const cert = found.provider.signing_key ? store.certificates.get(found.provider.signing_key) : undefined;
+  if (!cert) return { status: 200, body: { keys: [] } };
+  const jwk = cert.publicKey.export({ format: "jwk" }) as { n: string; e: string };
+  return { status: 200, body: { keys: [{ kty: "RSA", alg: "RS256", use: "sig", kid: createHash("md5").update(cert.pk).digest("hex"), n: jwk.n, e: jwk.e }] } };
+}
+
+function jwt(store: Store, provider: Provider, claims: Record<string, unknown>): string {
+  const cert = provider.signing_key ? store.certificates.get(provider.signing_key) : undefined;
+  const header = cert ? { alg: "RS256", typ: "JWT", kid: createHash("md5").update(cert.pk).digest("hex") } : { alg: "HS256", typ: "JWT" };
+  const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(claims))}`;
+  const sig = cert ? sign("sha256", Buffer.from(input), cert.privateKey) : createHmac("sha256", provider.client_secret).update(input).digest();
+  return `${input}.${b64(sig)}`;
+}
+
+const oauthError = (error: string, description: string, status = 400): OidcResult => ({ status, body: { error, error_description: description, request_id: randomBytes(8).toString("hex") } });
+
+function subject(provider: Provider, user: User): string {
+  switch (provider.sub_mode) {
+    case "user_id":
+      return String(user.pk);
+    case "user_uuid":
+      return user.uuid;
+    case "user_username":
+      return user.username;
+    case "user_email":
+      return user.email;
+    default:
+      return createHash("sha256").update(`${user.pk}-${provider.client_id}`).digest("hex");
+  }
+}
+
+export function token(store: Store, version: Version, form: URLSearchParams, base: string, issued: Map<string, IssuedToken>, basicAuth?: { id: string; secret: string }): OidcResult {
+  const clientId = form.get("client_id") ?? basicAuth?.id ?? "";
+  const clientSecret = form.get("client_secret") ?? basicAuth?.secret ?? "";
+  const provider = [...store.providers.values()].find((p) => p.type === "oauth2" && p.client_id === clientId);
+  if (!provider) return oauthError("invalid_client", "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)");
+  const grant = form.get("grant_type") ?? "";
+  if (atLeast(version, 2026, 5) && !provider.grant_types.includes(grant)) return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+  if (grant === "authorization_code" || grant === "refresh_token") {
+    if (provider.client_type === "confidential" && clientSecret !== provider.client_secret) return oauthError("invalid_client", "Client authentication failed");
+    return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+  }
+  if (grant !== "client_credentials") return oauthError("unsupported_grant_type", "The authorization grant type is not supported by the authorization server.");
+
+  const app = store.applicationOf(provider);
+  const username = form.get("username") ?? "";
+  let user: User | undefined;
+  if (username) {
+    user = store.userByName(username);
+    const password = form.get("password") ?? "";
+    const t = [...store.tokens.values()].find((x) => x.key === password && x.intent === "app_password");
+    const expired = t?.expiring && t.expires !== null && Date.parse(t.expires) < Date.now();
+    if (!user || !t || t.user !== user.pk || expired || (atLeast(version, 2025, 12) && !user.is_active)) return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+  } else if (clientSecret && clientSecret === provider.client_secret && atLeast(version, 2024, 4)) {
+    const name = `ak-${provider.name}-client_credentials`;
+    user = store.userByName(name) ?? store.addUser({ username: name, type: "internal_service_account" });
+  } else return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+  if (!app) return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+
+  const requested = (form.get("scope") ?? "").split(/\s+/).filter(Boolean);
+  const allowed = new Set([...store.scopeMappings.values()].filter((m) => provider.property_mappings.includes(m.pk)).map((m) => m.scope_name));
+  const scope = atLeast(version, 2024, 12) ? requested.filter((s) => allowed.has(s)) : requested;
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + seconds(provider.access_token_validity);
+  const claims = { iss: `${base}/application/o/${app.slug}/`, sub: subject(provider, user), aud: provider.client_id, exp, iat: now, scope: scope.join(" "), azp: provider.client_id, uid: randomBytes(8).toString("hex") };
+  const access = jwt(store, provider, claims);
+  issued.set(access, { user: user.pk, scope, exp: exp * 1000 });
+  return { status: 200, body: { access_token: access, token_type: "Bearer", scope: scope.join(" "), expires_in: exp - now, id_token: jwt(store, provider, { ...claims, scope: undefined }) } };
+}
+
+export function deviceAuthorization(store: Store, version: Version, form: URLSearchParams, base: string): OidcResult {
+  const provider = [...store.providers.values()].find((p) => p.type === "oauth2" && p.client_id === (form.get("client_id") ?? ""));
+  if (!provider || !store.applicationOf(provider)) return oauthError("invalid_client", "Client authentication failed");
+  if (atLeast(version, 2026, 5) && !provider.grant_types.includes("urn:ietf:params:oauth:grant-type:device_code")) return oauthError("invalid_grant", "grant type not configured");
+  const userCode = randomBytes(4).toString("hex").toUpperCase();
+  const expiresIn = seconds(provider.access_code_validity);
+  store.deviceCodes.push({ device_code: randomBytes(32).toString("hex"), user_code: userCode, client_id: provider.client_id, expires: Date.now() + expiresIn * 1000 });
+  const code = store.deviceCodes.at(-1)!;
+  return { status: 200, body: { device_code: code.device_code, verification_uri: `${base}/device`, verification_uri_complete: `${base}/device?code=${userCode}`, user_code: userCode, expires_in: expiresIn, interval: 5 } };
+}
+
+/** The user-facing code entry page: 404 when the brand serving the host has no device-code flow. */
+export function devicePage(store: Store, host: string): OidcResult {
+  const brand = brandFor(store, host);
+  if (!brand?.flow_device_code) return { status: 404, body: { detail: "Not found." } };
+  const flow = store.flows.get(brand.flow_device_code);
+  return { status: 302, headers: { location: `/if/flow/${flow?.slug ?? "device"}/` } };
+}

@@ -1,0 +1,379 @@
+/**
+ * The fake authentik over real HTTP (node:http / node:https): schema-driven routing and validation, the
+ * start-up timeline (refused → starting → token rejected → default objects appearing), fault injection and a
+ * request log. See README.md beside this file.
+ */
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttps } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { atLeast, handlers, HttpError, type Ctx } from "./api.ts";
+import { deviceAuthorization, devicePage, discovery, jwks, token, type IssuedToken, type OidcResult } from "./oidc.ts";
+import { loadSchema, resolveVersion, type Version } from "./schema.ts";
+import { seedBootstrap, seedBrand, seedCertificate, seedFlows, seedScopeMappings } from "./seed.ts";
+import { Store, type User } from "./store.ts";
+
+export type Stage = "starting" | "token" | "flows" | "mappings" | "certificate" | "brand";
+
+export interface FakeAuthentikOptions {
+  port?: number;
+  host?: string;
+  version?: string;
+  bootstrapToken?: string;
+  timeline?: {
+    refusedMs?: number;
+    startingMs?: number;
+    tokenRejectedMs?: number;
+    flowsMs?: number;
+    mappingsMs?: number;
+    certificateMs?: number;
+    brandMs?: number;
+    neverReady?: Stage;
+  };
+  latencyMs?: number;
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  validateResponses?: boolean;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  write: boolean;
+  body?: unknown;
+  dropped?: boolean;
+  /** Epoch ms when the request arrived. */
+  at: number;
+}
+
+export interface Fault {
+  method?: string;
+  path: string | RegExp;
+  status?: number;
+  body?: unknown;
+  times?: number;
+  delayMs?: number;
+  drop?: boolean;
+  malformed?: boolean;
+  after?: number;
+}
+
+export interface FakeAuthentik extends AsyncDisposable {
+  readonly url: string;
+  readonly port: number;
+  readonly version: string;
+  readonly log: RequestRecord[];
+  writes(): RequestRecord[];
+  resetLog(): void;
+  inject(f: Fault): void;
+  clearFaults(): void;
+  dropAllAfter(n: number): void;
+  readonly store: Store;
+  /** Response-schema violations seen so far (tests assert it stays empty). */
+  readonly schemaViolations: string[];
+  ready(): Promise<void>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const ANONYMOUS: User = { pk: -1, uuid: "", username: "", name: "", type: "internal", is_active: false, path: "", email: "", attributes: {} };
+const WRITE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const STAGES: Stage[] = ["starting", "token", "flows", "mappings", "certificate", "brand"];
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  return text;
+}
+
+export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promise<FakeAuthentik> {
+  const version: Version = resolveVersion(opts.version);
+  const schema = loadSchema(version);
+  const store = new Store();
+  const log: RequestRecord[] = [];
+  const faults: (Fault & { seen: number; used: number })[] = [];
+  const issued = new Map<string, IssuedToken>();
+  const schemaViolations: string[] = [];
+  const validateResponses = opts.validateResponses ?? true;
+  const tl = opts.timeline ?? {};
+  let dropAfter: number | undefined;
+  let stage: Stage | "ready" = "starting";
+  let resolveReady!: () => void;
+  const readyPromise = new Promise<void>((r) => (resolveReady = r));
+
+  // ---- timeline ----------------------------------------------------------------------------------------------
+  const seeders: Record<Exclude<Stage, "starting">, () => void> = {
+    token: () => seedBootstrap(store, opts.bootstrapToken),
+    flows: () => seedFlows(store, version),
+    mappings: () => seedScopeMappings(store, version),
+    certificate: () => seedCertificate(store),
+    brand: () => seedBrand(store),
+  };
+  const durations: Record<Stage, number> = { starting: tl.startingMs ?? 0, token: tl.tokenRejectedMs ?? 0, flows: tl.flowsMs ?? 0, mappings: tl.mappingsMs ?? 0, certificate: tl.certificateMs ?? 0, brand: tl.brandMs ?? 0 };
+  const timers: NodeJS.Timeout[] = [];
+  /** Leave `s`: what appears at its end appears now. Each stage's objects appear when the next begins. */
+  const advance = (index: number): void => {
+    const current = STAGES[index];
+    if (current === undefined) {
+      stage = "ready";
+      resolveReady();
+      return;
+    }
+    stage = current;
+    if (tl.neverReady === current) return;
+    const go = () => {
+      if (current !== "starting") seeders[current]();
+      advance(index + 1);
+    };
+    if (durations[current] > 0) timers.push(setTimeout(go, durations[current]));
+    else go();
+  };
+
+  // ---- request handling ---------------------------------------------------------------------------------------
+  const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+    if (body === undefined || status === 204) {
+      res.writeHead(status, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+  function authenticate(req: IncomingMessage): User | HttpError {
+    const header = req.headers.authorization ?? "";
+    if (!header) return new HttpError(403, { detail: "Authentication credentials were not provided." });
+    const [scheme, key] = header.split(" ");
+    if (scheme?.toLowerCase() !== "bearer" || !key) return new HttpError(403, { detail: "Token invalid/expired" });
+    if (stage === "token" || stage === "starting") return new HttpError(403, { detail: "Token invalid/expired" });
+    const t = [...store.tokens.values()].find((x) => x.key === key && x.intent === "api");
+    if (t && !(t.expiring && t.expires !== null && Date.parse(t.expires) < Date.now())) {
+      const u = store.users.get(t.user);
+      if (u && u.is_active) return u;
+    }
+    const oauth = issued.get(key);
+    if (oauth && oauth.exp > Date.now() && oauth.scope.includes("goauthentik.io/api")) {
+      const u = store.users.get(oauth.user);
+      if (u) return u;
+    }
+    return new HttpError(403, { detail: "Token invalid/expired" });
+  }
+
+  function baseUrl(req: IncomingMessage): string {
+    const proto = (req.headers["x-forwarded-proto"] as string | undefined)?.split(",")[0]?.trim() ?? (opts.tls ? "https" : "http");
+    return `${proto}://${req.headers.host ?? "localhost"}`;
+  }
+
+  async function handleApi(req: IncomingMessage, path: string, query: URLSearchParams, rawBody: string): Promise<{ status: number; body?: unknown; parsed?: unknown }> {
+    const method = req.method ?? "GET";
+    const found = schema.find(method, path);
+    if (!found) {
+      const other = schema.operations.some((op) => op.regex.test(path));
+      return other ? { status: 405, body: { detail: `Method "${method}" not allowed.` } } : { status: 404, body: { detail: "Not found." } };
+    }
+    const { op, params } = found;
+    const anonymous = op.operationId === "root_config_retrieve" || op.operationId === "core_brands_current_retrieve";
+    let user: User | undefined;
+    if (!anonymous) {
+      const auth = authenticate(req);
+      if (auth instanceof HttpError) return { status: auth.status, body: auth.body };
+      user = auth;
+    }
+    let body: Record<string, unknown> = {};
+    if (op.requestRef) {
+      if (rawBody) {
+        try {
+          body = JSON.parse(rawBody) as Record<string, unknown>;
+        } catch (error) {
+          return { status: 400, body: { detail: `JSON parse error - ${(error as Error).message}` } };
+        }
+      }
+      const errors = schema.validate(op.requestRef, body);
+      if (errors) return { status: 400, body: errors, parsed: body };
+      // DRF ignores fields the serializer does not have.
+      const known = schema.components[op.requestRef]?.properties as Record<string, unknown> | undefined;
+      if (known) body = Object.fromEntries(Object.entries(body).filter(([k]) => k in known));
+    }
+    const handler = handlers[op.operationId];
+    if (!handler) return { status: 501, body: { detail: `fake authentik does not implement ${op.operationId}` }, parsed: body };
+    const ctx: Ctx = { store, version, params, query, body, user: user ?? ANONYMOUS, host: req.headers.host ?? "" };
+    try {
+      const result = handler(ctx);
+      const status = result.status ?? op.successStatus;
+      if (result.body === undefined || status === 204) return { status, parsed: body };
+      const ref = op.responseRef;
+      const shaped = ref ? schema.shape(ref, result.body) : result.body;
+      if (ref && validateResponses) {
+        const problems = schema.validate(ref, shaped);
+        if (problems) {
+          const text = `${method} ${path} → ${ref}: ${JSON.stringify(problems)}`;
+          schemaViolations.push(text);
+          return { status: 500, body: { detail: `fake authentik response does not match the ${version} schema: ${text}` }, parsed: body };
+        }
+      }
+      return { status, body: shaped, parsed: body };
+    } catch (error) {
+      if (error instanceof HttpError) return { status: error.status, body: error.body, parsed: body };
+      throw error;
+    }
+  }
+
+  function handleOidc(req: IncomingMessage, path: string, rawBody: string): OidcResult | undefined {
+    const base = baseUrl(req);
+    let m: RegExpExecArray | null;
+    if ((m = /^\/application\/o\/([^/]+)\/\.well-known\/openid-configuration$/.exec(path))) return discovery(store, m[1]!, base);
+    if ((m = /^\/application\/o\/([^/]+)\/jwks\/$/.exec(path))) return jwks(store, m[1]!);
+    const form = new URLSearchParams(rawBody);
+    if (path === "/application/o/token/" && req.method === "POST") {
+      const basic = req.headers.authorization?.startsWith("Basic ") ? Buffer.from(req.headers.authorization.slice(6), "base64").toString().split(":") : undefined;
+      return token(store, version, form, base, issued, basic ? { id: basic[0] ?? "", secret: basic.slice(1).join(":") } : undefined);
+    }
+    if (path === "/application/o/device/" && req.method === "POST") return deviceAuthorization(store, version, form, base);
+    if (path === "/device" || path === "/device/") return devicePage(store, req.headers.host ?? "");
+    return undefined;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
+    const url = new URL(req.url ?? "/", "http://x");
+    const method = req.method ?? "GET";
+    const path = url.pathname;
+    const rawBody = await readBody(req);
+
+    // Debug routes for container tests (not logged).
+    if (path.startsWith("/_fake/")) {
+      if (path === "/_fake/log") return send(res, 200, log);
+      if (path === "/_fake/reset-log" && method === "POST") return (log.length = 0), send(res, 204);
+      if (path === "/_fake/faults" && method === "POST") {
+        const f = JSON.parse(rawBody || "{}") as Fault & { pathRegex?: string };
+        api.inject({ ...f, path: f.pathRegex ? new RegExp(f.pathRegex) : f.path });
+        return send(res, 204);
+      }
+      if (path === "/_fake/faults" && method === "DELETE") return api.clearFaults(), send(res, 204);
+      return send(res, 404, { detail: "Not found." });
+    }
+
+    const isApiWrite = WRITE.has(method) && path.startsWith("/api/v3/");
+    const record: RequestRecord = { method, path, query: url.search.replace(/^\?/, ""), status: 0, write: isApiWrite, at };
+    log.push(record);
+    const socket = req.socket as Socket;
+    if (dropAfter !== undefined) {
+      if (dropAfter <= 0) {
+        record.dropped = true;
+        socket.destroy();
+        return;
+      }
+      dropAfter -= 1;
+    }
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+
+    const fault = faults.find((f) => (!f.method || f.method === method) && (typeof f.path === "string" ? f.path === path : f.path.test(path)) && f.seen++ >= (f.after ?? 0) && f.used < (f.times ?? Infinity));
+    if (fault) {
+      fault.used += 1;
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.drop) {
+        record.dropped = true;
+        socket.destroy();
+        return;
+      }
+      if (fault.malformed) {
+        record.status = 200;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"results": [ {"pk": ');
+        return;
+      }
+      if (fault.status) {
+        record.status = fault.status;
+        record.write = false;
+        return send(res, fault.status, fault.body ?? { detail: `injected ${fault.status}` });
+      }
+    }
+
+    if (stage === "starting") {
+      const newer = atLeast(version, 2025, 10);
+      record.status = newer ? 503 : 502;
+      record.write = false;
+      return send(res, record.status, { error: newer ? "authentik starting" : "failed to connect to authentik backend: authentik starting" }, newer ? { "retry-after": "5" } : {});
+    }
+    if (path === "/-/health/live/" || path === "/-/health/ready/") {
+      record.status = atLeast(version, 2024, 8) ? 200 : 204;
+      return send(res, record.status);
+    }
+    if (path.startsWith("/api/v3/")) {
+      const r = await handleApi(req, path, url.searchParams, rawBody);
+      record.status = r.status;
+      if (r.status >= 400) record.write = false;
+      if (isApiWrite) record.body = r.parsed ?? (rawBody ? safeJson(rawBody) : undefined);
+      return send(res, r.status, r.body);
+    }
+    const oidc = handleOidc(req, path, rawBody);
+    if (oidc) {
+      record.status = oidc.status;
+      return send(res, oidc.status, oidc.body, oidc.headers);
+    }
+    record.status = 404;
+    return send(res, 404, { detail: "Not found." });
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { detail: String((error as Error).stack ?? error) });
+    });
+  };
+  const server: Server = opts.tls ? createHttps({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createHttp(listener);
+  const sockets = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  const host = opts.host ?? "127.0.0.1";
+
+  // Reserve a port, so the URL is known while the port still refuses connections.
+  let port = opts.port ?? 0;
+  if (port === 0) {
+    const probe = createHttp();
+    await new Promise<void>((r) => probe.listen(0, host, r));
+    port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+  }
+  const listen = () => new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  if ((tl.refusedMs ?? 0) > 0) timers.push(setTimeout(() => void listen().then(() => advance(0)), tl.refusedMs));
+  else {
+    await listen();
+    advance(0);
+  }
+
+  const close = async () => {
+    for (const t of timers) clearTimeout(t);
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+  };
+  const api: FakeAuthentik = {
+    url: `${opts.tls ? "https" : "http"}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    port,
+    version,
+    log,
+    store,
+    schemaViolations,
+    writes: () => log.filter((r) => r.write),
+    resetLog: () => void (log.length = 0),
+    inject: (f) => void faults.push({ ...f, seen: 0, used: 0 }),
+    clearFaults: () => void (faults.length = 0),
+    dropAllAfter: (n) => void (dropAfter = n),
+    ready: () => readyPromise,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+  return api;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

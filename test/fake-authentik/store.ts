@@ -1,0 +1,250 @@
+/**
+ * The fake's state: plain data in the newest wire shape (snake_case), which tests may read and mutate to
+ * arrange drift or conflicts. Serialisation per version happens in the server (schema-driven).
+ */
+import { execFileSync } from "node:child_process";
+import { createPrivateKey, createPublicKey, randomBytes, randomUUID, type KeyObject } from "node:crypto";
+
+export interface User {
+  pk: number;
+  uuid: string;
+  username: string;
+  name: string;
+  type: "internal" | "external" | "service_account" | "internal_service_account";
+  is_active: boolean;
+  path: string;
+  email: string;
+  attributes: Record<string, unknown>;
+}
+
+export interface Group {
+  pk: string;
+  num_pk: number;
+  name: string;
+  is_superuser: boolean;
+  users: number[];
+  attributes: Record<string, unknown>;
+}
+
+export interface Token {
+  pk: string;
+  identifier: string;
+  key: string;
+  intent: "api" | "app_password" | "verification" | "recovery";
+  user: number;
+  description: string;
+  expiring: boolean;
+  expires: string | null;
+  managed: string | null;
+}
+
+export interface Flow {
+  pk: string;
+  slug: string;
+  name: string;
+  title: string;
+  designation: string;
+  authentication: string;
+  policy_engine_mode: string;
+  layout: string;
+  denied_action: string;
+}
+
+export interface Brand {
+  brand_uuid: string;
+  domain: string;
+  default: boolean;
+  branding_title: string;
+  flow_authentication: string | null;
+  flow_invalidation: string | null;
+  flow_user_settings: string | null;
+  flow_device_code: string | null;
+  [key: string]: unknown;
+}
+
+export interface CertificateKeyPair {
+  pk: string;
+  name: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  certificatePem: string;
+  managed: string | null;
+}
+
+export interface ScopeMapping {
+  pk: string;
+  managed: string | null;
+  name: string;
+  scope_name: string;
+  expression: string;
+  description: string;
+}
+
+export interface RedirectUri {
+  matching_mode: "strict" | "regex";
+  url: string;
+}
+
+export interface Provider {
+  pk: number;
+  /** "oauth2" for OAuth2 providers; tests may add others (e.g. "saml") to exercise name conflicts. */
+  type: string;
+  name: string;
+  authorization_flow: string | null;
+  authentication_flow: string | null;
+  invalidation_flow: string | null;
+  property_mappings: string[];
+  client_type: "confidential" | "public";
+  client_id: string;
+  client_secret: string;
+  access_code_validity: string;
+  access_token_validity: string;
+  refresh_token_validity: string;
+  include_claims_in_id_token: boolean;
+  signing_key: string | null;
+  encryption_key: string | null;
+  redirect_uris: RedirectUri[];
+  sub_mode: string;
+  issuer_mode: string;
+  grant_types: string[];
+  [key: string]: unknown;
+}
+
+export interface Application {
+  pk: string;
+  name: string;
+  slug: string;
+  provider: number | null;
+  meta_launch_url: string;
+  meta_description: string;
+  meta_publisher: string;
+  policy_engine_mode: string;
+  open_in_new_tab: boolean;
+  group: string;
+}
+
+export interface DeviceCode {
+  device_code: string;
+  user_code: string;
+  client_id: string;
+  expires: number;
+}
+
+export class Store {
+  users = new Map<number, User>();
+  groups = new Map<string, Group>();
+  tokens = new Map<string, Token>();
+  flows = new Map<string, Flow>();
+  brands = new Map<string, Brand>();
+  certificates = new Map<string, CertificateKeyPair>();
+  scopeMappings = new Map<string, ScopeMapping>();
+  providers = new Map<number, Provider>();
+  applications = new Map<string, Application>();
+  deviceCodes: DeviceCode[] = [];
+  private nextUser = 1;
+  private nextProvider = 1;
+  private nextGroup = 1;
+
+  addUser(u: Partial<User> & { username: string }): User {
+    const user: User = { pk: this.nextUser++, uuid: randomUUID(), name: u.username, type: "internal", is_active: true, path: "users", email: "", attributes: {}, ...u };
+    this.users.set(user.pk, user);
+    return user;
+  }
+
+  addGroup(g: Partial<Group> & { name: string }): Group {
+    const group: Group = { pk: randomUUID(), num_pk: this.nextGroup++, is_superuser: false, users: [], attributes: {}, ...g };
+    this.groups.set(group.pk, group);
+    return group;
+  }
+
+  addToken(t: Partial<Token> & { identifier: string; user: number }): Token {
+    const token: Token = { pk: randomUUID(), key: randomKey(64), intent: "api", description: "", expiring: true, expires: null, managed: null, ...t };
+    this.tokens.set(token.identifier, token);
+    return token;
+  }
+
+  addFlow(f: Partial<Flow> & { slug: string; designation: string }): Flow {
+    const flow: Flow = { pk: randomUUID(), name: f.slug, title: f.slug, authentication: "none", policy_engine_mode: "any", layout: "stacked", denied_action: "message_continue", ...f };
+    this.flows.set(flow.pk, flow);
+    return flow;
+  }
+
+  addProvider(p: Partial<Provider> & { name: string }): Provider {
+    const provider: Provider = {
+      pk: this.nextProvider++,
+      type: "oauth2",
+      authorization_flow: null,
+      authentication_flow: null,
+      invalidation_flow: null,
+      property_mappings: [],
+      client_type: "confidential",
+      client_id: randomKey(40),
+      client_secret: randomKey(128),
+      access_code_validity: "minutes=1",
+      access_token_validity: "hours=1",
+      refresh_token_validity: "days=30",
+      include_claims_in_id_token: true,
+      signing_key: null,
+      encryption_key: null,
+      redirect_uris: [],
+      sub_mode: "hashed_user_id",
+      issuer_mode: "per_provider",
+      grant_types: [],
+      ...p,
+    };
+    this.providers.set(provider.pk, provider);
+    return provider;
+  }
+
+  /** A real self-signed X.509 certificate (openssl), fresh unless `reuse` (start-up speed). */
+  addCertificate(name: string, managed: string | null = null, reuse = false): CertificateKeyPair {
+    const { keyPem, certPem } = reuse ? (sharedPair ??= makePair()) : makePair();
+    const privateKey = createPrivateKey(keyPem);
+    const cert: CertificateKeyPair = { pk: randomUUID(), name, privateKey, publicKey: createPublicKey(privateKey), certificatePem: certPem, managed };
+    this.certificates.set(cert.pk, cert);
+    return cert;
+  }
+
+  userByName(username: string): User | undefined {
+    return [...this.users.values()].find((u) => u.username === username);
+  }
+
+  flowBySlug(slug: string): Flow | undefined {
+    return [...this.flows.values()].find((f) => f.slug === slug);
+  }
+
+  groupByName(name: string): Group | undefined {
+    return [...this.groups.values()].find((g) => g.name === name);
+  }
+
+  isSuperuser(user: User): boolean {
+    return [...this.groups.values()].some((g) => g.is_superuser && g.users.includes(user.pk));
+  }
+
+  applicationOf(provider: Provider): Application | undefined {
+    return [...this.applications.values()].find((a) => a.provider === provider.pk);
+  }
+}
+
+let sharedPair: { keyPem: string; certPem: string } | undefined;
+
+function makePair(): { keyPem: string; certPem: string } {
+  const out = execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "-", "-out", "-", "-subj", "/CN=authentik Self-signed Certificate", "-days", "365"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const keyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(out)?.[0];
+  const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(out)?.[0];
+  if (!keyPem || !certPem) throw new Error("openssl did not produce a key and certificate");
+  return { keyPem: `${keyPem}\n`, certPem: `${certPem}\n` };
+}
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+export function randomKey(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const b of randomBytes(length)) if (b < 248 && out.length < length) out += ALPHABET[b % 62];
+  }
+  return out;
+}
