@@ -1,0 +1,43 @@
+/**
+ * Builds the images the container tests use, with the docker CLI and the host network (npm inside the
+ * build needs it; testcontainers' own builds have no host network here).
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const SHARED = fileURLToPath(new URL("../../../shared/", import.meta.url));
+export const TOOL_IMAGE = "authentik-bootstrap:test";
+export const FAKE_IMAGE = "fake-authentik:test";
+
+export function dockerAvailable(): boolean {
+  try {
+    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function build(tag: string, context: string, dockerfile?: string): void {
+  execFileSync("docker", ["build", "--network", "host", "-q", "-t", tag, ...(dockerfile ? ["-f", dockerfile] : []), context], { stdio: ["ignore", "ignore", "inherit"], timeout: 900_000 });
+}
+
+/** The fake authentik's image: its sources and the shared schemas/blueprints in a small context. */
+export function buildFakeImage(): string {
+  const ctx = mkdtempSync(join(tmpdir(), "fake-ak-ctx-"));
+  const fakeDir = join(ROOT, "test", "fake-authentik");
+  cpSync(fakeDir, join(ctx, "fake"), { recursive: true, filter: (src) => !src.endsWith(".test.ts") });
+  cpSync(join(SHARED, "authentik"), join(ctx, "shared", "authentik"), { recursive: true });
+  build(FAKE_IMAGE, ctx, join(ctx, "fake", "Dockerfile"));
+  return FAKE_IMAGE;
+}
+
+/** The product's image, from the repository's Dockerfile. */
+export function buildToolImage(): string {
+  build(TOOL_IMAGE, ROOT);
+  return TOOL_IMAGE;
+}
