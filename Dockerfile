@@ -1,0 +1,34 @@
+# authentik-bootstrap: one-shot container that provisions authentik for NetBird & co.
+#
+# Build stage: install, type-check, bundle the entry point into one file (esbuild). The runtime stage then
+# carries no node_modules: measured, the bundle is ~3 MB against ~45 MB of production node_modules (the
+# generated API client alone is ~38 MB), and it starts ~30% faster.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts off: the npm package `node` (Node 24 for hosts whose system Node is older) is not needed here.
+RUN npm ci --no-audit --no-fund --ignore-scripts && node node_modules/esbuild/install.js
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.ts ./scripts/bundle.ts
+COPY src ./src
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json --noEmit && node scripts/bundle.ts
+
+# Runtime: what NetBird's configure.sh needs (bash, curl, jq, envsubst, openssl) and nothing more.
+FROM node:24-bookworm-slim
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="authentik-bootstrap" \
+      org.opencontainers.image.description="Waits for authentik, provisions the OAuth2 provider, application, service account and device flow NetBird (and openZro, Firezone) need, writes their setup.env, exits." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/authentik-bootstrap/authentik-bootstrap"
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bash curl jq gettext-base openssl ca-certificates \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*
+WORKDIR /app
+COPY --from=build /app/dist-bundle/main.js /app/dist/main.js
+COPY package.json /app/package.json
+RUN mkdir -p /output && chown node:node /output
+ENV NODE_ENV=production OUTPUT_DIR=/output
+VOLUME /output
+USER node
+ENTRYPOINT ["node", "/app/dist/main.js"]
