@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     unstubEnvs: true,
+    // testcontainers' reaper image cannot be pulled here; tests clean up after themselves.
+    env: { TESTCONTAINERS_RYUK_DISABLED: "true" },
     restoreMocks: true,
     reporters: ["default", "json"],
     outputFile: { json: "reports/vitest.json" },
