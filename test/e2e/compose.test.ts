@@ -1,0 +1,80 @@
+/**
+ * docker-compose.example.yml itself, brought up with docker-compose and test/e2e/compose.override.yml (local
+ * stand-ins for images that cannot be pulled here): the bootstrap completes, and NetBird's services start only
+ * afterwards and find the files they read.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { chownSync, copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildFakeImage, buildToolImage, dockerAvailable, ROOT, SHARED } from "../helpers/images.ts";
+
+const docker = dockerAvailable();
+if (!docker && process.env.CI) throw new Error("No Docker engine reachable: the compose test must run in CI (.ci/run starts one)");
+
+function chownTree(path: string): void {
+  chownSync(path, 1000, 1000);
+  if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) chownTree(join(path, entry));
+}
+
+function compose(dir: string, project: string, args: string[], timeoutMs = 300_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile("docker-compose", ["-p", project, "-f", "docker-compose.example.yml", "-f", "compose.override.yml", ...args], { cwd: dir, timeout: timeoutMs, maxBuffer: 10_000_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out: stdout + stderr }),
+    );
+  });
+}
+
+function state(project: string, service: string): { Status: string; ExitCode: number; StartedAt: string; FinishedAt: string } {
+  const id = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`, "--filter", `label=com.docker.compose.service=${service}`], { encoding: "utf8" }).trim().split("\n")[0]!;
+  return JSON.parse(execFileSync("docker", ["inspect", "-f", "{{json .State}}", id], { encoding: "utf8" }));
+}
+
+// Skipped only outside CI and only when `docker info` fails (checked above); in CI that throws instead.
+describe.skipIf(!docker)("docker-compose.example.yml", () => {
+  const project = `akbe2e${process.pid}`;
+  let dir = "";
+
+  beforeAll(() => {
+    buildToolImage();
+    buildFakeImage();
+    dir = mkdtempSync(join(tmpdir(), "akb-compose-"));
+    copyFileSync(join(ROOT, "docker-compose.example.yml"), join(dir, "docker-compose.example.yml"));
+    copyFileSync(join(ROOT, "test", "e2e", "compose.override.yml"), join(dir, "compose.override.yml"));
+    writeFileSync(
+      join(dir, ".env"),
+      ["PG_PASS=pg-test-pass", "AUTHENTIK_SECRET_KEY=test-secret-key", "AUTHENTIK_BOOTSTRAP_PASSWORD=test-password", "AUTHENTIK_BOOTSTRAP_TOKEN=compose-bootstrap-token-0123456789", "AUTHENTIK_PUBLIC_URL=http://authentik-server:9000", "NETBIRD_DOMAIN=netbird.example.com", ""].join("\n"),
+    );
+    const netbird = join(dir, "netbird");
+    cpSync(join(SHARED, "netbird", "infrastructure_files"), netbird, { recursive: true });
+    writeFileSync(join(netbird, "setup.env"), "NETBIRD_TURN_EXTERNAL_IP='203.0.113.7'\n");
+    chownTree(netbird);
+  }, 900_000);
+
+  afterAll(async () => {
+    if (dir) await compose(dir, project, ["down", "-v", "--remove-orphans", "-t", "1"]);
+  }, 120_000);
+
+  it("passes docker-compose config and has no `version:` key", async () => {
+    const r = await compose(dir, project, ["config", "-q"]);
+    expect(r.out).toBe("");
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, "docker-compose.example.yml"), "utf8")).not.toMatch(/^version:/m);
+  });
+
+  it("comes up: the bootstrap completes, then NetBird's services start and find their files", async () => {
+    const up = await compose(dir, project, ["up", "-d"]);
+    expect(up.out).not.toMatch(/ERROR/);
+    expect(up.code).toBe(0);
+    const bootstrap = state(project, "bootstrap");
+    expect(bootstrap.Status).toBe("exited");
+    expect(bootstrap.ExitCode).toBe(0);
+    for (const service of ["management", "dashboard"]) {
+      const s = state(project, service);
+      expect({ service, status: s.Status }).toEqual({ service, status: "running" });
+      expect(Date.parse(s.StartedAt)).toBeGreaterThanOrEqual(Date.parse(bootstrap.FinishedAt));
+    }
+    expect(statSync(join(dir, "netbird", "artifacts", "management.json")).size).toBeGreaterThan(0);
+  }, 300_000);
+});
