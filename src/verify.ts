@@ -130,9 +130,15 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
 
   // 5. Device authorization, as `netbird up` does it.
   if (input.device) {
+    // The code comes from the device endpoint; the user enters it at `/device`, which authentik serves only
+    // when the brand for that host has a device-code flow (404 otherwise).
     const device = await client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } });
-    if (device.status === 200 && (device.json as { device_code?: string } | undefined)?.device_code) pass("device", "device authorization issues a code");
-    else fail("device", `'netbird up' device login would fail (${device.status}: ${oauthError(device.json, device.text)}): the brand serving ${new URL(input.publicUrl).host} needs a device-code flow`);
+    const page = await client.external(`${publicOrigin}/device`, { noRedirect: true });
+    if (device.status !== 200 || !(device.json as { device_code?: string } | undefined)?.device_code) {
+      fail("device", `'netbird up' would get no device code (${device.status}: ${oauthError(device.json, device.text)}): the provider must allow the device-code grant and be bound to an application`);
+    } else if (page.status === 404 || page.status === 0) {
+      fail("device", `'netbird up' would show a code users cannot enter: ${publicOrigin}/device answers ${page.status || "nothing"}; the brand serving ${new URL(input.publicUrl).host} needs a device-code flow`);
+    } else pass("device", "device authorization issues a code and /device is served");
   }
 
   // 6. The output file as the consumer reads it.

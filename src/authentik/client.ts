@@ -247,7 +247,7 @@ export class AuthentikClient {
   // ---- outside the API: the OIDC side, as a consumer sees it ----------------------------------------------
 
   /** A request to any URL of authentik's (public URL included), with this client's TLS settings. */
-  async external(url: string, init: { method?: string; form?: Record<string, string>; bearer?: string } = {}): Promise<{ status: number; text: string; json: unknown }> {
+  async external(url: string, init: { method?: string; form?: Record<string, string>; bearer?: string; noRedirect?: boolean } = {}): Promise<{ status: number; text: string; json: unknown }> {
     this.stats.requests += 1;
     const headers: Record<string, string> = { accept: "application/json" };
     if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
@@ -257,7 +257,7 @@ export class AuthentikClient {
       body = new URLSearchParams(init.form).toString();
     }
     try {
-      const response = await fetch(url, { method: init.method ?? (body ? "POST" : "GET"), headers, body, ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit);
+      const response = await fetch(url, { method: init.method ?? (body ? "POST" : "GET"), headers, body, ...(init.noRedirect ? { redirect: "manual" } : {}), ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit);
       const text = await response.text();
       let json: unknown;
       try {

@@ -1,0 +1,143 @@
+/**
+ * Verification breaks each condition a consumer depends on, in the fake authentik, and expects the message
+ * that names what the consumer would see and the likely cause. `--verify` changes nothing.
+ */
+import { appendFileSync, writeFileSync, readFileSync } from "node:fs";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startFakeAuthentik, type FakeAuthentik } from "../fake-authentik/index.ts";
+import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
+import { runMain } from "../helpers/run-main.ts";
+
+async function provisioned(extra: Record<string, string> = {}): Promise<{ fake: FakeAuthentik; out: string; env: Record<string, string> }> {
+  const fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+  const out = tempDir();
+  const env = baseEnv(fake.url, out, extra);
+  const first = await runMain(env);
+  expect(first.summary.error?.message).toBeUndefined();
+  expect(first.code).toBe(0);
+  fake.resetLog();
+  return { fake, out, env };
+}
+
+async function verifyFails(fake: FakeAuthentik, env: Record<string, string>, check: string, message: string | RegExp) {
+  const r = await runMain(env, ["--verify"]);
+  expect(r.code).toBe(10);
+  expect(fake.writes()).toEqual([]);
+  const text = r.summary.error?.message ?? "";
+  expect(text).toContain(`${check}:`);
+  if (typeof message === "string") expect(text).toContain(message);
+  else expect(text).toMatch(message);
+  return text;
+}
+
+const provider = (fake: FakeAuthentik) => [...fake.store.providers.values()].find((p) => p.name === "NetBird")!;
+
+describe("verification", () => {
+  it("passes on a healthy set-up, in --verify mode too, without writing", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const r = await runMain(env, ["--verify"]);
+    expect(r.code).toBe(0);
+    expect(r.summary.mode).toBe("verify");
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("discovery through a wrong public URL: names the URL and the likely cause", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    await verifyFails(fake, { ...env, AUTHENTIK_PUBLIC_URL: "http://127.0.0.1:1" }, "discovery", "AUTHENTIK_PUBLIC_URL is wrong or not reachable");
+  });
+
+  it("a proxy that does not pass the Host header: the issuer differs from what NetBird will compare", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const target = new URL(fake.url);
+    const proxy = createServer((req, res) => {
+      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: "authentik-server:9000" } }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const publicUrl = `http://localhost:${(proxy.address() as AddressInfo).port}`;
+      const text = await verifyFails(fake, { ...env, AUTHENTIK_PUBLIC_URL: publicUrl }, "issuer", "must pass Host and X-Forwarded-Proto");
+      expect(text).toContain("http://authentik-server:9000/application/o/netbird/");
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it("no signing key: NetBird cannot validate HS256 tokens", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    provider(fake).signing_key = null;
+    await verifyFails(fake, env, "jwks", "no signing key");
+  });
+
+  it("a replaced certificate: the JWKS no longer matches", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const other = fake.store.addCertificate("other");
+    const p = provider(fake);
+    const original = p.signing_key;
+    p.signing_key = other.pk;
+    // Verify compares against the key pair the provider names; swap the key material behind it.
+    fake.store.certificates.get(other.pk)!.certificatePem = fake.store.certificates.get(original!)!.certificatePem;
+    await verifyFails(fake, env, "jwks", "no key in the JWKS matches");
+  });
+
+  it("the API scope mapping removed: the token lacks goauthentik.io/api", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const api = [...fake.store.scopeMappings.values()].find((m) => m.scope_name === "goauthentik.io/api")!;
+    const p = provider(fake);
+    p.property_mappings = p.property_mappings.filter((pk) => pk !== api.pk);
+    await verifyFails(fake, env, "idp-manager", "add the 'authentik API access' scope mapping");
+  });
+
+  it("the service account taken out of the admin group: it lacks permission", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const sa = fake.store.userByName("NetBird")!;
+    const admins = fake.store.groupByName("authentik Admins")!;
+    admins.users = admins.users.filter((pk) => pk !== sa.pk);
+    await verifyFails(fake, env, "idp-manager", "is it in the admin group?");
+  });
+
+  it("the app password expired: NetBird's token request fails", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const t = fake.store.tokens.get("service-account-netbird-password")!;
+    t.expiring = true;
+    t.expires = new Date(Date.now() - 60_000).toISOString();
+    await verifyFails(fake, env, "client_credentials", "the app password expired or was deleted");
+  });
+
+  it("the brand lost its device-code flow: `netbird up` would fail", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    for (const b of fake.store.brands.values()) b.flow_device_code = null;
+    await verifyFails(fake, env, "device", "needs a device-code flow");
+  });
+
+  it("a later line in setup.env overrides a provisioned value", async () => {
+    const { fake, env, out } = await provisioned();
+    await using _ = fake;
+    appendFileSync(join(out, "setup.env"), "NETBIRD_AUTH_AUDIENCE='something-else'\n");
+    await verifyFails(fake, env, "output", "NETBIRD_AUTH_AUDIENCE");
+  });
+
+  it("a confidential client whose secret in the file is not authentik's (Firezone)", async () => {
+    const { fake, env, out } = await provisioned({ CONSUMER: "firezone", FIREZONE_URL: "https://firezone.example.com", NETBIRD_DOMAIN: "" });
+    await using _ = fake;
+    const file = join(out, "firezone.env");
+    const p = [...fake.store.providers.values()].find((x) => x.name === "Firezone")!;
+    writeFileSync(file, readFileSync(file, "utf8").replace(p.client_secret, "not-the-secret"));
+    await verifyFails(fake, env, "client_secret", "invalid_client");
+  });
+});
