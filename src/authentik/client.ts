@@ -181,7 +181,12 @@ export class AuthentikClient {
    * name the operation; reads are retried on transient failures, writes only when authentik says it did not
    * start processing them (502/503 "authentik starting").
    */
-  private async send<T>(operation: string, write: boolean, request: (init: RequestInit) => Promise<ApiResponse<unknown>>): Promise<T> {
+  /**
+   * `kind`: a read or an idempotent write (PATCH, add_user, DELETE) is retried on any transient failure; a
+   * create only when authentik says it did not process it (502/503) — after a lost answer the caller looks
+   * the object up instead (see apply's createOrAdopt), so a retried create never duplicates.
+   */
+  private async send<T>(operation: string, kind: "read" | "idempotent" | "create", request: (init: RequestInit) => Promise<ApiResponse<unknown>>): Promise<T> {
     const attempt = async (): Promise<T> => {
       let response: Response;
       try {
@@ -206,7 +211,7 @@ export class AuthentikClient {
       }
     };
     const retryable = (error: Error) =>
-      error instanceof ApiError && (write ? error.status === 502 || error.status === 503 : TRANSIENT.has(error.status));
+      error instanceof ApiError && (kind === "create" ? error.status === 502 || error.status === 503 : TRANSIENT.has(error.status));
     return pRetry(attempt, {
       retries: this.options.readRetries ?? 4,
       minTimeout: this.options.retryDelayMs ?? 250,
@@ -223,7 +228,7 @@ export class AuthentikClient {
   private async listAll<T>(operation: string, page: (n: number, init: RequestInit) => Promise<ApiResponse<unknown>>): Promise<T[]> {
     const out: T[] = [];
     for (let n = 1; n <= MAX_PAGES; n++) {
-      const body = await this.send<Paginated<T>>(operation, false, (init) => page(n, init));
+      const body = await this.send<Paginated<T>>(operation, "read", (init) => page(n, init));
       out.push(...body.results);
       if (!body.pagination?.next) return out;
     }
@@ -273,14 +278,14 @@ export class AuthentikClient {
 
   /** PEM certificate of a key pair (to compare with the JWKS). */
   async certificatePem(pk: string): Promise<string> {
-    const body = await this.send<{ data: string }>(`read certificate ${pk}`, false, (init) => this.crypto.cryptoCertificatekeypairsViewCertificateRetrieveRaw({ kpUuid: pk }, init));
+    const body = await this.send<{ data: string }>(`read certificate ${pk}`, "read", (init) => this.crypto.cryptoCertificatekeypairsViewCertificateRetrieveRaw({ kpUuid: pk }, init));
     return body.data;
   }
 
   // ---- version --------------------------------------------------------------------------------------------
 
   async detectVersion(): Promise<Features> {
-    const body = await this.send<{ version_current: string }>("read authentik version (GET /admin/version/)", false, (init) => this.admin.adminVersionRetrieveRaw(init));
+    const body = await this.send<{ version_current: string }>("read authentik version (GET /admin/version/)", "read", (init) => this.admin.adminVersionRetrieveRaw(init));
     this.features = featuresOf(body.version_current);
     return this.features;
   }
@@ -293,11 +298,11 @@ export class AuthentikClient {
   }
 
   async createFlow(body: FlowRequest): Promise<WireFlow> {
-    return this.send(`create flow '${body.slug}'`, true, (init) => this.flows.flowsInstancesCreateRaw({ flowRequest: body }, init));
+    return this.send(`create flow '${body.slug}'`, "create", (init) => this.flows.flowsInstancesCreateRaw({ flowRequest: body }, init));
   }
 
   async patchFlow(slug: string, body: PatchedFlowRequest): Promise<WireFlow> {
-    return this.send(`update flow '${slug}'`, true, (init) => this.flows.flowsInstancesPartialUpdateRaw({ slug, patchedFlowRequest: body }, init));
+    return this.send(`update flow '${slug}'`, "idempotent", (init) => this.flows.flowsInstancesPartialUpdateRaw({ slug, patchedFlowRequest: body }, init));
   }
 
   // ---- scope mappings, certificates, brands, groups -------------------------------------------------------
@@ -321,7 +326,7 @@ export class AuthentikClient {
   }
 
   async patchBrand(brand: WireBrand, body: PatchedBrandRequest): Promise<WireBrand> {
-    return this.send(`update brand '${brand.domain}'`, true, (init) => this.core.coreBrandsPartialUpdateRaw({ brandUuid: brand.brand_uuid, patchedBrandRequest: body }, init));
+    return this.send(`update brand '${brand.domain}'`, "idempotent", (init) => this.core.coreBrandsPartialUpdateRaw({ brandUuid: brand.brand_uuid, patchedBrandRequest: body }, init));
   }
 
   async findGroup(name: string): Promise<WireGroup | undefined> {
@@ -332,7 +337,7 @@ export class AuthentikClient {
   }
 
   async addUserToGroup(group: WireGroup, user: WireUser): Promise<void> {
-    await this.send(`add user '${user.username}' to group '${group.name}'`, true, (init) =>
+    await this.send(`add user '${user.username}' to group '${group.name}'`, "idempotent", (init) =>
       this.core.coreGroupsAddUserCreateRaw({ groupUuid: group.pk, userAccountRequest: { pk: user.pk } }, init),
     );
   }
@@ -347,7 +352,7 @@ export class AuthentikClient {
   }
 
   async createServiceAccount(body: UserServiceAccountRequest): Promise<WireServiceAccount> {
-    const created = await this.send<WireServiceAccount>(`create service account '${body.name}'`, true, (init) =>
+    const created = await this.send<WireServiceAccount>(`create service account '${body.name}'`, "create", (init) =>
       this.core.coreUsersServiceAccountCreateRaw({ userServiceAccountRequest: body }, init),
     );
     registerSecret(created.token);
@@ -356,7 +361,7 @@ export class AuthentikClient {
 
   async findToken(identifier: string): Promise<WireToken | undefined> {
     try {
-      return await this.send<WireToken>(`read token '${identifier}'`, false, (init) => this.core.coreTokensRetrieveRaw({ identifier }, init));
+      return await this.send<WireToken>(`read token '${identifier}'`, "read", (init) => this.core.coreTokensRetrieveRaw({ identifier }, init));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
       throw error;
@@ -364,11 +369,11 @@ export class AuthentikClient {
   }
 
   async createToken(body: TokenRequest): Promise<WireToken> {
-    return this.send(`create token '${body.identifier}'`, true, (init) => this.core.coreTokensCreateRaw({ tokenRequest: body }, init));
+    return this.send(`create token '${body.identifier}'`, "create", (init) => this.core.coreTokensCreateRaw({ tokenRequest: body }, init));
   }
 
   async patchToken(identifier: string, body: PatchedTokenRequest): Promise<WireToken> {
-    return this.send(`update token '${identifier}'`, true, (init) => this.core.coreTokensPartialUpdateRaw({ identifier, patchedTokenRequest: body }, init));
+    return this.send(`update token '${identifier}'`, "idempotent", (init) => this.core.coreTokensPartialUpdateRaw({ identifier, patchedTokenRequest: body }, init));
   }
 
   /** App-password tokens of a user (to find the ones this tool retired). */
@@ -380,11 +385,11 @@ export class AuthentikClient {
   }
 
   async deleteToken(identifier: string): Promise<void> {
-    await this.send(`delete token '${identifier}'`, true, (init) => this.core.coreTokensDestroyRaw({ identifier }, init));
+    await this.send(`delete token '${identifier}'`, "idempotent", (init) => this.core.coreTokensDestroyRaw({ identifier }, init));
   }
 
   async viewTokenKey(identifier: string): Promise<string> {
-    const body = await this.send<{ key: string }>(`read the key of token '${identifier}'`, false, (init) => this.core.coreTokensViewKeyRetrieveRaw({ identifier }, init));
+    const body = await this.send<{ key: string }>(`read the key of token '${identifier}'`, "read", (init) => this.core.coreTokensViewKeyRetrieveRaw({ identifier }, init));
     registerSecret(body.key);
     return body.key;
   }
@@ -401,7 +406,7 @@ export class AuthentikClient {
   }
 
   async getOAuth2Provider(pk: number): Promise<WireOAuth2Provider> {
-    const found = await this.send<WireOAuth2Provider>(`read OAuth2 provider ${pk}`, false, (init) => this.providers.providersOauth2RetrieveRaw({ id: pk }, init));
+    const found = await this.send<WireOAuth2Provider>(`read OAuth2 provider ${pk}`, "read", (init) => this.providers.providersOauth2RetrieveRaw({ id: pk }, init));
     registerSecret(found.client_secret);
     return found;
   }
@@ -412,7 +417,7 @@ export class AuthentikClient {
   }
 
   async createOAuth2Provider(body: OAuth2ProviderRequest): Promise<WireOAuth2Provider> {
-    const created = await this.send<WireOAuth2Provider>(`create OAuth2 provider '${body.name}'`, true, (init) =>
+    const created = await this.send<WireOAuth2Provider>(`create OAuth2 provider '${body.name}'`, "create", (init) =>
       this.providers.providersOauth2CreateRaw({ oAuth2ProviderRequest: body }, init),
     );
     registerSecret(created.client_secret);
@@ -420,7 +425,7 @@ export class AuthentikClient {
   }
 
   async patchOAuth2Provider(provider: WireOAuth2Provider, body: PatchedOAuth2ProviderRequest): Promise<WireOAuth2Provider> {
-    const updated = await this.send<WireOAuth2Provider>(`update OAuth2 provider '${provider.name}'`, true, (init) =>
+    const updated = await this.send<WireOAuth2Provider>(`update OAuth2 provider '${provider.name}'`, "idempotent", (init) =>
       this.providers.providersOauth2PartialUpdateRaw({ id: provider.pk, patchedOAuth2ProviderRequest: body }, init),
     );
     registerSecret(updated.client_secret);
@@ -429,7 +434,7 @@ export class AuthentikClient {
 
   async findApplication(slug: string): Promise<WireApplication | undefined> {
     try {
-      return await this.send<WireApplication>(`read application '${slug}'`, false, (init) => this.core.coreApplicationsRetrieveRaw({ slug }, init));
+      return await this.send<WireApplication>(`read application '${slug}'`, "read", (init) => this.core.coreApplicationsRetrieveRaw({ slug }, init));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
       throw error;
@@ -437,11 +442,11 @@ export class AuthentikClient {
   }
 
   async createApplication(body: ApplicationRequest): Promise<WireApplication> {
-    return this.send(`create application '${body.slug}'`, true, (init) => this.core.coreApplicationsCreateRaw({ applicationRequest: body }, init));
+    return this.send(`create application '${body.slug}'`, "create", (init) => this.core.coreApplicationsCreateRaw({ applicationRequest: body }, init));
   }
 
   async patchApplication(slug: string, body: PatchedApplicationRequest): Promise<WireApplication> {
-    return this.send(`update application '${slug}'`, true, (init) => this.core.coreApplicationsPartialUpdateRaw({ slug, patchedApplicationRequest: body }, init));
+    return this.send(`update application '${slug}'`, "idempotent", (init) => this.core.coreApplicationsPartialUpdateRaw({ slug, patchedApplicationRequest: body }, init));
   }
 
   async close(): Promise<void> {

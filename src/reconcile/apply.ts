@@ -23,19 +23,30 @@ export interface Applied {
   rotated: Rotation[];
 }
 
+const LOST_ANSWER = new Set([0, 502, 503, 504]);
+
 /**
- * Create, or — when authentik answers 400 because the object appeared meanwhile (a concurrent run, a
- * retried request that did reach the server) — find it by its natural key and continue with it.
+ * Create, or — when authentik answers 400 because the object appeared meanwhile (a concurrent run), or the
+ * answer was lost (connection dropped, timeout, 5xx from a proxy) and the create may or may not have happened —
+ * look it up by its natural key and continue with it. Only if it is not there is the create tried again, so a
+ * retried create never duplicates.
  */
-async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, log: Logger, what: string): Promise<{ value: T; adopted: boolean }> {
-  try {
-    return { value: await create(), adopted: false };
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 400) throw error;
-    const existing = await find();
-    if (existing === undefined) throw error;
-    log.info({ what }, `${what} appeared while creating it (another run?); adopting it`);
-    return { value: existing, adopted: true };
+async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, log: Logger, what: string, attempts = 4): Promise<{ value: T; adopted: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await create(), adopted: false };
+    } catch (error) {
+      const lost = error instanceof ApiError && LOST_ANSWER.has(error.status);
+      if (!(error instanceof ApiError) || (error.status !== 400 && !lost)) throw error;
+      const existing = await find();
+      if (existing !== undefined) {
+        log.info({ what, attempt }, lost ? `${what}: the answer to its creation was lost; found it, continuing with it` : `${what} appeared while creating it (another run?); adopting it`);
+        return { value: existing, adopted: true };
+      }
+      if (!lost || attempt >= attempts) throw error;
+      log.warn({ what, attempt, err: error.message }, `${what}: creation failed in transit and it does not exist; trying again`);
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
   }
 }
 

@@ -68,6 +68,8 @@ export interface FakeAuthentik extends AsyncDisposable {
   inject(f: Fault): void;
   clearFaults(): void;
   dropAllAfter(n: number): void;
+  /** Crash simulation: once `n` writes have been answered, drop every later connection (until cleared with undefined). */
+  dropAfterWrites(n: number | undefined): void;
   readonly store: Store;
   /** Response-schema violations seen so far (tests assert it stays empty). */
   readonly schemaViolations: string[];
@@ -97,6 +99,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
   const validateResponses = opts.validateResponses ?? true;
   const tl = opts.timeline ?? {};
   let dropAfter: number | undefined;
+  let dropAfterWritesN: number | undefined;
   let stage: Stage | "ready" = "starting";
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((r) => (resolveReady = r));
@@ -257,6 +260,12 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     const record: RequestRecord = { method, path, query: url.search.replace(/^\?/, ""), status: 0, write: isApiWrite, at };
     log.push(record);
     const socket = req.socket as Socket;
+    if (dropAfterWritesN !== undefined && log.filter((r) => r.write && r.status > 0 && r.status < 400).length >= dropAfterWritesN) {
+      record.dropped = true;
+      record.write = false;
+      socket.destroy();
+      return;
+    }
     if (dropAfter !== undefined) {
       if (dropAfter <= 0) {
         record.dropped = true;
@@ -363,6 +372,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     inject: (f) => void faults.push({ ...f, seen: 0, used: 0 }),
     clearFaults: () => void (faults.length = 0),
     dropAllAfter: (n) => void (dropAfter = n),
+    dropAfterWrites: (n) => void (dropAfterWritesN = n),
     ready: () => readyPromise,
     close,
     [Symbol.asyncDispose]: close,
