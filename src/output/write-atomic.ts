@@ -24,14 +24,28 @@ function reason(error: unknown): string {
   return code ? `${known[code] ?? code} (${code})` : String((error as Error).message);
 }
 
-/** Fails early (before authentik is touched) if `dir` is not a writable directory. */
+/**
+ * Fails early — before authentik is touched — if `dir` is not a directory this process can write a file
+ * into: it writes, syncs and removes a 64 KiB probe, which also catches read-only mounts (even for root, who
+ * bypasses permission bits) and a full disk.
+ */
 export async function checkWritableDir(dir: string, what = "OUTPUT_DIR"): Promise<void> {
+  const probe = join(dir, `.probe-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
     const s = await stat(dir);
     if (!s.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
     await access(dir, constants.W_OK);
+    const handle = await open(probe, "wx", 0o600);
+    try {
+      await handle.writeFile(Buffer.alloc(64 * 1024));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new OutputError(`Cannot write to ${what} '${dir}': ${reason(error)}`, { cause: error });
+  } finally {
+    await unlink(probe).catch(() => undefined);
   }
 }
 
