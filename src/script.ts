@@ -24,6 +24,14 @@ export async function checkScript(path: string): Promise<void> {
   }
 }
 
+/**
+ * configure.sh prints `env | grep NETBIRD`, including secrets it generated itself (relay secret, TURN
+ * password) that this process never saw: hide the value of every assignment whose name looks secret.
+ */
+export function redactAssignment(line: string): string {
+  return line.replace(/^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*(?:SECRET|PASSWORD|PASS|TOKEN|KEY|CONFIG)[A-Za-z0-9_]*=).*$/i, "$1[REDACTED]");
+}
+
 /** Environment for the script: ours, minus the authentik token and the tool's own settings. */
 function scriptEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -48,7 +56,7 @@ export async function runScript(path: string, timeoutMs: number, logger: Logger,
     stdin: "ignore",
     lines: false,
   });
-  for await (const line of subprocess.iterable({ from: "all" })) log.info({ line: String(line) }, basename(path));
+  for await (const line of subprocess.iterable({ from: "all" })) log.info({ line: redactAssignment(String(line)) }, basename(path));
   const result = await subprocess;
   const tookMs = Date.now() - started;
   if (result.timedOut) throw new ScriptError(`configure.sh '${path}' did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`);
