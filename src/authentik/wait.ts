@@ -86,7 +86,9 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
       return result;
     } catch (error) {
       if (error instanceof NotYet || (error instanceof ApiError && error.status === 0)) {
-        throw new NotReadyError(name, Date.now() - started, last, HINTS[name.split(":")[0] ?? name] ?? "");
+        const tls = /CERT|certificate|self[- ]signed|UNABLE_TO_VERIFY/i.test(last);
+        const hint = tls ? "authentik's TLS certificate is not trusted: set AUTHENTIK_CA_FILE to the CA that signed it (or NODE_EXTRA_CA_CERTS)." : (HINTS[name] ?? "");
+        throw new NotReadyError(name, Date.now() - started, last, hint);
       }
       throw error;
     }
