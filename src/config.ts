@@ -200,6 +200,7 @@ function resolveFiles(env: Record<string, string | undefined>, problems: string[
     if (file !== undefined && file !== "") {
       if (direct !== undefined && direct !== "") {
         problems.push(`${name} and ${name}_FILE are both set: set only one`);
+        out[name] = direct; // reported once, not also as missing
         continue;
       }
       try {
