@@ -15,11 +15,11 @@ const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 20);
 
 /**
  * Minimal sequential depth after readiness (requests that must wait for an earlier answer), from the object
- * graph: fresh = observe (user → its token → retired tokens: 2, the rest in parallel) + apply (provider →
- * application; service account → membership; flow → brand: 2) + verify (discovery → JWKS → certificate, token
- * → API call: 3). No-op = observe (2) + key read (1) + verify (3).
+ * graph: fresh = observe (user → its token, key and retired tokens: 2; the rest in parallel) + apply
+ * (provider → application; service account → membership; flow → brand: 2) + verify (discovery → JWKS →
+ * certificate, or token → API call: 3). No-op = observe (2) + verify (3).
  */
-const FLOOR_DEPTH = { fresh: 2 + 2 + 3, noop: 2 + 1 + 3 };
+const FLOOR_DEPTH = { fresh: 2 + 2 + 3, noop: 2 + 3 };
 
 interface Measured {
   wallMs: number;

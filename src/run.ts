@@ -189,7 +189,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     }
 
     // Apply: consumers one after the other (each one's chains in parallel), then the files.
-    const applied: { u: Unit; values: Provisioned; rotated: Rotation[] }[] = [];
+    const applied: { u: Unit; values: Provisioned; rotated: Rotation[]; signingKey: string | null | undefined }[] = [];
     for (const u of units) applied.push({ u, ...(await apply(ak, u.desired, u.observed, u.plan, logger.child({ consumer: u.target.id }))) });
     const rotated = applied.flatMap((a) => a.rotated);
     // Hand the values to consumers that have an API for it (before the files: it may add values to keep).
@@ -215,10 +215,8 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
 
     if (config.verify) {
       const failed: CheckResult[] = [];
-      for (const { u, values } of applied) {
-        const provider = await ak.findOAuth2Provider(u.desired.provider.name);
-        failed.push(...(await verifyUnit(ak, u, values, provider?.signing_key, logger)).filter((r) => !r.ok));
-      }
+      const results = await Promise.all(applied.map(({ u, values, signingKey }) => verifyUnit(ak, u, values, signingKey, logger)));
+      failed.push(...results.flat().filter((r) => !r.ok));
       if (failed.length) throw new VerifyError(failed);
     }
 

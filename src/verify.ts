@@ -101,6 +101,8 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   if (foreign.length) fail("endpoints", `discovery lists ${foreign.join(", ")} on another host than ${publicOrigin}: NetBird's clients would be sent there (check the proxy's Host/X-Forwarded-* headers)`);
   else pass("endpoints", `all on ${publicOrigin}`);
 
+  // The remaining checks depend only on discovery: run them side by side.
+  const checkJwks = async () => {
   // 2. JWKS: an RS256 key matching the provider's signing key.
   const jwks = await client.external(doc.jwks_uri ?? `${input.publicUrl}/application/o/${input.slug}/jwks/`);
   const keys = ((jwks.json as { keys?: { kty?: string; alg?: string; n?: string }[] } | undefined)?.keys ?? []).filter((k) => k.kty === "RSA");
@@ -113,11 +115,16 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     else fail("jwks", "no key in the JWKS matches the provider's signing key: tokens would fail validation (was the certificate replaced?)");
   }
 
+  };
+
   // 3. client_credentials as NetBird's IdP manager sends it, then an API call with the token.
-  if (input.username !== undefined && input.appPassword !== undefined) await checkIdpManager(client, input, doc, publicOrigin, pass, fail);
+  const checkIdp = async () => {
+    if (input.username !== undefined && input.appPassword !== undefined) await checkIdpManager(client, input, doc, publicOrigin, pass, fail);
+  };
 
   // 4. Confidential clients: the token endpoint accepts the client's credentials. A made-up authorization
   // code with the right credentials gets `invalid_grant`; wrong credentials get `invalid_client`.
+  const checkSecret = async () => {
   if (input.clientSecret !== undefined) {
     const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
       form: { grant_type: "authorization_code", code: "verify-probe-not-a-code", redirect_uri: "https://invalid.invalid/", client_id: input.clientId, client_secret: input.clientSecret },
@@ -128,12 +135,17 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     else fail("client_secret", `unexpected answer from the token endpoint (${probe.status}: ${oauthError(probe.json, probe.text)})`);
   }
 
+  };
+
   // 5. Device authorization, as `netbird up` does it.
+  const checkDevice = async () => {
   if (input.device) {
     // The code comes from the device endpoint; the user enters it at `/device`, which authentik serves only
     // when the brand for that host has a device-code flow (404 otherwise).
-    const device = await client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } });
-    const page = await client.external(`${publicOrigin}/device`, { noRedirect: true });
+    const [device, page] = await Promise.all([
+      client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } }),
+      client.external(`${publicOrigin}/device`, { noRedirect: true }),
+    ]);
     if (device.status !== 200 || !(device.json as { device_code?: string } | undefined)?.device_code) {
       fail("device", `'netbird up' would get no device code (${device.status}: ${oauthError(device.json, device.text)}): the provider must allow the device-code grant and be bound to an application`);
     } else if (page.status === 404 || page.status === 0) {
@@ -141,7 +153,10 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     } else pass("device", "device authorization issues a code and /device is served");
   }
 
+  };
+
   // 6. The output file as the consumer reads it.
+  const checkFile = async () => {
   if (input.file) {
     try {
       const got = await sourceFile(input.file.path, input.file.expected.map(([k]) => k));
@@ -152,6 +167,11 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
       fail("output", `${input.file.path} cannot be sourced by bash: ${(error as Error).message.split("\n")[0]}`);
     }
   }
+  };
+
+  await Promise.all([checkJwks(), checkIdp(), checkSecret(), checkDevice(), checkFile()]);
+  const order = ["discovery", "issuer", "endpoints", "jwks", "client_credentials", "idp-manager", "client_secret", "device", "output"];
+  results.sort((a, b) => order.indexOf(a.check) - order.indexOf(b.check));
   return report(results, logger);
 }
 

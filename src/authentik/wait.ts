@@ -71,7 +71,7 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
       const result = await pRetry(attempt, {
         retries: Number.POSITIVE_INFINITY,
         minTimeout: options.minPollMs ?? 100,
-        maxTimeout: options.maxPollMs ?? 1000,
+        maxTimeout: options.maxPollMs ?? 500,
         factor: 1.5,
         randomize: false,
         maxRetryTime: Math.max(0, deadline - Date.now()),

@@ -21,6 +21,8 @@ import { DONE, type Step } from "./types.ts";
 export interface Applied {
   values: Provisioned;
   rotated: Rotation[];
+  /** The provider's signing key as applied (for verification, without another request). */
+  signingKey: string | null | undefined;
 }
 
 const LOST_ANSWER = new Set([0, 502, 503, 504]);
@@ -129,7 +131,9 @@ async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Ob
     } else if (diffAppPassword(token).changes.length) {
       await client.patchToken(id, diffAppPassword(token).patch);
     }
-    appPassword = await client.viewTokenKey(id);
+    // The key read while observing is still valid unless this run created or rotated the token.
+    const unchangedToken = token !== undefined && token === o.token && !d.rotate.appPassword;
+    appPassword = unchangedToken && o.key !== undefined ? o.key : await client.viewTokenKey(id);
   }
   done(log, p.appPassword.step);
 
@@ -172,7 +176,7 @@ export async function apply(client: AuthentikClient, desired: DesiredState, obse
     values.username = account.value.user.username;
     values.appPassword = account.value.appPassword;
   }
-  return { values, rotated };
+  return { values, rotated, signingKey: provider.value.signing_key };
 }
 
 /** Plan mode: the values as they are now, if every object exists (reads only). */
@@ -183,7 +187,7 @@ export async function currentValues(client: AuthentikClient, desired: DesiredSta
   if (desired.serviceAccount) {
     if (!observed.user || !observed.token) return undefined;
     values.username = observed.user.username;
-    values.appPassword = await client.viewTokenKey(observed.tokenIdentifier);
+    values.appPassword = observed.key ?? (await client.viewTokenKey(observed.tokenIdentifier));
   }
   return values;
 }

@@ -5,6 +5,7 @@ import { brandForHost } from "../authentik/resources/device-flow.ts";
 import { observeProvider } from "../authentik/resources/provider.ts";
 import { appPasswordIdentifier, observeAppPassword, observeServiceAccount } from "../authentik/resources/service-account.ts";
 import type { WireApplication, WireBrand, WireFlow, WireOAuth2Provider, WireToken, WireUser } from "../authentik/wire.ts";
+import { ApiError } from "../errors.ts";
 import { RETIRED_INFIX, type DesiredState } from "./desired.ts";
 
 export interface Observed {
@@ -13,6 +14,8 @@ export interface Observed {
   user: WireUser | undefined;
   tokenIdentifier: string;
   token: WireToken | undefined;
+  /** The app password's key, read with the token (so a no-op run needs no later read). */
+  key: string | undefined;
   deviceFlow: WireFlow | undefined;
   brand: WireBrand | undefined;
   /** App passwords this tool retired earlier whose grace period is over. */
@@ -22,17 +25,23 @@ export interface Observed {
 export async function observe(client: AuthentikClient, desired: DesiredState, now = Date.now()): Promise<Observed> {
   const sa = desired.serviceAccount;
   const tokenIdentifier = sa ? appPasswordIdentifier(sa.username) : "";
-  const [provider, application, [user, token], deviceFlow] = await Promise.all([
+  const [provider, application, [user, token, key, appPasswords], deviceFlow] = await Promise.all([
     observeProvider(client, desired.provider.name, desired.application.slug),
     observeApplication(client, desired.application.slug),
-    sa ? observeServiceAccount(client, sa.username).then(async (u) => [u, await observeAppPassword(client, tokenIdentifier, u)] as const) : ([undefined, undefined] as const),
+    sa
+      ? observeServiceAccount(client, sa.username).then(async (u) => {
+          // Everything that needs the user, side by side: its app password, its key, tokens retired earlier.
+          const [token, key, appPasswords] = await Promise.all([
+            observeAppPassword(client, tokenIdentifier, u),
+            u ? client.viewTokenKey(tokenIdentifier).catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? undefined : Promise.reject(e))) : undefined,
+            u ? client.listAppPasswords(u.username) : [],
+          ]);
+          return [u, token, key, appPasswords] as const;
+        })
+      : ([undefined, undefined, undefined, []] as const),
     desired.deviceFlow ? client.findFlow(desired.deviceFlow.slug) : undefined,
   ]);
-  // One read per run, so that app passwords retired by an earlier rotation are cleaned up once expired.
-  const expiredRetired = user
-    ? (await client.listAppPasswords(user.username)).filter(
-        (t) => t.identifier.startsWith(`${tokenIdentifier}${RETIRED_INFIX}`) && t.user === user.pk && t.expires && Date.parse(t.expires) <= now,
-      )
-    : [];
-  return { provider, application, user, tokenIdentifier, token, deviceFlow, brand: brandForHost(desired.brands, desired.publicHost), expiredRetired };
+  // App passwords retired by an earlier rotation are cleaned up once expired.
+  const expiredRetired = user ? appPasswords.filter((t) => t.identifier.startsWith(`${tokenIdentifier}${RETIRED_INFIX}`) && t.user === user.pk && t.expires && Date.parse(t.expires) <= now) : [];
+  return { provider, application, user, tokenIdentifier, token, key: token ? key : undefined, deviceFlow, brand: brandForHost(desired.brands, desired.publicHost), expiredRetired };
 }

@@ -24,6 +24,7 @@ function fixtures() {
     user: { pk: 7, username: "NetBird", type: "service_account" },
     tokenIdentifier: "service-account-netbird-password",
     token: { pk: "t", identifier: "service-account-netbird-password", intent: "app_password", user: 7, expiring: false },
+    key: "app-password-key",
     deviceFlow: { pk: "df", slug: "default-device-code-flow", name: "Device", designation: "stage_configuration", authentication: "require_authenticated" },
     brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: "df" },
     expiredRetired: [],
@@ -41,7 +42,7 @@ describe("plan", () => {
 
   it("empty authentik → creates, membership and brand updates", () => {
     const { desired } = fixtures();
-    const empty: Observed = { provider: undefined, application: undefined, user: undefined, tokenIdentifier: "service-account-netbird-password", token: undefined, deviceFlow: undefined, brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: null }, expiredRetired: [] };
+    const empty: Observed = { provider: undefined, application: undefined, user: undefined, tokenIdentifier: "service-account-netbird-password", token: undefined, key: undefined, deviceFlow: undefined, brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: null }, expiredRetired: [] };
     expect(actions(desired, empty)).toEqual([
       "OAuth2 provider:create", "application:create", "service account:create", "app password:create", "group membership:update", "retired app passwords:noop", "device-code flow:create", "brand:update",
     ]);
