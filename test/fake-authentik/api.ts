@@ -25,6 +25,8 @@ function assign(target: object, body: Record<string, unknown>, keys: readonly st
 export interface Ctx {
   store: Store;
   version: Version;
+  /** What /admin/version/ says (normally the emulated version). */
+  reportVersion: string;
   params: Record<string, string>;
   query: URLSearchParams;
   body: Record<string, any>;
@@ -187,7 +189,7 @@ function flowBody(ctx: Ctx, f: Flow, body: Record<string, any>): void {
 }
 
 export const handlers: Record<string, (ctx: Ctx) => Result> = {
-  admin_version_retrieve: (ctx) => ({ body: { version_current: ctx.version, version_latest: ctx.version, version_latest_valid: true, build_hash: "fake", outdated: false, outpost_outdated: false } }),
+  admin_version_retrieve: (ctx) => ({ body: { version_current: ctx.reportVersion, version_latest: ctx.reportVersion, version_latest_valid: true, build_hash: "fake", outdated: false, outpost_outdated: false } }),
   root_config_retrieve: () => ({ body: { error_reporting: { enabled: false, sentry_dsn: "", environment: "", send_pii: false, traces_sample_rate: 0 }, capabilities: [], cache_timeout: 300, cache_timeout_flows: 300, cache_timeout_policies: 300, cache_timeout_reputation: 300 } }),
 
   core_users_list: (ctx) => {

@@ -30,6 +30,8 @@ export interface FakeAuthentikOptions {
     neverReady?: Stage;
   };
   latencyMs?: number;
+  /** Report another version string than the emulated one (an unknown newer release, say). */
+  reportVersion?: string;
   tls?: { key: string | Buffer; cert: string | Buffer };
   validateResponses?: boolean;
 }
@@ -199,7 +201,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     }
     const handler = handlers[op.operationId];
     if (!handler) return { status: 501, body: { detail: `fake authentik does not implement ${op.operationId}` }, parsed: body };
-    const ctx: Ctx = { store, version, params, query, body, user: user ?? ANONYMOUS, host: req.headers.host ?? "" };
+    const ctx: Ctx = { store, version, reportVersion: opts.reportVersion ?? version, params, query, body, user: user ?? ANONYMOUS, host: req.headers.host ?? "" };
     try {
       const result = handler(ctx);
       const status = result.status ?? op.successStatus;

@@ -249,6 +249,26 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(() => statSync(join(out, "setup.env"))).toThrow();
   });
 
+  it.each([
+    ["a SAML provider named NetBird", (fake: any) => fake.store.addProvider({ name: "NetBird", type: "saml" }), "PROVIDER_NAME"],
+    ["a user NetBird that is not a service account", (fake: any) => fake.store.addUser({ username: "NetBird", type: "internal" }), "SERVICE_ACCOUNT"],
+  ])("stops before any write on a conflict: %s, saying what to rename", async (_name, arrange, variable) => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    arrange(fake);
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.code).toBe(7);
+    expect(result.summary.error?.message).toContain(variable);
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("an unknown newer authentik is tried with the newest shapes and a warning, not refused", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, reportVersion: "2027.2.0" });
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.code).toBe(0);
+    expect(result.summary.authentikVersion).toBe("2027.2.0");
+    expect(result.stderr).toContain("newer than the newest version this tool was tested with");
+  });
+
   it("rejects bad configuration before any request, listing every problem", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const result = await runMain({ AUTHENTIK_URL: fake.url, AUTHENTIK_TOKEN: TOKEN, NETBIRD_DOMAIN: "https://netbird.example.com/", APP_SLUG: "not a slug" });
@@ -302,7 +322,7 @@ describe("readiness", () => {
 });
 
 describe.each(["2024.2.0", "2024.10.2", "2024.12.0", "2025.10.0", "2026.2.2", "2026.5.6", "2026.8.3"])("authentik %s", (version) => {
-  it("fresh run, then a no-op run with zero writes, then drift repair", async () => {
+  it("fresh run, then a no-op run with zero writes, then drift repair, then rotation", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, version });
     const out = tempDir();
     const env = baseEnv(fake.url, out);
@@ -323,5 +343,12 @@ describe.each(["2024.2.0", "2024.10.2", "2024.12.0", "2025.10.0", "2026.2.2", "2
     expect(third.code).toBe(0);
     expect(fake.writes().map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /api/v3/providers/oauth2/${provider.pk}/`]);
     expect((await api.provider())[0].sub_mode).toBe("user_id");
+
+    const oldKey = (await api.get("/core/tokens/service-account-netbird-password/view_key/")).key;
+    const rotated = await runMain({ ...env, ROTATE: "app-password" });
+    expect(rotated.code).toBe(0);
+    const newKey = (await api.get("/core/tokens/service-account-netbird-password/view_key/")).key;
+    expect(newKey).not.toBe(oldKey);
+    expect(sourceWithBash(join(out, "setup.env"), ["NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]).NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(newKey);
   });
 });
