@@ -77,4 +77,15 @@ describe.skipIf(!docker)("docker-compose.example.yml", () => {
     }
     expect(statSync(join(dir, "netbird", "artifacts", "management.json")).size).toBeGreaterThan(0);
   }, 300_000);
+
+  it("`docker compose run --rm bootstrap` re-runs it inside the stack: exit 0, nothing changed", async () => {
+    const file = join(dir, "netbird", "setup.env");
+    const before = { text: readFileSync(file, "utf8"), mtime: statSync(file).mtimeMs };
+    const r = await compose(dir, project, ["run", "--rm", "-T", "bootstrap"]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out.split("\n").find((l) => l.startsWith('{"summary"')) ?? "{}").summary;
+    expect(summary).toMatchObject({ result: "ok", writes: 0, created: [], updated: [] });
+    expect(readFileSync(file, "utf8")).toBe(before.text);
+    expect(statSync(file).mtimeMs).toBe(before.mtime);
+  }, 300_000);
 });

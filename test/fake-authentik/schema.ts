@@ -5,8 +5,10 @@
  * JSON body is built from the response component: fields the version does not have are dropped, shapes that
  * differ — e.g. `redirect_uris` as a string before 2024.12 — are converted, required fields get defaults).
  */
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { parse } from "yaml";
@@ -49,6 +51,29 @@ export interface Schema {
 }
 
 const cache = new Map<Version, Schema>();
+
+/**
+ * YAML parsing of a 60 000-line schema takes most of a second; its JSON form, cached in the temp directory
+ * (keyed by path, size and mtime), loads in a few milliseconds on every later start.
+ */
+function parseCached(file: string): unknown {
+  const st = statSync(file);
+  const key = createHash("sha256").update(`${file}:${st.size}:${st.mtimeMs}`).digest("hex").slice(0, 16);
+  const cached = join(tmpdir(), `fake-authentik-schema-${key}.json`);
+  try {
+    return JSON.parse(readFileSync(cached, "utf8"));
+  } catch {
+    const doc = parse(readFileSync(file, "utf8"));
+    try {
+      const tmp = `${cached}.${process.pid}`;
+      writeFileSync(tmp, JSON.stringify(doc));
+      renameSync(tmp, cached);
+    } catch {
+      /* a read-only temp dir only costs speed */
+    }
+    return doc;
+  }
+}
 
 function fileFor(version: Version): string {
   return version === "2026.8.3" ? `${sharedDir()}/authentik/schema.yml` : `${sharedDir()}/authentik/schema-history/schema-${version}.yml`;
@@ -109,7 +134,7 @@ function valueAt(body: unknown, pointer: string): unknown {
 export function loadSchema(version: Version): Schema {
   const cached = cache.get(version);
   if (cached) return cached;
-  const doc = parse(readFileSync(fileFor(version), "utf8")) as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, JsonSchema> } };
+  const doc = parseCached(fileFor(version)) as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, JsonSchema> } };
   const components = doc.components.schemas;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, discriminator: false });
   addFormats(ajv);

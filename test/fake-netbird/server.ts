@@ -5,7 +5,11 @@
  * fetches `<issuer>/.well-known/openid-configuration` and requires its `issuer` to match byte for byte.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { Ajv } from "ajv";
+import { parse } from "yaml";
+import { sharedDir } from "../fake-authentik/paths.ts";
 import type { AddressInfo } from "node:net";
 
 export interface FakeNetbirdOptions {
@@ -31,6 +35,20 @@ export interface FakeNetbird extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** Request bodies are checked against NetBird's own OpenAPI components (the `type` enum aside, see below). */
+let validators: { idp: (b: unknown) => boolean; setup: (b: unknown) => boolean } | undefined;
+function schemaValidators() {
+  if (validators) return validators;
+  const doc = parse(readFileSync(`${sharedDir()}/netbird/management-openapi.yml`, "utf8")) as { components: { schemas: Record<string, unknown> } };
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addSchema({ $id: "nb", components: doc.components });
+  const idp = ajv.compile({ $ref: "nb#/components/schemas/IdentityProviderRequest" });
+  const setup = ajv.compile({ $ref: "nb#/components/schemas/SetupRequest" });
+  validators = { idp: (b) => idp(b) as boolean, setup: (b) => setup(b) as boolean };
+  return validators;
+}
+
+// The server accepts `authentik` and `keycloak` although the OpenAPI enum does not list them.
 const TYPES = ["oidc", "zitadel", "entra", "google", "okta", "pocketid", "microsoft", "adfs", "authentik", "keycloak"];
 
 export async function startFakeNetbird(opts: FakeNetbirdOptions = {}): Promise<FakeNetbird> {
@@ -53,6 +71,7 @@ export async function startFakeNetbird(opts: FakeNetbirdOptions = {}): Promise<F
       if (typeof body[f] !== "string" || body[f] === "") return `${f} is required`;
     }
     if (!TYPES.includes(body.type as string)) return `invalid identity provider type`;
+    if (requireSecret && TYPES.slice(0, 8).includes(body.type as string) && !schemaValidators().idp(body)) return "request does not match IdentityProviderRequest";
     const issuer = body.issuer as string;
     try {
       const res = await fetch(`${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
@@ -77,7 +96,7 @@ export async function startFakeNetbird(opts: FakeNetbirdOptions = {}): Promise<F
       if (path === "/api/setup" && method === "POST") {
         const body = await readBody(req);
         if (ownerExists) return done(412, { message: "setup already completed", code: 412 });
-        if (typeof body.email !== "string" || typeof body.password !== "string" || body.password.length < 8 || typeof body.name !== "string") return done(400, { message: "invalid setup request", code: 400 });
+        if (!schemaValidators().setup(body)) return done(400, { message: "invalid setup request", code: 400 });
         ownerExists = true;
         const out: Record<string, unknown> = { user_id: randomBytes(6).toString("hex"), email: body.email };
         if (body.create_pat && opts.patEnabled) {
