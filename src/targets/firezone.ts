@@ -3,7 +3,9 @@
  * `<EXTERNAL_URL>/auth/oidc/<config id>/callback/` (trailing slash), and `OPENID_CONNECT_PROVIDERS` — a JSON
  * array read from the environment (0.7.14+) — in an env file Firezone's compose loads.
  */
-import { scopeId, type Target } from "./types.ts";
+import { scopeId, simpleDesired, type Target } from "./types.ts";
+
+const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
 
 export function firezoneRedirect(url: string, id: string): string {
   return `${url.replace(/\/+$/, "")}/auth/oidc/${id}/callback/`;
@@ -17,26 +19,16 @@ export const firezone: Target = {
   checkConfig: (env) => (env.FIREZONE_URL ? [] : ["FIREZONE_URL is required for CONSUMER=firezone (Firezone's EXTERNAL_URL); example: FIREZONE_URL=https://firezone.example.com"]).concat(
     (env.ROTATE as string[] | undefined)?.includes("app-password") ? ["ROTATE=app-password does not apply to CONSUMER=firezone (no service account); use ROTATE=client-secret"] : [],
   ),
-  scopeMappings: () => [scopeId("openid"), scopeId("email"), scopeId("profile")],
-  desired: ({ config, names }, defaults) => ({
-    provider: {
-      name: names.provider,
+  scopeMappings: () => SCOPES,
+  desired: (ctx, defaults) =>
+    simpleDesired(ctx, defaults, {
       clientType: "confidential",
-      redirectUris: [{ matching_mode: "strict", url: firezoneRedirect(config.firezone.url, config.firezone.oidcId) }],
-      signingKey: defaults.certificate.pk,
-      accessCodeValidity: "minutes=1",
+      redirectUris: [{ matching_mode: "strict", url: firezoneRedirect(ctx.config.firezone.url, ctx.config.firezone.oidcId) }],
+      scopes: SCOPES,
       subMode: "hashed_user_id",
-      propertyMappings: [scopeId("openid"), scopeId("email"), scopeId("profile")].map((id) => defaults.scopeMappings.get(id)!.pk),
-      grantTypes: defaults.features.grantTypes ? ["authorization_code", "refresh_token"] : undefined,
-      authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,
-      invalidationFlow: defaults.features.invalidationFlow ? defaults.flows.get(names.invalidationFlow)?.pk : undefined,
-    },
-    application: { name: names.app, slug: names.slug },
-    replaceDeviceFlow: false,
-    publicHost: new URL(config.publicUrl).hostname,
-    brands: defaults.brands,
-    rotate: { appPassword: false, clientSecret: config.rotate.includes("client-secret"), graceMs: 0 },
-  }),
+      accessCodeValidity: "minutes=1",
+      grantTypes: ["authorization_code", "refresh_token"],
+    }),
   outputs: ({ config, names }, values) => [
     [
       "OPENID_CONNECT_PROVIDERS",

@@ -9,7 +9,7 @@ import { NetbirdManagement, matchConnector, type IdentityProviderRequest } from 
 import type { Provisioned } from "../reconcile/desired.ts";
 import { ConfigError } from "../errors.ts";
 import { show, type FieldChange } from "../reconcile/types.ts";
-import { scopeId, type Publisher, type Target, type TargetContext } from "./types.ts";
+import { scopeId, simpleDesired, type Publisher, type Target, type TargetContext } from "./types.ts";
 
 const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
 
@@ -99,25 +99,15 @@ export const netbirdEmbedded: Target = {
     return problems;
   },
   scopeMappings: () => SCOPES,
-  desired: ({ config, names }, defaults) => ({
-    provider: {
-      name: names.provider,
+  desired: (ctx, defaults) =>
+    simpleDesired(ctx, defaults, {
       clientType: "confidential",
-      redirectUris: [{ matching_mode: "strict", url: `https://${config.domain}/oauth2/callback` }],
-      signingKey: defaults.certificate.pk,
-      accessCodeValidity: "minutes=1",
+      redirectUris: [{ matching_mode: "strict", url: `https://${ctx.config.domain}/oauth2/callback` }],
+      scopes: SCOPES,
       subMode: "hashed_user_id",
-      propertyMappings: SCOPES.map((id) => defaults.scopeMappings.get(id)!.pk),
-      grantTypes: defaults.features.grantTypes ? ["authorization_code", "refresh_token"] : undefined,
-      authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,
-      invalidationFlow: defaults.features.invalidationFlow ? defaults.flows.get(names.invalidationFlow)?.pk : undefined,
-    },
-    application: { name: names.app, slug: names.slug },
-    replaceDeviceFlow: false,
-    publicHost: new URL(config.publicUrl).hostname,
-    brands: defaults.brands,
-    rotate: { appPassword: false, clientSecret: config.rotate.includes("client-secret"), graceMs: 0 },
-  }),
+      accessCodeValidity: "minutes=1",
+      grantTypes: ["authorization_code", "refresh_token"],
+    }),
   outputs: (ctx, values) => [
     ["NETBIRD_IDP_TYPE", "oidc"],
     ["NETBIRD_IDP_NAME", ctx.config.netbirdMgmt.idpName],

@@ -3,7 +3,9 @@
  * username, audience = client id, no IdP manager and no device flow. For installations that still run it.
  */
 import { escapeRegex } from "../authentik/client.ts";
-import { scopeId, type Target } from "./types.ts";
+import { scopeId, simpleDesired, type Target } from "./types.ts";
+
+const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
 
 export const netbirdLegacy: Target = {
   id: "netbird-legacy",
@@ -13,26 +15,16 @@ export const netbirdLegacy: Target = {
   checkConfig: (env) => (env.NETBIRD_DOMAIN ? [] : ["NETBIRD_DOMAIN is required for CONSUMER=netbird-legacy; example: NETBIRD_DOMAIN=netbird.example.com"]).concat(
     (env.ROTATE as string[] | undefined)?.length ? ["ROTATE has nothing to rotate for CONSUMER=netbird-legacy (a public client without service account)"] : [],
   ),
-  scopeMappings: () => [scopeId("openid"), scopeId("email"), scopeId("profile")],
-  desired: ({ config, names }, defaults) => ({
-    provider: {
-      name: names.provider,
+  scopeMappings: () => SCOPES,
+  desired: (ctx, defaults) =>
+    simpleDesired(ctx, defaults, {
       clientType: "public",
-      redirectUris: [{ matching_mode: "regex", url: `https://${escapeRegex(config.domain)}/.*` }],
-      signingKey: defaults.certificate.pk,
-      accessCodeValidity: "minutes=1",
+      redirectUris: [{ matching_mode: "regex", url: `https://${escapeRegex(ctx.config.domain)}/.*` }],
+      scopes: SCOPES,
       subMode: "user_username",
-      propertyMappings: [scopeId("openid"), scopeId("email"), scopeId("profile")].map((id) => defaults.scopeMappings.get(id)!.pk),
-      grantTypes: defaults.features.grantTypes ? ["authorization_code", "refresh_token"] : undefined,
-      authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,
-      invalidationFlow: defaults.features.invalidationFlow ? defaults.flows.get(names.invalidationFlow)?.pk : undefined,
-    },
-    application: { name: names.app, slug: names.slug },
-    replaceDeviceFlow: false,
-    publicHost: new URL(config.publicUrl).hostname,
-    brands: defaults.brands,
-    rotate: { appPassword: false, clientSecret: false, graceMs: 0 },
-  }),
+      accessCodeValidity: "minutes=1",
+      grantTypes: ["authorization_code", "refresh_token"],
+    }),
   outputs: ({ config, names }, values) => [
     ["NETBIRD_DOMAIN", config.domain],
     ["NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT", `${config.publicUrl}/application/o/${names.slug}/.well-known/openid-configuration`],

@@ -6,7 +6,7 @@ import { escapeRegex } from "../authentik/client.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
-import { scopeId, type Target, type TargetContext } from "./types.ts";
+import { desiredProvider, scopeId, type Target, type TargetContext } from "./types.ts";
 
 export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"];
 
@@ -16,24 +16,19 @@ function scopeMappings(features: Features): string[] {
 
 /** The desired state shared by NetBird and openZro standalone (same guide, other names). */
 export function standaloneDesired({ config, names }: TargetContext, defaults: Defaults, domain: string): DesiredState {
-  const f = defaults.features;
   return {
-    provider: {
-      name: names.provider,
+    provider: desiredProvider({ config, names }, defaults, {
       clientType: "public",
       redirectUris: [
         { matching_mode: "strict", url: "http://localhost:53000" },
         { matching_mode: "strict", url: `https://${domain}` },
         { matching_mode: "regex", url: `https://${escapeRegex(domain)}/.*` },
       ],
-      signingKey: defaults.certificate.pk,
-      accessCodeValidity: "minutes=10",
+      scopes: scopeMappings(defaults.features),
       subMode: "user_id",
-      propertyMappings: scopeMappings(f).map((id) => defaults.scopeMappings.get(id)!.pk),
-      grantTypes: f.grantTypes ? GRANT_TYPES : undefined,
-      authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,
-      invalidationFlow: f.invalidationFlow ? defaults.flows.get(names.invalidationFlow)?.pk : undefined,
-    },
+      accessCodeValidity: "minutes=10",
+      grantTypes: GRANT_TYPES,
+    }),
     application: { name: names.app, slug: names.slug },
     serviceAccount: { username: names.serviceAccount },
     adminGroup: defaults.adminGroup,

@@ -5,6 +5,7 @@
 import type { Config } from "../config.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
+import type { DesiredProvider } from "../authentik/resources/provider.ts";
 import type { Logger } from "../log.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
 import type { Step } from "../reconcile/types.ts";
@@ -60,3 +61,42 @@ export interface Publisher {
 }
 
 export const scopeId = (name: string) => `goauthentik.io/providers/oauth2/scope-${name}`;
+
+/** What differs between consumers' providers; the rest (signing key, flows, mappings by id) is common. */
+export interface ProviderSpec {
+  clientType: "public" | "confidential";
+  redirectUris: DesiredProvider["redirectUris"];
+  scopes: readonly string[];
+  subMode: DesiredProvider["subMode"];
+  accessCodeValidity: string;
+  /** Grant types for 2026.5+ (ignored before). */
+  grantTypes: readonly string[];
+}
+
+/** The desired state of a consumer with a provider and an application only (no service account, no device login). */
+export function simpleDesired({ config, names }: TargetContext, defaults: Defaults, spec: ProviderSpec): DesiredState {
+  return {
+    provider: desiredProvider({ config, names }, defaults, spec),
+    application: { name: names.app, slug: names.slug },
+    replaceDeviceFlow: false,
+    publicHost: new URL(config.publicUrl).hostname,
+    brands: defaults.brands,
+    rotate: { appPassword: false, clientSecret: spec.clientType === "confidential" && config.rotate.includes("client-secret"), graceMs: config.rotateGraceMs },
+  };
+}
+
+export function desiredProvider({ names }: TargetContext, defaults: Defaults, spec: ProviderSpec): DesiredProvider {
+  const f = defaults.features;
+  return {
+    name: names.provider,
+    clientType: spec.clientType,
+    redirectUris: spec.redirectUris,
+    signingKey: defaults.certificate.pk,
+    accessCodeValidity: spec.accessCodeValidity,
+    subMode: spec.subMode,
+    propertyMappings: spec.scopes.map((id) => defaults.scopeMappings.get(id)!.pk),
+    grantTypes: f.grantTypes ? [...spec.grantTypes] : undefined,
+    authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,
+    invalidationFlow: f.invalidationFlow ? defaults.flows.get(names.invalidationFlow)?.pk : undefined,
+  };
+}

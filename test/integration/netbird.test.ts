@@ -7,6 +7,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
+import { admin } from "../helpers/admin.ts";
 import { sourceWithBash } from "../helpers/bash.ts";
 import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
 import { runMain } from "../helpers/run-main.ts";
@@ -28,27 +29,6 @@ const KEYS = [
   "NETBIRD_IDP_MGMT_EXTRA_USERNAME",
   "NETBIRD_IDP_MGMT_EXTRA_PASSWORD",
 ];
-
-/** Talk to the fake as an admin would (to arrange drift or conflicts through the real API). */
-function admin(url: string) {
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}/api/v3${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", accept: "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? (JSON.parse(text) as any) : undefined;
-  };
-  return {
-    get: (p: string) => call("GET", p),
-    post: (p: string, b: unknown) => call("POST", p, b),
-    patch: (p: string, b: unknown) => call("PATCH", p, b),
-    del: (p: string) => call("DELETE", p),
-    provider: async (name = "NetBird") => ((await call("GET", `/providers/oauth2/?name=${encodeURIComponent(name)}`)).results as any[]).filter((p) => p.name === name),
-  };
-}
 
 describe("NetBird standalone, fresh authentik (2026.8)", () => {
   it("provisions every object, writes setup.env, and a second run writes nothing", async () => {
