@@ -36,7 +36,10 @@ function runOnce(fake: FakeAuthentik, out: string, extra: Record<string, string>
   fake.resetLog();
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH, ...baseEnv(fake.url, out, { LOG_LEVEL: "warn", ...extra }) }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [entry], {
+      env: { PATH: process.env.PATH, ...baseEnv(fake.url, out, { LOG_LEVEL: "warn", ...extra }) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.on("error", reject);
@@ -62,7 +65,11 @@ function runOnce(fake: FakeAuthentik, out: string, extra: Record<string, string>
 }
 
 async function readinessLag(): Promise<number> {
-  await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, latencyMs: LATENCY, timeline: { startingMs: 1500, tokenRejectedMs: 1500, flowsMs: 300, mappingsMs: 300, certificateMs: 300, brandMs: 300 } });
+  await using fake = await startFakeAuthentik({
+    bootstrapToken: TOKEN,
+    latencyMs: LATENCY,
+    timeline: { startingMs: 1500, tokenRejectedMs: 1500, flowsMs: 300, mappingsMs: 300, certificateMs: 300, brandMs: 300 },
+  });
   const out = tempDir();
   const run = runOnce(fake, out);
   await fake.ready();
@@ -92,8 +99,24 @@ async function main(): Promise<void> {
   const noop = await runOnce(fake, out);
   const floorFresh = FLOOR_DEPTH.fresh * LATENCY;
   const floorNoop = FLOOR_DEPTH.noop * LATENCY;
-  rows.push(["fresh run", String(fresh.requests), String(fresh.writes), `${fresh.afterReadyMs} ms`, `${floorFresh} ms`, (fresh.afterReadyMs / floorFresh).toFixed(2), `${fresh.peakRssMb} MB`]);
-  rows.push(["no-op run", String(noop.requests), String(noop.writes), `${noop.afterReadyMs} ms`, `${floorNoop} ms`, (noop.afterReadyMs / floorNoop).toFixed(2), `${noop.peakRssMb} MB`]);
+  rows.push([
+    "fresh run",
+    String(fresh.requests),
+    String(fresh.writes),
+    `${fresh.afterReadyMs} ms`,
+    `${floorFresh} ms`,
+    (fresh.afterReadyMs / floorFresh).toFixed(2),
+    `${fresh.peakRssMb} MB`,
+  ]);
+  rows.push([
+    "no-op run",
+    String(noop.requests),
+    String(noop.writes),
+    `${noop.afterReadyMs} ms`,
+    `${floorNoop} ms`,
+    (noop.afterReadyMs / floorNoop).toFixed(2),
+    `${noop.peakRssMb} MB`,
+  ]);
   const lag = await readinessLag();
   const cold = await runOnce(fake, out, { VERIFY: "false" });
   const coldBundle = await runOnce(fake, out, { VERIFY: "false" }, BUNDLE);

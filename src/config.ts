@@ -87,14 +87,24 @@ export const ROTATABLE = ["app-password", "client-secret"] as const;
 export type Rotatable = (typeof ROTATABLE)[number];
 
 const rotateList = makeValidator<Rotatable[]>((input) => {
-  const items = input.split(",").map((s) => s.trim().toLowerCase().replace("_", "-")).filter(Boolean);
+  const items = input
+    .split(",")
+    .map((s) => s.trim().toLowerCase().replace("_", "-"))
+    .filter(Boolean);
   const bad = items.filter((i) => !(ROTATABLE as readonly string[]).includes(i));
   if (bad.length) fail(`a comma-separated list of ${ROTATABLE.join(", ")} (unknown: ${bad.join(", ")})`);
   return [...new Set(items)] as Rotatable[];
 });
 
 const consumerList = makeValidator<TargetId[]>((input) => {
-  const items = [...new Set(input.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  const items = [
+    ...new Set(
+      input
+        .split(",")
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
   const bad = items.filter((i) => !(TARGET_IDS as string[]).includes(i));
   if (items.length === 0 || bad.length) fail(`a comma-separated list of ${TARGET_IDS.join(", ")}${bad.length ? ` (unknown: ${bad.join(", ")})` : ""}`);
   return items as TargetId[];
@@ -111,41 +121,100 @@ const optionalDomain = makeValidator<string>((input) => (input === "" ? "" : dom
 /** The specs: the single source of the variables, their defaults and their documentation. */
 export const SPECS = {
   AUTHENTIK_URL: httpUrl({ desc: "URL this container uses to reach authentik (the internal one in compose).", example: "http://authentik-server:9000" }),
-  AUTHENTIK_PUBLIC_URL: optionalHttpUrl({ default: "", desc: "URL browsers and NetBird use to reach authentik; goes into the issuer and discovery URL. Empty: same as AUTHENTIK_URL.", example: "https://auth.example.com" }),
-  AUTHENTIK_TOKEN: token({ desc: "API token (intent `api`), e.g. the value of AUTHENTIK_BOOTSTRAP_TOKEN. Secret: prefer AUTHENTIK_TOKEN_FILE.", example: "(64 random characters)" }),
+  AUTHENTIK_PUBLIC_URL: optionalHttpUrl({
+    default: "",
+    desc: "URL browsers and NetBird use to reach authentik; goes into the issuer and discovery URL. Empty: same as AUTHENTIK_URL.",
+    example: "https://auth.example.com",
+  }),
+  AUTHENTIK_TOKEN: token({
+    desc: "API token (intent `api`), e.g. the value of AUTHENTIK_BOOTSTRAP_TOKEN. Secret: prefer AUTHENTIK_TOKEN_FILE.",
+    example: "(64 random characters)",
+  }),
   AUTHENTIK_CA_FILE: str({ default: "", desc: "PEM file with the CA that signed authentik's certificate (private TLS). Verification stays on.", example: "/run/secrets/ca.pem" }),
   AUTHENTIK_INSECURE_TLS: bool({ default: false, desc: "Turn off TLS certificate verification (warns on every run). Prefer AUTHENTIK_CA_FILE.", example: "false" }),
   CONSUMER: consumerList({ default: ["netbird"], desc: `Which consumer(s) to provision for, comma-separated: ${TARGET_IDS.join(", ")}.`, example: "netbird" }),
-  NETBIRD_DOMAIN: optionalDomain({ default: "", desc: "Public host name of NetBird (no scheme, no path); redirect URIs are built from it. Required for the NetBird consumers.", example: "netbird.example.com" }),
+  NETBIRD_DOMAIN: optionalDomain({
+    default: "",
+    desc: "Public host name of NetBird (no scheme, no path); redirect URIs are built from it. Required for the NetBird consumers.",
+    example: "netbird.example.com",
+  }),
   OPENZRO_DOMAIN: optionalDomain({ default: "", desc: "Public host name of openZro. Required for CONSUMER=openzro.", example: "openzro.example.com" }),
   FIREZONE_URL: optionalHttpUrl({ default: "", desc: "Firezone's EXTERNAL_URL. Required for CONSUMER=firezone.", example: "https://firezone.example.com" }),
   FIREZONE_OIDC_ID: optionalSlug({ default: "", desc: "Firezone's OIDC config id (part of its callback URL). Empty: authentik.", example: "authentik" }),
-  NETBIRD_MGMT_URL: optionalHttpUrl({ default: "", desc: "CONSUMER=netbird-embedded: NetBird management's URL, to register authentik as an identity provider through its API. Empty: only write the values and print the fields to paste.", example: "http://netbird-server:80" }),
-  NETBIRD_PAT: optionalSecret({ default: "", desc: "CONSUMER=netbird-embedded: a NetBird personal access token (owner or admin). Secret: prefer NETBIRD_PAT_FILE.", example: "nbp_…" }),
-  NETBIRD_SETUP_EMAIL: str({ default: "", desc: "CONSUMER=netbird-embedded, first run without a PAT: owner e-mail for NetBird's /api/setup (management needs NB_SETUP_PAT_ENABLED=true); the PAT it returns is kept in the output file for later runs.", example: "admin@example.com" }),
-  NETBIRD_SETUP_PASSWORD: optionalSecret({ default: "", desc: "CONSUMER=netbird-embedded: owner password for /api/setup (at least 8 characters). Secret.", example: "(8+ characters)" }),
+  NETBIRD_MGMT_URL: optionalHttpUrl({
+    default: "",
+    desc: "CONSUMER=netbird-embedded: NetBird management's URL, to register authentik as an identity provider through its API. Empty: only write the values and print the fields to paste.",
+    example: "http://netbird-server:80",
+  }),
+  NETBIRD_PAT: optionalSecret({
+    default: "",
+    desc: "CONSUMER=netbird-embedded: a NetBird personal access token (owner or admin). Secret: prefer NETBIRD_PAT_FILE.",
+    example: "nbp_…",
+  }),
+  NETBIRD_SETUP_EMAIL: str({
+    default: "",
+    desc: "CONSUMER=netbird-embedded, first run without a PAT: owner e-mail for NetBird's /api/setup (management needs NB_SETUP_PAT_ENABLED=true); the PAT it returns is kept in the output file for later runs.",
+    example: "admin@example.com",
+  }),
+  NETBIRD_SETUP_PASSWORD: optionalSecret({
+    default: "",
+    desc: "CONSUMER=netbird-embedded: owner password for /api/setup (at least 8 characters). Secret.",
+    example: "(8+ characters)",
+  }),
   NETBIRD_IDP_NAME: optionalName({ default: "", desc: "CONSUMER=netbird-embedded: the connector's name in NetBird. Empty: authentik.", example: "authentik" }),
   OUTPUT_DIR: str({ default: "/output", desc: "Directory (a shared volume) that receives the output file.", example: "/output" }),
   OUTPUT_FILE: optionalFileName({ default: "", desc: "Name of the output file inside OUTPUT_DIR. Empty: the consumer's own (setup.env for NetBird).", example: "setup.env" }),
-  CONFIGURE_SH: str({ default: "", desc: "Path of NetBird's configure.sh to run after writing the file (it runs in its own directory, with OUTPUT_DIR's file copied beside it). Empty: don't run it.", example: "/netbird/infrastructure_files/configure.sh" }),
+  CONFIGURE_SH: str({
+    default: "",
+    desc: "Path of NetBird's configure.sh to run after writing the file (it runs in its own directory, with OUTPUT_DIR's file copied beside it). Empty: don't run it.",
+    example: "/netbird/infrastructure_files/configure.sh",
+  }),
   CONFIGURE_TIMEOUT: seconds({ default: 300, desc: "Seconds configure.sh may run before it is stopped.", example: "300" }),
   WAIT_TIMEOUT: seconds({ default: 300, desc: "Seconds to wait for authentik to become ready to be configured.", example: "300" }),
   REQUEST_TIMEOUT: seconds({ default: 15, desc: "Seconds one HTTP request to authentik may take.", example: "15" }),
   LOG_LEVEL: str({ default: "info", choices: [...LOG_LEVELS], desc: "Log level of the JSON log lines on stderr (stdout carries the plan and the summary).", example: "info" }),
   PLAN: bool({ default: false, desc: "Plan mode: show what would change, write nothing; exit 0 if nothing to do, 2 if changes are pending (same as --plan).", example: "false" }),
-  VERIFY: bool({ default: true, desc: "After applying, check the result as the consumer will use it (discovery and issuer via the public URL, JWKS, token grant, API access, device code, the file); a failure exits 10.", example: "true" }),
-  VERIFY_ONLY: bool({ default: false, desc: "Verify mode: change nothing, only run the checks against what exists and what the output file says (same as --verify).", example: "false" }),
+  VERIFY: bool({
+    default: true,
+    desc: "After applying, check the result as the consumer will use it (discovery and issuer via the public URL, JWKS, token grant, API access, device code, the file); a failure exits 10.",
+    example: "true",
+  }),
+  VERIFY_ONLY: bool({
+    default: false,
+    desc: "Verify mode: change nothing, only run the checks against what exists and what the output file says (same as --verify).",
+    example: "false",
+  }),
   APP_NAME: optionalName({ default: "", desc: "Name of the authentik application. Empty: the consumer's (NetBird).", example: "NetBird" }),
   APP_SLUG: optionalSlug({ default: "", desc: "Slug of the authentik application (part of the issuer URL). Empty: the consumer's (netbird).", example: "netbird" }),
   PROVIDER_NAME: optionalName({ default: "", desc: "Name of the OAuth2 provider (unique across all provider types). Empty: the consumer's (NetBird).", example: "NetBird" }),
   SERVICE_ACCOUNT: optionalUsername({ default: "", desc: "User name of the service account NetBird uses to read users. Empty: the consumer's (NetBird).", example: "NetBird" }),
   ADMIN_GROUP: safeName({ default: "authentik Admins", desc: "Group the service account is added to (NetBird needs admin rights to list users).", example: "authentik Admins" }),
-  AUTHORIZATION_FLOW: optionalSlug({ default: "", desc: "Slug of the authorization flow used when the provider is created. Empty: the consumer's (implicit consent for NetBird standalone).", example: "default-provider-authorization-explicit-consent" }),
-  INVALIDATION_FLOW: slug({ default: "default-provider-invalidation-flow", desc: "Slug of the invalidation flow used when the provider is created (authentik 2024.10+).", example: "default-provider-invalidation-flow" }),
-  SIGNING_KEY: safeName({ default: "authentik Self-signed Certificate", desc: "Name of the certificate key pair that signs tokens (RS256).", example: "authentik Self-signed Certificate" }),
+  AUTHORIZATION_FLOW: optionalSlug({
+    default: "",
+    desc: "Slug of the authorization flow used when the provider is created. Empty: the consumer's (implicit consent for NetBird standalone).",
+    example: "default-provider-authorization-explicit-consent",
+  }),
+  INVALIDATION_FLOW: slug({
+    default: "default-provider-invalidation-flow",
+    desc: "Slug of the invalidation flow used when the provider is created (authentik 2024.10+).",
+    example: "default-provider-invalidation-flow",
+  }),
+  SIGNING_KEY: safeName({
+    default: "authentik Self-signed Certificate",
+    desc: "Name of the certificate key pair that signs tokens (RS256).",
+    example: "authentik Self-signed Certificate",
+  }),
   DEVICE_FLOW_SLUG: slug({ default: "default-device-code-flow", desc: "Slug of the device-code flow created and set on the brand.", example: "default-device-code-flow" }),
-  ROTATE: rotateList({ default: [], desc: "Rotate these secrets in this run, updating authentik and the output file together: app-password, client-secret (confidential clients only). Without it no run ever changes a secret.", example: "app-password" }),
-  ROTATE_GRACE: seconds({ default: 3600, desc: "Seconds the old app password stays valid after a rotation (it then expires by itself). authentik caps it at its maximum token lifetime (1 day by default).", example: "3600" }),
+  ROTATE: rotateList({
+    default: [],
+    desc: "Rotate these secrets in this run, updating authentik and the output file together: app-password, client-secret (confidential clients only). Without it no run ever changes a secret.",
+    example: "app-password",
+  }),
+  ROTATE_GRACE: seconds({
+    default: 3600,
+    desc: "Seconds the old app password stays valid after a rotation (it then expires by itself). authentik caps it at its maximum token lifetime (1 day by default).",
+    example: "3600",
+  }),
   DEVICE_FLOW_REPLACE: bool({ default: false, desc: "Replace a device-code flow the brand already has (default: keep it).", example: "false" }),
 } satisfies Record<string, Spec<unknown>>;
 
@@ -220,7 +289,8 @@ function resolveFiles(env: Record<string, string | undefined>, problems: string[
 
 function describeProblem(name: string, error: Error, value: string | undefined): string {
   const spec = (SPECS as Record<string, Spec<unknown>>)[name];
-  const shown = value === undefined ? "" : SECRET_VARS.includes(name as VarName) ? " (value hidden)" : ` (got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)})`;
+  const shown =
+    value === undefined ? "" : SECRET_VARS.includes(name as VarName) ? " (value hidden)" : ` (got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)})`;
   const reason = value === undefined ? "is required but not set" : error.message.replace(/^Invalid value for env var \S+$/, "is invalid");
   const choices = spec?.choices ? `; one of: ${spec.choices.join(", ")}` : "";
   return `${name} ${reason}${shown}${choices}${spec?.example ? `; example: ${name}=${spec.example}` : ""}`;
@@ -234,13 +304,15 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   const raw = resolveFiles(env, problems);
   let clean: Record<string, unknown> = {};
   try {
-    clean = { ...cleanEnv(raw, SPECS, {
-      reporter: ({ errors }) => {
-        for (const [name, error] of Object.entries(errors)) {
-          if (error) problems.push(describeProblem(name, error, raw[name]));
-        }
-      },
-    }) };
+    clean = {
+      ...cleanEnv(raw, SPECS, {
+        reporter: ({ errors }) => {
+          for (const [name, error] of Object.entries(errors)) {
+            if (error) problems.push(describeProblem(name, error, raw[name]));
+          }
+        },
+      }),
+    };
   } catch (error) {
     problems.push(String((error as Error).message));
   }
@@ -264,7 +336,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   if (problems.length === 0) {
     for (const id of c.CONSUMER as unknown as TargetId[]) problems.push(...TARGETS[id].checkConfig(clean));
   }
-  if (problems.length === 0 && (c.PLAN || argv.includes("--plan")) && (c.VERIFY_ONLY || argv.includes("--verify"))) problems.push("plan mode and verify mode exclude each other: choose one");
+  if (problems.length === 0 && (c.PLAN || argv.includes("--plan")) && (c.VERIFY_ONLY || argv.includes("--verify")))
+    problems.push("plan mode and verify mode exclude each other: choose one");
   if (problems.length > 0) throw new ConfigError(problems);
 
   for (const name of SECRET_VARS) registerSecret(c[name] as string);
@@ -279,7 +352,13 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     consumers: c.CONSUMER as unknown as TargetId[],
     openzroDomain: s("OPENZRO_DOMAIN"),
     firezone: { url: s("FIREZONE_URL"), oidcId: s("FIREZONE_OIDC_ID") || "authentik" },
-    netbirdMgmt: { url: s("NETBIRD_MGMT_URL"), pat: s("NETBIRD_PAT"), setupEmail: s("NETBIRD_SETUP_EMAIL"), setupPassword: s("NETBIRD_SETUP_PASSWORD"), idpName: s("NETBIRD_IDP_NAME") || "authentik" },
+    netbirdMgmt: {
+      url: s("NETBIRD_MGMT_URL"),
+      pat: s("NETBIRD_PAT"),
+      setupEmail: s("NETBIRD_SETUP_EMAIL"),
+      setupPassword: s("NETBIRD_SETUP_PASSWORD"),
+      idpName: s("NETBIRD_IDP_NAME") || "authentik",
+    },
     outputDir: s("OUTPUT_DIR"),
     configureSh: s("CONFIGURE_SH") || undefined,
     configureTimeoutMs: (c.CONFIGURE_TIMEOUT as unknown as number) * 1000,
@@ -312,8 +391,21 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
 export function describeVariables(): { name: string; type: string; default: string; desc: string; example: string }[] {
   return Object.entries(SPECS as Record<string, Spec<unknown> & { type?: string }>).map(([name, spec]) => ({
     name,
-    type: spec.choices ? spec.choices.map((v) => `\`${String(v)}\``).join(" \\| ") : typeof spec.default === "boolean" ? "boolean" : typeof spec.default === "number" ? "seconds" : Array.isArray(spec.default) ? "list" : "string",
-    default: "default" in spec && spec.default !== undefined ? (spec.default === "" || (Array.isArray(spec.default) && spec.default.length === 0) ? "(empty)" : String(spec.default)) : "**required**",
+    type: spec.choices
+      ? spec.choices.map((v) => `\`${String(v)}\``).join(" \\| ")
+      : typeof spec.default === "boolean"
+        ? "boolean"
+        : typeof spec.default === "number"
+          ? "seconds"
+          : Array.isArray(spec.default)
+            ? "list"
+            : "string",
+    default:
+      "default" in spec && spec.default !== undefined
+        ? spec.default === "" || (Array.isArray(spec.default) && spec.default.length === 0)
+          ? "(empty)"
+          : String(spec.default)
+        : "**required**",
     desc: spec.desc ?? "",
     example: spec.example ?? "",
   }));

@@ -11,4 +11,3 @@ export function exitCodesTable(): string {
   const rows = (Object.keys(EXIT_CODES) as (keyof typeof EXIT_CODES)[]).map((k) => `| ${EXIT_CODES[k]} | \`${k}\` | ${EXIT_CODE_DOCS[k]} |`);
   return ["| Code | Name | Meaning |", "| --- | --- | --- |", ...rows].join("\n");
 }
-

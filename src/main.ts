@@ -15,7 +15,10 @@ async function main(): Promise<number> {
   const started = Date.now();
   const print = (text: string) => process.stdout.write(`${scrub(text)}\n`);
   let config: Config | undefined;
-  let logger = createLogger(process.env.LOG_LEVEL && /^(fatal|error|warn|info|debug|trace|silent)$/.test(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : "info", pino.destination({ dest: 2, sync: true }));
+  let logger = createLogger(
+    process.env.LOG_LEVEL && /^(fatal|error|warn|info|debug|trace|silent)$/.test(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : "info",
+    pino.destination({ dest: 2, sync: true }),
+  );
   let partial: Partial<Summary> = {};
   try {
     config = loadConfig(process.env, process.argv.slice(2));
@@ -34,7 +37,13 @@ async function main(): Promise<number> {
     partial = { result: "error", exitCode, error: { type: error instanceof Error ? error.name : "Error", message } };
     return exitCode;
   } finally {
-    const summary = { mode: config?.plan ? "plan" : config?.verifyOnly ? "verify" : "apply", consumer: config?.consumers.join(","), ...partial, durationMs: Date.now() - started, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    const summary = {
+      mode: config?.plan ? "plan" : config?.verifyOnly ? "verify" : "apply",
+      consumer: config?.consumers.join(","),
+      ...partial,
+      durationMs: Date.now() - started,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
     print(JSON.stringify({ summary }));
   }
 }

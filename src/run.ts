@@ -174,7 +174,9 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     if (mode === "plan") {
       const current = await Promise.all(units.map(async (u) => ({ path: u.path, values: await currentValues(ak, u.desired, u.observed), u })));
       const filePlans: FilePlan[] = [];
-      for (const [path, { entries }] of entriesByFile(current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [], rawJson: u.target.rawJsonSubstitution })))) {
+      for (const [path, { entries }] of entriesByFile(
+        current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [], rawJson: u.target.rawJsonSubstitution })),
+      )) {
         const existing = await readIfExists(path);
         const unknown = current.some((c) => c.path === path && !c.values);
         const keys = unknown ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, entries);
@@ -202,7 +204,9 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
     }
     const written: string[] = [];
-    for (const [path, { entries, rawJson }] of entriesByFile(applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values), rawJson: u.target.rawJsonSubstitution })))) {
+    for (const [path, { entries, rawJson }] of entriesByFile(
+      applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values), rawJson: u.target.rawJsonSubstitution })),
+    )) {
       const content = render(path, await readIfExists(path), entries, rawJson);
       if (await writeFileAtomic(path, content)) written.push(path);
       // configure.sh sources ./setup.env: keep a copy beside a script that lives elsewhere.
@@ -222,7 +226,10 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
 
     let configureSh: Summary["configureSh"] = "not-configured";
     if (config.configureSh && scriptDir) {
-      const artifactsPresent = await access(join(scriptDir, "artifacts", "management.json")).then(() => true, () => false);
+      const artifactsPresent = await access(join(scriptDir, "artifacts", "management.json")).then(
+        () => true,
+        () => false,
+      );
       if (written.length > 0 || rotated.length > 0 || !artifactsPresent) {
         await runScript(config.configureSh, config.configureTimeoutMs, logger, deps.env);
         configureSh = "ran";

@@ -61,7 +61,12 @@ export async function runScript(path: string, timeoutMs: number, logger: Logger,
   const tookMs = Date.now() - started;
   if (result.timedOut) throw new ScriptError(`configure.sh '${path}' did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`);
   if (result.failed) {
-    const why = result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.signal ? `was killed by ${result.signal}` : `could not be started (${result.cause instanceof Error ? result.cause.message : "unknown"})`;
+    const why =
+      result.exitCode !== undefined
+        ? `exited with code ${result.exitCode}`
+        : result.signal
+          ? `was killed by ${result.signal}`
+          : `could not be started (${result.cause instanceof Error ? result.cause.message : "unknown"})`;
     throw new ScriptError(`configure.sh '${path}' ${why} after ${tookMs} ms; its output is in the log above`);
   }
   log.info({ tookMs }, "configure.sh finished");

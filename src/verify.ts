@@ -97,24 +97,30 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
       `discovery through the public URL says issuer '${doc.issuer}', but tokens must carry '${expectedIssuer}': the proxy in front of authentik must pass Host and X-Forwarded-Proto (authentik builds the issuer from them), or AUTHENTIK_PUBLIC_URL is not the URL users reach`,
     );
   } else pass("issuer", doc.issuer);
-  const foreign = ["token_endpoint", "jwks_uri", "authorization_endpoint", "device_authorization_endpoint"].filter((k) => typeof doc[k] === "string" && new URL(doc[k]).origin !== publicOrigin);
-  if (foreign.length) fail("endpoints", `discovery lists ${foreign.join(", ")} on another host than ${publicOrigin}: NetBird's clients would be sent there (check the proxy's Host/X-Forwarded-* headers)`);
+  const foreign = ["token_endpoint", "jwks_uri", "authorization_endpoint", "device_authorization_endpoint"].filter(
+    (k) => typeof doc[k] === "string" && new URL(doc[k]).origin !== publicOrigin,
+  );
+  if (foreign.length)
+    fail(
+      "endpoints",
+      `discovery lists ${foreign.join(", ")} on another host than ${publicOrigin}: NetBird's clients would be sent there (check the proxy's Host/X-Forwarded-* headers)`,
+    );
   else pass("endpoints", `all on ${publicOrigin}`);
 
   // The remaining checks depend only on discovery: run them side by side.
   const checkJwks = async () => {
-  // 2. JWKS: an RS256 key matching the provider's signing key.
-  const jwks = await client.external(doc.jwks_uri ?? `${input.publicUrl}/application/o/${input.slug}/jwks/`);
-  const keys = ((jwks.json as { keys?: { kty?: string; alg?: string; n?: string }[] } | undefined)?.keys ?? []).filter((k) => k.kty === "RSA");
-  if (!input.signingKey) fail("jwks", "the provider has no signing key: tokens would be HS256-signed with the client secret and NetBird cannot validate them");
-  else if (jwks.status !== 200 || keys.length === 0) fail("jwks", `the JWKS at ${doc.jwks_uri} has no RSA key (status ${jwks.status}): NetBird could not validate tokens; set a signing key on the provider`);
-  else {
-    const pem = await client.certificatePem(input.signingKey);
-    const n = (new X509Certificate(pem).publicKey.export({ format: "jwk" }) as { n?: string }).n;
-    if (keys.some((k) => k.n === n)) pass("jwks", "RS256 key matches the provider's signing key");
-    else fail("jwks", "no key in the JWKS matches the provider's signing key: tokens would fail validation (was the certificate replaced?)");
-  }
-
+    // 2. JWKS: an RS256 key matching the provider's signing key.
+    const jwks = await client.external(doc.jwks_uri ?? `${input.publicUrl}/application/o/${input.slug}/jwks/`);
+    const keys = ((jwks.json as { keys?: { kty?: string; alg?: string; n?: string }[] } | undefined)?.keys ?? []).filter((k) => k.kty === "RSA");
+    if (!input.signingKey) fail("jwks", "the provider has no signing key: tokens would be HS256-signed with the client secret and NetBird cannot validate them");
+    else if (jwks.status !== 200 || keys.length === 0)
+      fail("jwks", `the JWKS at ${doc.jwks_uri} has no RSA key (status ${jwks.status}): NetBird could not validate tokens; set a signing key on the provider`);
+    else {
+      const pem = await client.certificatePem(input.signingKey);
+      const n = (new X509Certificate(pem).publicKey.export({ format: "jwk" }) as { n?: string }).n;
+      if (keys.some((k) => k.n === n)) pass("jwks", "RS256 key matches the provider's signing key");
+      else fail("jwks", "no key in the JWKS matches the provider's signing key: tokens would fail validation (was the certificate replaced?)");
+    }
   };
 
   // 3. client_credentials as NetBird's IdP manager sends it, then an API call with the token.
@@ -125,48 +131,62 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   // 4. Confidential clients: the token endpoint accepts the client's credentials. A made-up authorization
   // code with the right credentials gets `invalid_grant`; wrong credentials get `invalid_client`.
   const checkSecret = async () => {
-  if (input.clientSecret !== undefined) {
-    const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
-      form: { grant_type: "authorization_code", code: "verify-probe-not-a-code", redirect_uri: "https://invalid.invalid/", client_id: input.clientId, client_secret: input.clientSecret },
-    });
-    const err = (probe.json as { error?: string } | undefined)?.error;
-    if (err === "invalid_client" || probe.status === 401) fail("client_secret", "the token endpoint rejects the client id and secret (invalid_client): the secret in the output file is not the provider's (rotated elsewhere?)");
-    else if (err === "invalid_grant" || probe.status === 200) pass("client_secret", "the token endpoint accepts the client id and secret");
-    else fail("client_secret", `unexpected answer from the token endpoint (${probe.status}: ${oauthError(probe.json, probe.text)})`);
-  }
-
+    if (input.clientSecret !== undefined) {
+      const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
+        form: {
+          grant_type: "authorization_code",
+          code: "verify-probe-not-a-code",
+          redirect_uri: "https://invalid.invalid/",
+          client_id: input.clientId,
+          client_secret: input.clientSecret,
+        },
+      });
+      const err = (probe.json as { error?: string } | undefined)?.error;
+      if (err === "invalid_client" || probe.status === 401)
+        fail("client_secret", "the token endpoint rejects the client id and secret (invalid_client): the secret in the output file is not the provider's (rotated elsewhere?)");
+      else if (err === "invalid_grant" || probe.status === 200) pass("client_secret", "the token endpoint accepts the client id and secret");
+      else fail("client_secret", `unexpected answer from the token endpoint (${probe.status}: ${oauthError(probe.json, probe.text)})`);
+    }
   };
 
   // 5. Device authorization, as `netbird up` does it.
   const checkDevice = async () => {
-  if (input.device) {
-    // The code comes from the device endpoint; the user enters it at `/device`, which authentik serves only
-    // when the brand for that host has a device-code flow (404 otherwise).
-    const [device, page] = await Promise.all([
-      client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } }),
-      client.external(`${publicOrigin}/device`, { noRedirect: true }),
-    ]);
-    if (device.status !== 200 || !(device.json as { device_code?: string } | undefined)?.device_code) {
-      fail("device", `'netbird up' would get no device code (${device.status}: ${oauthError(device.json, device.text)}): the provider must allow the device-code grant and be bound to an application`);
-    } else if (page.status === 404 || page.status === 0) {
-      fail("device", `'netbird up' would show a code users cannot enter: ${publicOrigin}/device answers ${page.status || "nothing"}; the brand serving ${new URL(input.publicUrl).host} needs a device-code flow`);
-    } else pass("device", "device authorization issues a code and /device is served");
-  }
-
+    if (input.device) {
+      // The code comes from the device endpoint; the user enters it at `/device`, which authentik serves only
+      // when the brand for that host has a device-code flow (404 otherwise).
+      const [device, page] = await Promise.all([
+        client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } }),
+        client.external(`${publicOrigin}/device`, { noRedirect: true }),
+      ]);
+      if (device.status !== 200 || !(device.json as { device_code?: string } | undefined)?.device_code) {
+        fail(
+          "device",
+          `'netbird up' would get no device code (${device.status}: ${oauthError(device.json, device.text)}): the provider must allow the device-code grant and be bound to an application`,
+        );
+      } else if (page.status === 404 || page.status === 0) {
+        fail(
+          "device",
+          `'netbird up' would show a code users cannot enter: ${publicOrigin}/device answers ${page.status || "nothing"}; the brand serving ${new URL(input.publicUrl).host} needs a device-code flow`,
+        );
+      } else pass("device", "device authorization issues a code and /device is served");
+    }
   };
 
   // 6. The output file as the consumer reads it.
   const checkFile = async () => {
-  if (input.file) {
-    try {
-      const got = await sourceFile(input.file.path, input.file.expected.map(([k]) => k));
-      const wrong = input.file.expected.filter(([k, v]) => got[k] !== v).map(([k]) => k);
-      if (wrong.length) fail("output", `${input.file.path}, sourced by bash, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
-      else pass("output", `${input.file.path} yields the provisioned values`);
-    } catch (error) {
-      fail("output", `${input.file.path} cannot be sourced by bash: ${(error as Error).message.split("\n")[0]}`);
+    if (input.file) {
+      try {
+        const got = await sourceFile(
+          input.file.path,
+          input.file.expected.map(([k]) => k),
+        );
+        const wrong = input.file.expected.filter(([k, v]) => got[k] !== v).map(([k]) => k);
+        if (wrong.length) fail("output", `${input.file.path}, sourced by bash, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
+        else pass("output", `${input.file.path} yields the provisioned values`);
+      } catch (error) {
+        fail("output", `${input.file.path} cannot be sourced by bash: ${(error as Error).message.split("\n")[0]}`);
+      }
     }
-  }
   };
 
   await Promise.all([checkJwks(), checkIdp(), checkSecret(), checkDevice(), checkFile()]);
@@ -189,7 +209,8 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
     );
   } else {
     const claims = decodeJwtPayload(access);
-    if (!claims || typeof claims.exp !== "number") fail("client_credentials", "the access token is not a JWT with 'exp' (an encryption key on the provider?): NetBird cannot read it");
+    if (!claims || typeof claims.exp !== "number")
+      fail("client_credentials", "the access token is not a JWT with 'exp' (an encryption key on the provider?): NetBird cannot read it");
     else {
       const scope = String((tokenRes.json as { scope?: string }).scope ?? claims.scope ?? "");
       const users = await client.external(`${new URL(doc.issuer ?? publicOrigin).origin}/api/v3/core/users/?page=1`, { bearer: access });
@@ -207,7 +228,6 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
         );
     }
   }
-
 }
 
 function report(results: CheckResult[], logger: Logger): CheckResult[] {

@@ -210,8 +210,7 @@ export class AuthentikClient {
         throw new ApiError(operation, response.status, `answer is not JSON: ${errorDetail(text.slice(0, 120))}`, { cause: error });
       }
     };
-    const retryable = (error: Error) =>
-      error instanceof ApiError && (kind === "create" ? error.status === 502 || error.status === 503 : TRANSIENT.has(error.status));
+    const retryable = (error: Error) => error instanceof ApiError && (kind === "create" ? error.status === 502 || error.status === 503 : TRANSIENT.has(error.status));
     return pRetry(attempt, {
       retries: this.options.readRetries ?? 4,
       minTimeout: this.options.retryDelayMs ?? 250,
@@ -252,7 +251,10 @@ export class AuthentikClient {
   // ---- outside the API: the OIDC side, as a consumer sees it ----------------------------------------------
 
   /** A request to any URL of authentik's (public URL included), with this client's TLS settings. */
-  async external(url: string, init: { method?: string; form?: Record<string, string>; bearer?: string; noRedirect?: boolean } = {}): Promise<{ status: number; text: string; json: unknown }> {
+  async external(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; bearer?: string; noRedirect?: boolean } = {},
+  ): Promise<{ status: number; text: string; json: unknown }> {
     this.stats.requests += 1;
     const headers: Record<string, string> = { accept: "application/json" };
     if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
@@ -262,7 +264,14 @@ export class AuthentikClient {
       body = new URLSearchParams(init.form).toString();
     }
     try {
-      const response = await fetch(url, { method: init.method ?? (body ? "POST" : "GET"), headers, body, ...(init.noRedirect ? { redirect: "manual" } : {}), ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit);
+      const response = await fetch(url, {
+        method: init.method ?? (body ? "POST" : "GET"),
+        headers,
+        body,
+        ...(init.noRedirect ? { redirect: "manual" } : {}),
+        ...this.init(),
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      } as RequestInit);
       const text = await response.text();
       let json: unknown;
       try {
@@ -278,7 +287,9 @@ export class AuthentikClient {
 
   /** PEM certificate of a key pair (to compare with the JWKS). */
   async certificatePem(pk: string): Promise<string> {
-    const body = await this.send<{ data: string }>(`read certificate ${pk}`, "read", (init) => this.crypto.cryptoCertificatekeypairsViewCertificateRetrieveRaw({ kpUuid: pk }, init));
+    const body = await this.send<{ data: string }>(`read certificate ${pk}`, "read", (init) =>
+      this.crypto.cryptoCertificatekeypairsViewCertificateRetrieveRaw({ kpUuid: pk }, init),
+    );
     return body.data;
   }
 
@@ -326,7 +337,9 @@ export class AuthentikClient {
   }
 
   async patchBrand(brand: WireBrand, body: PatchedBrandRequest): Promise<WireBrand> {
-    return this.send(`update brand '${brand.domain}'`, "idempotent", (init) => this.core.coreBrandsPartialUpdateRaw({ brandUuid: brand.brand_uuid, patchedBrandRequest: body }, init));
+    return this.send(`update brand '${brand.domain}'`, "idempotent", (init) =>
+      this.core.coreBrandsPartialUpdateRaw({ brandUuid: brand.brand_uuid, patchedBrandRequest: body }, init),
+    );
   }
 
   async findGroup(name: string): Promise<WireGroup | undefined> {

@@ -61,9 +61,19 @@ export class NetbirdManagement {
   async setupIfRequired(email: string, password: string): Promise<boolean> {
     const status = await this.call<{ setup_required: boolean }>("read instance status", "GET", "/api/instance", undefined, false);
     if (!status.setup_required) return false;
-    const res = await this.call<{ personal_access_token?: string }>("set up the NetBird owner", "POST", "/api/setup", { email, password, name: email, create_pat: true, pat_expire_in: 1 }, false);
+    const res = await this.call<{ personal_access_token?: string }>(
+      "set up the NetBird owner",
+      "POST",
+      "/api/setup",
+      { email, password, name: email, create_pat: true, pat_expire_in: 1 },
+      false,
+    );
     if (!res.personal_access_token) {
-      throw new ApiError("set up the NetBird owner", 200, "management created the owner but returned no personal access token: run NetBird management with NB_SETUP_PAT_ENABLED=true, or pass NETBIRD_PAT");
+      throw new ApiError(
+        "set up the NetBird owner",
+        200,
+        "management created the owner but returned no personal access token: run NetBird management with NB_SETUP_PAT_ENABLED=true, or pass NETBIRD_PAT",
+      );
     }
     this.token = res.personal_access_token;
     registerSecret(this.token);

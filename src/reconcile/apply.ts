@@ -42,7 +42,10 @@ async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T 
       if (!(error instanceof ApiError) || (error.status !== 400 && !lost)) throw error;
       const existing = await find();
       if (existing !== undefined) {
-        log.info({ what, attempt }, lost ? `${what}: the answer to its creation was lost; found it, continuing with it` : `${what} appeared while creating it (another run?); adopting it`);
+        log.info(
+          { what, attempt },
+          lost ? `${what}: the answer to its creation was lost; found it, continuing with it` : `${what} appeared while creating it (another run?); adopting it`,
+        );
         return { value: existing, adopted: true };
       }
       if (!lost || attempt >= attempts) throw error;
@@ -71,7 +74,12 @@ function newSecret(length = 128): string {
 async function applyProviderChain(client: AuthentikClient, d: DesiredState, o: Observed, p: Plan, log: Logger, rotated: Rotation[]): Promise<WireOAuth2Provider> {
   let provider: WireOAuth2Provider;
   if (p.provider.step.action === "create") {
-    const r = await createOrAdopt(() => client.createOAuth2Provider(createBody(d.provider)), () => client.findOAuth2Provider(d.provider.name), log, `OAuth2 provider '${d.provider.name}'`);
+    const r = await createOrAdopt(
+      () => client.createOAuth2Provider(createBody(d.provider)),
+      () => client.findOAuth2Provider(d.provider.name),
+      log,
+      `OAuth2 provider '${d.provider.name}'`,
+    );
     provider = r.value;
     const { changes, patch } = diffProvider(d.provider, provider);
     if (r.adopted && changes.length) provider = await client.patchOAuth2Provider(provider, patch);
@@ -87,14 +95,26 @@ async function applyProviderChain(client: AuthentikClient, d: DesiredState, o: O
   done(log, p.provider.step);
 
   if (p.application.step.action === "create") {
-    const r = await createOrAdopt(() => client.createApplication(createApplicationBody(d.application, provider.pk)), () => client.findApplication(d.application.slug), log, `application '${d.application.slug}'`);
+    const r = await createOrAdopt(
+      () => client.createApplication(createApplicationBody(d.application, provider.pk)),
+      () => client.findApplication(d.application.slug),
+      log,
+      `application '${d.application.slug}'`,
+    );
     if (r.adopted && diffApplication(r.value, provider.pk, d.provider.name).changes.length) await client.patchApplication(d.application.slug, { provider: provider.pk });
   } else if (p.application.step.action === "update") await client.patchApplication(d.application.slug, { provider: provider.pk });
   done(log, p.application.step);
   return provider;
 }
 
-async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Observed, p: NonNullable<Plan["account"]>, log: Logger, rotated: Rotation[]): Promise<{ user: WireUser; appPassword: string }> {
+async function applyAccountChain(
+  client: AuthentikClient,
+  d: DesiredState,
+  o: Observed,
+  p: NonNullable<Plan["account"]>,
+  log: Logger,
+  rotated: Rotation[],
+): Promise<{ user: WireUser; appPassword: string }> {
   const username = d.serviceAccount!.username;
   const id = o.tokenIdentifier;
   let user = o.user;
@@ -122,12 +142,25 @@ async function applyAccountChain(client: AuthentikClient, d: DesiredState, o: Ob
     if (token && d.rotate.appPassword) {
       // Rotation: the current token is renamed and expires after the grace period; a new one takes its name.
       const validUntil = new Date(Date.now() + d.rotate.graceMs);
-      const retired = `${id}${RETIRED_INFIX}${validUntil.toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}`;
-      await client.patchToken(id, { identifier: retired, expiring: true, expires: validUntil, description: `Retired by authentik-bootstrap; valid until ${validUntil.toISOString()}` });
+      const retired = `${id}${RETIRED_INFIX}${validUntil
+        .toISOString()
+        .replace(/[-:.TZ]/g, "")
+        .slice(0, 14)}`;
+      await client.patchToken(id, {
+        identifier: retired,
+        expiring: true,
+        expires: validUntil,
+        description: `Retired by authentik-bootstrap; valid until ${validUntil.toISOString()}`,
+      });
       await client.createToken(createAppPasswordBody(id, account));
       rotated.push({ credential: `app password of '${username}'`, previousValidUntil: validUntil.toISOString() });
     } else if (!token) {
-      await createOrAdopt(() => client.createToken(createAppPasswordBody(id, account)), () => observeAppPassword(client, id, account), log, `app password '${id}'`);
+      await createOrAdopt(
+        () => client.createToken(createAppPasswordBody(id, account)),
+        () => observeAppPassword(client, id, account),
+        log,
+        `app password '${id}'`,
+      );
     } else if (diffAppPassword(token).changes.length) {
       await client.patchToken(id, diffAppPassword(token).patch);
     }
@@ -149,7 +182,12 @@ async function applyDeviceChain(client: AuthentikClient, d: DesiredState, o: Obs
   const flow = d.deviceFlow!;
   let flowPk = o.deviceFlow?.pk;
   if (p.deviceFlow.step.action === "create") {
-    const r = await createOrAdopt(() => client.createFlow(createFlowBody(flow)), () => client.findFlow(flow.slug), log, `flow '${flow.slug}'`);
+    const r = await createOrAdopt(
+      () => client.createFlow(createFlowBody(flow)),
+      () => client.findFlow(flow.slug),
+      log,
+      `flow '${flow.slug}'`,
+    );
     flowPk = r.value.pk;
     const { changes, patch } = diffFlow(r.value);
     if (r.adopted && changes.length) await client.patchFlow(flow.slug, patch);

@@ -42,6 +42,8 @@ export async function observe(client: AuthentikClient, desired: DesiredState, no
     desired.deviceFlow ? client.findFlow(desired.deviceFlow.slug) : undefined,
   ]);
   // App passwords retired by an earlier rotation are cleaned up once expired.
-  const expiredRetired = user ? appPasswords.filter((t) => t.identifier.startsWith(`${tokenIdentifier}${RETIRED_INFIX}`) && t.user === user.pk && t.expires && Date.parse(t.expires) <= now) : [];
+  const expiredRetired = user
+    ? appPasswords.filter((t) => t.identifier.startsWith(`${tokenIdentifier}${RETIRED_INFIX}`) && t.user === user.pk && t.expires && Date.parse(t.expires) <= now)
+    : [];
   return { provider, application, user, tokenIdentifier, token, key: token ? key : undefined, deviceFlow, brand: brandForHost(desired.brands, desired.publicHost), expiredRetired };
 }

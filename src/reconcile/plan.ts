@@ -63,14 +63,26 @@ function planAccount(d: DesiredState, o: Observed): Plan["account"] {
   const appPassword = o.user
     ? o.token
       ? d.rotate.appPassword
-        ? op<PatchedTokenRequest>("app password", o.tokenIdentifier, "update", [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }], undefined, "ROTATE=app-password")
+        ? op<PatchedTokenRequest>(
+            "app password",
+            o.tokenIdentifier,
+            "update",
+            [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }],
+            undefined,
+            "ROTATE=app-password",
+          )
         : fromDiff("app password", o.tokenIdentifier, diffAppPassword(o.token))
       : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "the service account has no app password (expired or deleted)")
     : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "created with the service account, never expires");
   const membershipChanges = diffMembership(d.adminGroup, o.user, username);
   const membership = op<undefined>("group membership", `${username} in ${d.adminGroup.name}`, membershipChanges.length ? "update" : "noop", membershipChanges);
   const cleanup = o.expiredRetired.length
-    ? op<undefined>("retired app passwords", username, "update", o.expiredRetired.map((t) => ({ field: t.identifier, from: `expired ${t.expires ?? ""}`, to: "(deleted)" })))
+    ? op<undefined>(
+        "retired app passwords",
+        username,
+        "update",
+        o.expiredRetired.map((t) => ({ field: t.identifier, from: `expired ${t.expires ?? ""}`, to: "(deleted)" })),
+      )
     : op<undefined>("retired app passwords", username, "noop");
   return { serviceAccount, appPassword, membership, cleanup };
 }
@@ -83,7 +95,14 @@ function planDevice(d: DesiredState, o: Observed): Plan["device"] {
   const keepForeign = current !== null && current !== o.deviceFlow?.pk && !d.replaceDeviceFlow;
   if (keepForeign) {
     return {
-      deviceFlow: op<PatchedFlowRequest>("device-code flow", d.deviceFlow.slug, "noop", [], undefined, `not needed: brand '${brandName}' already has a device-code flow (kept; set DEVICE_FLOW_REPLACE=true to replace it)`),
+      deviceFlow: op<PatchedFlowRequest>(
+        "device-code flow",
+        d.deviceFlow.slug,
+        "noop",
+        [],
+        undefined,
+        `not needed: brand '${brandName}' already has a device-code flow (kept; set DEVICE_FLOW_REPLACE=true to replace it)`,
+      ),
       brand: op<undefined>("brand", brandName, "noop"),
     };
   }

@@ -14,11 +14,21 @@ export function firezoneRedirect(url: string, id: string): string {
 export const firezone: Target = {
   id: "firezone",
   title: "Firezone 0.7 (OPENID_CONNECT_PROVIDERS in an env file)",
-  defaults: { app: "Firezone", slug: "firezone", provider: "Firezone", serviceAccount: "", authorizationFlow: "default-provider-authorization-implicit-consent", outputFile: "firezone.env" },
+  defaults: {
+    app: "Firezone",
+    slug: "firezone",
+    provider: "Firezone",
+    serviceAccount: "",
+    authorizationFlow: "default-provider-authorization-implicit-consent",
+    outputFile: "firezone.env",
+  },
   uses: { serviceAccount: false, deviceFlow: false },
-  checkConfig: (env) => (env.FIREZONE_URL ? [] : ["FIREZONE_URL is required for CONSUMER=firezone (Firezone's EXTERNAL_URL); example: FIREZONE_URL=https://firezone.example.com"]).concat(
-    (env.ROTATE as string[] | undefined)?.includes("app-password") ? ["ROTATE=app-password does not apply to CONSUMER=firezone (no service account); use ROTATE=client-secret"] : [],
-  ),
+  checkConfig: (env) =>
+    (env.FIREZONE_URL ? [] : ["FIREZONE_URL is required for CONSUMER=firezone (Firezone's EXTERNAL_URL); example: FIREZONE_URL=https://firezone.example.com"]).concat(
+      (env.ROTATE as string[] | undefined)?.includes("app-password")
+        ? ["ROTATE=app-password does not apply to CONSUMER=firezone (no service account); use ROTATE=client-secret"]
+        : [],
+    ),
   scopeMappings: () => SCOPES,
   desired: (ctx, defaults) =>
     simpleDesired(ctx, defaults, {

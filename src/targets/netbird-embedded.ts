@@ -41,8 +41,10 @@ const publisher: Publisher = {
     const name = m.idpName;
     if (!m.url) return { ...STEP, name, action: "noop", changes: [], note: "no NETBIRD_MGMT_URL: the fields to paste are printed" };
     const pat = m.pat || existingFile.NETBIRD_PAT;
-    if (!pat && !(m.setupEmail && m.setupPassword)) return { ...STEP, name, action: "noop", changes: [], note: "no NETBIRD_PAT or setup credentials: the fields to paste are printed" };
-    if (!pat || !values) return { ...STEP, name, action: "create", changes: [{ field: "issuer", from: "(none)", to: issuerOf(ctx) }], ...(pat ? {} : { note: "after NetBird's first-run setup" }) };
+    if (!pat && !(m.setupEmail && m.setupPassword))
+      return { ...STEP, name, action: "noop", changes: [], note: "no NETBIRD_PAT or setup credentials: the fields to paste are printed" };
+    if (!pat || !values)
+      return { ...STEP, name, action: "create", changes: [{ field: "issuer", from: "(none)", to: issuerOf(ctx) }], ...(pat ? {} : { note: "after NetBird's first-run setup" }) };
     const api = new NetbirdManagement(m.url, pat, ctx.config.requestTimeoutMs);
     const found = matchConnector(await api.listIdentityProviders(), issuerOf(ctx), values.clientId);
     if (!found) return { ...STEP, name, action: "create", changes: [{ field: "issuer", from: "(none)", to: issuerOf(ctx) }] };
@@ -89,13 +91,25 @@ const publisher: Publisher = {
 export const netbirdEmbedded: Target = {
   id: "netbird-embedded",
   title: "NetBird with the embedded IdP, authentik as a connector",
-  defaults: { app: "NetBird", slug: "netbird", provider: "NetBird", serviceAccount: "", authorizationFlow: "default-provider-authorization-explicit-consent", outputFile: "netbird-idp.env" },
+  defaults: {
+    app: "NetBird",
+    slug: "netbird",
+    provider: "NetBird",
+    serviceAccount: "",
+    authorizationFlow: "default-provider-authorization-explicit-consent",
+    outputFile: "netbird-idp.env",
+  },
   uses: { serviceAccount: false, deviceFlow: false },
   checkConfig: (env) => {
     const problems: string[] = [];
-    if (!env.NETBIRD_DOMAIN) problems.push("NETBIRD_DOMAIN is required for CONSUMER=netbird-embedded (the redirect is https://<NETBIRD_DOMAIN>/oauth2/callback); example: NETBIRD_DOMAIN=netbird.example.com");
-    if ((env.ROTATE as string[] | undefined)?.includes("app-password")) problems.push("ROTATE=app-password does not apply to CONSUMER=netbird-embedded (no service account); use ROTATE=client-secret");
-    if (env.NETBIRD_SETUP_EMAIL && String(env.NETBIRD_SETUP_PASSWORD ?? "").length < 8) problems.push("NETBIRD_SETUP_PASSWORD (at least 8 characters) is required with NETBIRD_SETUP_EMAIL");
+    if (!env.NETBIRD_DOMAIN)
+      problems.push(
+        "NETBIRD_DOMAIN is required for CONSUMER=netbird-embedded (the redirect is https://<NETBIRD_DOMAIN>/oauth2/callback); example: NETBIRD_DOMAIN=netbird.example.com",
+      );
+    if ((env.ROTATE as string[] | undefined)?.includes("app-password"))
+      problems.push("ROTATE=app-password does not apply to CONSUMER=netbird-embedded (no service account); use ROTATE=client-secret");
+    if (env.NETBIRD_SETUP_EMAIL && String(env.NETBIRD_SETUP_PASSWORD ?? "").length < 8)
+      problems.push("NETBIRD_SETUP_PASSWORD (at least 8 characters) is required with NETBIRD_SETUP_EMAIL");
     return problems;
   },
   scopeMappings: () => SCOPES,

@@ -10,11 +10,19 @@ const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
 export const netbirdLegacy: Target = {
   id: "netbird-legacy",
   title: "NetBird, older guide (public client, regex redirect, no IdP manager, no device flow)",
-  defaults: { app: "NetBird", slug: "netbird", provider: "netbird-client", serviceAccount: "", authorizationFlow: "default-provider-authorization-implicit-consent", outputFile: "setup.env" },
+  defaults: {
+    app: "NetBird",
+    slug: "netbird",
+    provider: "netbird-client",
+    serviceAccount: "",
+    authorizationFlow: "default-provider-authorization-implicit-consent",
+    outputFile: "setup.env",
+  },
   uses: { serviceAccount: false, deviceFlow: false },
-  checkConfig: (env) => (env.NETBIRD_DOMAIN ? [] : ["NETBIRD_DOMAIN is required for CONSUMER=netbird-legacy; example: NETBIRD_DOMAIN=netbird.example.com"]).concat(
-    (env.ROTATE as string[] | undefined)?.length ? ["ROTATE has nothing to rotate for CONSUMER=netbird-legacy (a public client without service account)"] : [],
-  ),
+  checkConfig: (env) =>
+    (env.NETBIRD_DOMAIN ? [] : ["NETBIRD_DOMAIN is required for CONSUMER=netbird-legacy; example: NETBIRD_DOMAIN=netbird.example.com"]).concat(
+      (env.ROTATE as string[] | undefined)?.length ? ["ROTATE has nothing to rotate for CONSUMER=netbird-legacy (a public client without service account)"] : [],
+    ),
   scopeMappings: () => SCOPES,
   desired: (ctx, defaults) =>
     simpleDesired(ctx, defaults, {

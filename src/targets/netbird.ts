@@ -83,7 +83,14 @@ export function standaloneReadBack(prefix: string): Pick<Target, "fileVars" | "f
 export const netbird: Target = {
   id: "netbird",
   title: "NetBird standalone (authentik as NetBird's IdP, setup.env + configure.sh)",
-  defaults: { app: "NetBird", slug: "netbird", provider: "NetBird", serviceAccount: "NetBird", authorizationFlow: "default-provider-authorization-implicit-consent", outputFile: "setup.env" },
+  defaults: {
+    app: "NetBird",
+    slug: "netbird",
+    provider: "NetBird",
+    serviceAccount: "NetBird",
+    authorizationFlow: "default-provider-authorization-implicit-consent",
+    outputFile: "setup.env",
+  },
   uses: { serviceAccount: true, deviceFlow: true },
   checkConfig: (env) => standaloneChecks(env, "netbird", "NETBIRD_DOMAIN"),
   scopeMappings,

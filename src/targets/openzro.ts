@@ -5,7 +5,14 @@ import { netbird, standaloneChecks, standaloneDesired, standaloneOutputs, standa
 export const openzro: Target = {
   id: "openzro",
   title: "openZro standalone (authentik as openZro's IdP, setup.env + openZro's configure.sh)",
-  defaults: { app: "openZro", slug: "openzro", provider: "openZro", serviceAccount: "openZro", authorizationFlow: "default-provider-authorization-implicit-consent", outputFile: "setup.env" },
+  defaults: {
+    app: "openZro",
+    slug: "openzro",
+    provider: "openZro",
+    serviceAccount: "openZro",
+    authorizationFlow: "default-provider-authorization-implicit-consent",
+    outputFile: "setup.env",
+  },
   uses: { serviceAccount: true, deviceFlow: true },
   checkConfig: (env) => standaloneChecks(env, "openzro", "OPENZRO_DOMAIN"),
   scopeMappings: netbird.scopeMappings,

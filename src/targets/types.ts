@@ -55,7 +55,11 @@ export interface Publisher {
   /** Read-only: what publishing would do. */
   plan(ctx: TargetContext, values: Provisioned | undefined, existingFile: Readonly<Record<string, string>>): Promise<Step>;
   /** Publish; may add values (`extra`) the output file keeps for later runs. */
-  apply(ctx: TargetContext, values: Provisioned, opts: { secretRotated: boolean; existingFile: Readonly<Record<string, string>>; logger: Logger; print: (text: string) => void }): Promise<Step>;
+  apply(
+    ctx: TargetContext,
+    values: Provisioned,
+    opts: { secretRotated: boolean; existingFile: Readonly<Record<string, string>>; logger: Logger; print: (text: string) => void },
+  ): Promise<Step>;
   /** Variables of the existing output file the publisher reads (e.g. a stored PAT). */
   readonly fileVars: readonly string[];
 }

@@ -20,14 +20,21 @@ function chownTree(path: string): void {
 
 function compose(dir: string, project: string, args: string[], timeoutMs = 300_000): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile("docker-compose", ["-p", project, "-f", "docker-compose.example.yml", "-f", "compose.override.yml", ...args], { cwd: dir, timeout: timeoutMs, maxBuffer: 10_000_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out: stdout + stderr }),
+    execFile(
+      "docker-compose",
+      ["-p", project, "-f", "docker-compose.example.yml", "-f", "compose.override.yml", ...args],
+      { cwd: dir, timeout: timeoutMs, maxBuffer: 10_000_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out: stdout + stderr }),
     );
   });
 }
 
 function state(project: string, service: string): { Status: string; ExitCode: number; StartedAt: string; FinishedAt: string } {
-  const id = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`, "--filter", `label=com.docker.compose.service=${service}`], { encoding: "utf8" }).trim().split("\n")[0]!;
+  const id = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`, "--filter", `label=com.docker.compose.service=${service}`], {
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")[0]!;
   return JSON.parse(execFileSync("docker", ["inspect", "-f", "{{json .State}}", id], { encoding: "utf8" }));
 }
 
@@ -44,7 +51,15 @@ describe.skipIf(!docker)("docker-compose.example.yml", () => {
     copyFileSync(join(ROOT, "test", "e2e", "compose.override.yml"), join(dir, "compose.override.yml"));
     writeFileSync(
       join(dir, ".env"),
-      ["PG_PASS=pg-test-pass", "AUTHENTIK_SECRET_KEY=test-secret-key", "AUTHENTIK_BOOTSTRAP_PASSWORD=test-password", "AUTHENTIK_BOOTSTRAP_TOKEN=compose-bootstrap-token-0123456789", "AUTHENTIK_PUBLIC_URL=http://authentik-server:9000", "NETBIRD_DOMAIN=netbird.example.com", ""].join("\n"),
+      [
+        "PG_PASS=pg-test-pass",
+        "AUTHENTIK_SECRET_KEY=test-secret-key",
+        "AUTHENTIK_BOOTSTRAP_PASSWORD=test-password",
+        "AUTHENTIK_BOOTSTRAP_TOKEN=compose-bootstrap-token-0123456789",
+        "AUTHENTIK_PUBLIC_URL=http://authentik-server:9000",
+        "NETBIRD_DOMAIN=netbird.example.com",
+        "",
+      ].join("\n"),
     );
     const netbird = join(dir, "netbird");
     cpSync(join(SHARED, "netbird", "infrastructure_files"), netbird, { recursive: true });

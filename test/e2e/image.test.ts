@@ -85,7 +85,8 @@ describe.skipIf(!docker)("the built image", () => {
     expect(st.mode & 0o777).toBe(0o600);
     expect(st.uid).toBe(1000);
     const text = readFileSync(file, "utf8");
-    for (const key of ["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT", "NETBIRD_IDP_MGMT_EXTRA_PASSWORD", "NETBIRD_MGMT_IDP"]) expect(text).toContain(`${key}=`);
+    for (const key of ["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT", "NETBIRD_IDP_MGMT_EXTRA_PASSWORD", "NETBIRD_MGMT_IDP"])
+      expect(text).toContain(`${key}=`);
     expect(first.stdout + first.stderr).not.toContain(TOKEN);
 
     await fetch(`${ak.api}/_fake/reset-log`, { method: "POST" });

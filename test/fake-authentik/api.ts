@@ -62,7 +62,15 @@ function paginate(ctx: Ctx, items: unknown[]): Result {
   const slice = items.slice((page - 1) * size, page * size);
   return {
     body: {
-      pagination: { next: page < total ? page + 1 : 0, previous: page > 1 ? page - 1 : 0, count: items.length, current: page, total_pages: total, start_index: items.length ? (page - 1) * size + 1 : 0, end_index: (page - 1) * size + slice.length },
+      pagination: {
+        next: page < total ? page + 1 : 0,
+        previous: page > 1 ? page - 1 : 0,
+        count: items.length,
+        current: page,
+        total_pages: total,
+        start_index: items.length ? (page - 1) * size + 1 : 0,
+        end_index: (page - 1) * size + slice.length,
+      },
       results: slice,
     },
   };
@@ -77,7 +85,14 @@ function filtered<T extends Record<string, any>>(ctx: Ctx, items: T[], exact: Re
     out = out.filter((item) => values.some((v) => test(item, v)));
   }
   const search = ctx.query.get("search");
-  if (search) out = out.filter((item) => searchFields.some((f) => String(item[f] ?? "").toLowerCase().includes(search.toLowerCase())));
+  if (search)
+    out = out.filter((item) =>
+      searchFields.some((f) =>
+        String(item[f] ?? "")
+          .toLowerCase()
+          .includes(search.toLowerCase()),
+      ),
+    );
   return out;
 }
 
@@ -128,7 +143,10 @@ function applyProvider(ctx: Ctx, p: Provider, body: Record<string, any>, creatin
   for (const key of ["access_code_validity", "access_token_validity", "refresh_token_validity"]) validityCheck(key, body[key]);
   if (body.redirect_uris !== undefined) {
     if (typeof body.redirect_uris === "string") {
-      p.redirect_uris = body.redirect_uris.split(/\s+/).filter(Boolean).map((url: string) => ({ matching_mode: "regex" as const, url: url === "*" ? ".*" : url }));
+      p.redirect_uris = body.redirect_uris
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((url: string) => ({ matching_mode: "regex" as const, url: url === "*" ? ".*" : url }));
     } else {
       for (const [i, r] of (body.redirect_uris as { matching_mode: string; url: string }[]).entries()) {
         if (r.matching_mode === "regex") {
@@ -146,7 +164,18 @@ function applyProvider(ctx: Ctx, p: Provider, body: Record<string, any>, creatin
     if (Array.isArray(body.grant_types) && body.grant_types.length === 0) throw new HttpError(400, { grant_types: ["This list may not be empty."] });
     p.grant_types = [...body.grant_types];
   }
-  assign(p, body, ["name", "client_type", "client_id", "client_secret", "access_code_validity", "access_token_validity", "refresh_token_validity", "include_claims_in_id_token", "sub_mode", "issuer_mode"]);
+  assign(p, body, [
+    "name",
+    "client_type",
+    "client_id",
+    "client_secret",
+    "access_code_validity",
+    "access_token_validity",
+    "refresh_token_validity",
+    "include_claims_in_id_token",
+    "sub_mode",
+    "issuer_mode",
+  ]);
   if (body.client_id !== undefined && [...s.providers.values()].some((o) => o.pk !== p.pk && o.client_id === body.client_id)) throw unique("client_id", "OAuth2 Provider");
   if (creating && atLeast(ctx.version, 2026, 5) && !body.grant_types) {
     p.grant_types = ["authorization_code", "refresh_token", ...(p.client_type === "confidential" ? ["client_credentials"] : [])];
@@ -157,11 +186,13 @@ function applicationBody(ctx: Ctx, a: Application, body: Record<string, any>): v
   const s = ctx.store;
   if (body.slug !== undefined) {
     if ([...s.applications.values()].some((o) => o.pk !== a.pk && o.slug === body.slug)) throw unique("slug", "Application");
-    if (atLeast(ctx.version, 2025, 10) && ["authorize", "token", "device", "userinfo", "introspect", "revoke"].includes(body.slug)) throw new HttpError(400, { slug: ["This slug is reserved."] });
+    if (atLeast(ctx.version, 2025, 10) && ["authorize", "token", "device", "userinfo", "introspect", "revoke"].includes(body.slug))
+      throw new HttpError(400, { slug: ["This slug is reserved."] });
   }
   if (body.provider !== undefined && body.provider !== null) {
     if (!s.providers.has(body.provider)) throw invalidPk("provider", body.provider);
-    if ([...s.applications.values()].some((o) => o.pk !== a.pk && o.provider === body.provider)) throw new HttpError(400, { provider: ["application with this provider already exists."] });
+    if ([...s.applications.values()].some((o) => o.pk !== a.pk && o.provider === body.provider))
+      throw new HttpError(400, { provider: ["application with this provider already exists."] });
   }
   assign(a, body, ["name", "slug", "provider", "meta_launch_url", "meta_description", "meta_publisher", "policy_engine_mode", "open_in_new_tab", "group"]);
 }
@@ -177,7 +208,8 @@ function applyToken(ctx: Ctx, t: Token, body: Record<string, any>, creating: boo
   const day = Date.now() + 86_400_000;
   if ("expires" in body) {
     if (body.expires === null && atLeast(ctx.version, 2024, 4) && !atLeast(ctx.version, 2026, 2)) throw new HttpError(500, { detail: "Internal Server Error" });
-    if (body.expires !== null && t.intent === "app_password" && Date.parse(body.expires) > day + 1000) throw new HttpError(400, { expires: ["Token expires exceeds maximum lifetime (1 day)."] });
+    if (body.expires !== null && t.intent === "app_password" && Date.parse(body.expires) > day + 1000)
+      throw new HttpError(400, { expires: ["Token expires exceeds maximum lifetime (1 day)."] });
     t.expires = body.expires;
   } else if (creating && t.expiring) t.expires = new Date(day).toISOString();
   if (t.intent === "api" && atLeast(ctx.version, 2024, 4) && creating) t.expires = new Date(day).toISOString();
@@ -189,13 +221,38 @@ function flowBody(ctx: Ctx, f: Flow, body: Record<string, any>): void {
 }
 
 export const handlers: Record<string, (ctx: Ctx) => Result> = {
-  admin_version_retrieve: (ctx) => ({ body: { version_current: ctx.reportVersion, version_latest: ctx.reportVersion, version_latest_valid: true, build_hash: "fake", outdated: false, outpost_outdated: false } }),
-  root_config_retrieve: () => ({ body: { error_reporting: { enabled: false, sentry_dsn: "", environment: "", send_pii: false, traces_sample_rate: 0 }, capabilities: [], cache_timeout: 300, cache_timeout_flows: 300, cache_timeout_policies: 300, cache_timeout_reputation: 300 } }),
+  admin_version_retrieve: (ctx) => ({
+    body: { version_current: ctx.reportVersion, version_latest: ctx.reportVersion, version_latest_valid: true, build_hash: "fake", outdated: false, outpost_outdated: false },
+  }),
+  root_config_retrieve: () => ({
+    body: {
+      error_reporting: { enabled: false, sentry_dsn: "", environment: "", send_pii: false, traces_sample_rate: 0 },
+      capabilities: [],
+      cache_timeout: 300,
+      cache_timeout_flows: 300,
+      cache_timeout_policies: 300,
+      cache_timeout_reputation: 300,
+    },
+  }),
 
   core_users_list: (ctx) => {
     requireSuperuser(ctx);
-    const users = filtered(ctx, [...ctx.store.users.values()], { username: (u, v) => u.username === v, type: (u, v) => u.type === v, email: (u, v) => u.email === v, path: (u, v) => u.path === v, is_active: (u, v) => u.is_active === bool(v) }, ["username", "name", "email"]);
-    return paginate(ctx, users.sort((a, b) => a.pk - b.pk).map((u) => userWire(ctx.store, u)));
+    const users = filtered(
+      ctx,
+      [...ctx.store.users.values()],
+      {
+        username: (u, v) => u.username === v,
+        type: (u, v) => u.type === v,
+        email: (u, v) => u.email === v,
+        path: (u, v) => u.path === v,
+        is_active: (u, v) => u.is_active === bool(v),
+      },
+      ["username", "name", "email"],
+    );
+    return paginate(
+      ctx,
+      users.sort((a, b) => a.pk - b.pk).map((u) => userWire(ctx.store, u)),
+    );
   },
   core_users_retrieve: (ctx) => {
     const u = ctx.store.users.get(Number(ctx.params.id));
@@ -219,24 +276,41 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     const name = String(ctx.body.name);
     const identifier = slugify(`service-account-${name}-password`);
     if (ctx.store.userByName(name)) {
-      throw new HttpError(400, atLeast(ctx.version, 2025, 10) ? { name: ["This field must be unique."] } : { non_field_errors: ['duplicate key value violates unique constraint "authentik_core_user_username_key"'] });
+      throw new HttpError(
+        400,
+        atLeast(ctx.version, 2025, 10)
+          ? { name: ["This field must be unique."] }
+          : { non_field_errors: ['duplicate key value violates unique constraint "authentik_core_user_username_key"'] },
+      );
     }
     if (ctx.store.tokens.has(identifier)) throw new HttpError(400, { non_field_errors: ["A user/group with these details already exists"] });
     if (ctx.body.create_group && ctx.store.groupByName(name)) throw new HttpError(400, { non_field_errors: ["A user/group with these details already exists"] });
     const expiring = ctx.body.expiring !== false;
-    const user = ctx.store.addUser({ username: name, name, type: "service_account", path: "goauthentik.io/service-accounts", attributes: { "goauthentik.io/user/token-expires": expiring } });
+    const user = ctx.store.addUser({
+      username: name,
+      name,
+      type: "service_account",
+      path: "goauthentik.io/service-accounts",
+      attributes: { "goauthentik.io/user/token-expires": expiring },
+    });
     let groupPk: string | undefined;
     if (ctx.body.create_group) groupPk = ctx.store.addGroup({ name, users: [user.pk] }).pk;
     const expires = ctx.body.expires ?? new Date(Date.now() + 360 * 86_400_000).toISOString();
     const token = ctx.store.addToken({ identifier, intent: "app_password", user: user.pk, expiring, expires: expiring ? expires : expires, description: "" });
-    return { status: 200, body: { username: user.username, token: token.key, user_uid: userWire(ctx.store, user).uid, user_pk: user.pk, ...(groupPk ? { group_pk: groupPk } : {}) } };
+    return {
+      status: 200,
+      body: { username: user.username, token: token.key, user_uid: userWire(ctx.store, user).uid, user_pk: user.pk, ...(groupPk ? { group_pk: groupPk } : {}) },
+    };
   },
 
   core_groups_list: (ctx) => {
     requireSuperuser(ctx);
     const groups = filtered(ctx, [...ctx.store.groups.values()], { name: (g, v) => g.name === v, is_superuser: (g, v) => g.is_superuser === bool(v) }, ["name"]);
     const include = atLeast(ctx.version, 2024, 4) ? bool(ctx.query.get("include_users") ?? "true") : true;
-    return paginate(ctx, groups.sort((a, b) => a.num_pk - b.num_pk).map((g) => groupWire(ctx.store, g, include)));
+    return paginate(
+      ctx,
+      groups.sort((a, b) => a.num_pk - b.num_pk).map((g) => groupWire(ctx.store, g, include)),
+    );
   },
   core_groups_retrieve: (ctx) => {
     const g = ctx.store.groups.get(ctx.params.group_uuid!);
@@ -265,15 +339,34 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     const tokens = filtered(
       ctx,
       [...ctx.store.tokens.values()],
-      { identifier: (t, v) => t.identifier === v, intent: (t, v) => t.intent === v, user__username: (t, v) => ctx.store.users.get(t.user)?.username === v, managed: (t, v) => t.managed === v, expiring: (t, v) => t.expiring === bool(v) },
+      {
+        identifier: (t, v) => t.identifier === v,
+        intent: (t, v) => t.intent === v,
+        user__username: (t, v) => ctx.store.users.get(t.user)?.username === v,
+        managed: (t, v) => t.managed === v,
+        expiring: (t, v) => t.expiring === bool(v),
+      },
       ["identifier", "description"],
     );
-    return paginate(ctx, tokens.map((t) => tokenWire(ctx.store, t)));
+    return paginate(
+      ctx,
+      tokens.map((t) => tokenWire(ctx.store, t)),
+    );
   },
   core_tokens_create: (ctx) => {
     requireSuperuser(ctx);
     if (ctx.store.tokens.has(ctx.body.identifier)) throw unique("identifier", "Token");
-    const t: Token = { pk: randomUUID(), identifier: String(ctx.body.identifier), key: randomKey(64), intent: "api", user: ctx.user.pk, description: "", expiring: true, expires: null, managed: null };
+    const t: Token = {
+      pk: randomUUID(),
+      identifier: String(ctx.body.identifier),
+      key: randomKey(64),
+      intent: "api",
+      user: ctx.user.pk,
+      description: "",
+      expiring: true,
+      expires: null,
+      managed: null,
+    };
     applyToken(ctx, t, ctx.body, true);
     ctx.store.tokens.set(t.identifier, t);
     return { status: 201, body: tokenWire(ctx.store, t) };
@@ -307,7 +400,11 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
 
   flows_instances_list: (ctx) => {
-    const flows = filtered(ctx, [...ctx.store.flows.values()], { slug: (f, v) => f.slug === v, designation: (f, v) => f.designation === v, name: (f, v) => f.name === v }, ["slug", "name", "title"]);
+    const flows = filtered(ctx, [...ctx.store.flows.values()], { slug: (f, v) => f.slug === v, designation: (f, v) => f.designation === v, name: (f, v) => f.name === v }, [
+      "slug",
+      "name",
+      "title",
+    ]);
     return paginate(ctx, flows.map(flowWire));
   },
   flows_instances_retrieve: (ctx) => {
@@ -345,7 +442,8 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     if (!b) throw notFound(ctx, "Brand");
     for (const [key, value] of Object.entries(ctx.body)) {
       if (key.startsWith("flow_")) b[key] = flowRef(ctx, key, value, false);
-      else if (key === "default" && value === true && [...ctx.store.brands.values()].some((o) => o !== b && o.default)) throw new HttpError(400, { non_field_errors: ["Only a single brand can be set as default."] });
+      else if (key === "default" && value === true && [...ctx.store.brands.values()].some((o) => o !== b && o.default))
+        throw new HttpError(400, { non_field_errors: ["Only a single brand can be set as default."] });
       else b[key] = value;
     }
     return { body: brandWire(b) };
@@ -354,7 +452,16 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     requireSuperuser(ctx);
     if ([...ctx.store.brands.values()].some((o) => o.domain === ctx.body.domain)) throw unique("domain", "Brand");
     const uuid = randomUUID();
-    const b = { brand_uuid: uuid, domain: String(ctx.body.domain), default: false, branding_title: "authentik", flow_authentication: null, flow_invalidation: null, flow_user_settings: null, flow_device_code: null };
+    const b = {
+      brand_uuid: uuid,
+      domain: String(ctx.body.domain),
+      default: false,
+      branding_title: "authentik",
+      flow_authentication: null,
+      flow_invalidation: null,
+      flow_user_settings: null,
+      flow_device_code: null,
+    };
     ctx.store.brands.set(uuid, b);
     handlers.core_brands_partial_update!({ ...ctx, params: { brand_uuid: uuid }, body: Object.fromEntries(Object.entries(ctx.body).filter(([k]) => k !== "domain")) });
     return { status: 201, body: brandWire(ctx.store.brands.get(uuid)!) };
@@ -380,7 +487,12 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
 
   propertymappings_provider_scope_list: (ctx) => {
-    const list = filtered(ctx, [...ctx.store.scopeMappings.values()], { managed: (m, v) => m.managed === v, scope_name: (m, v) => m.scope_name === v, name: (m, v) => m.name === v }, ["name", "scope_name"]);
+    const list = filtered(
+      ctx,
+      [...ctx.store.scopeMappings.values()],
+      { managed: (m, v) => m.managed === v, scope_name: (m, v) => m.scope_name === v, name: (m, v) => m.name === v },
+      ["name", "scope_name"],
+    );
     return paginate(ctx, list.map(scopeMappingWire));
   },
   propertymappings_provider_scope_retrieve: (ctx) => {
@@ -391,11 +503,22 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
 
   providers_all_list: (ctx) => {
     const list = filtered(ctx, [...ctx.store.providers.values()], {}, ["name"]);
-    return paginate(ctx, list.map((p) => providerWire(ctx.store, p)));
+    return paginate(
+      ctx,
+      list.map((p) => providerWire(ctx.store, p)),
+    );
   },
   providers_oauth2_list: (ctx) => {
-    const list = filtered(ctx, [...ctx.store.providers.values()].filter((p) => p.type === "oauth2"), { name: (p, v) => p.name === v, client_id: (p, v) => p.client_id === v, client_type: (p, v) => p.client_type === v, sub_mode: (p, v) => p.sub_mode === v }, ["name"]);
-    return paginate(ctx, list.map((p) => providerWire(ctx.store, p)));
+    const list = filtered(
+      ctx,
+      [...ctx.store.providers.values()].filter((p) => p.type === "oauth2"),
+      { name: (p, v) => p.name === v, client_id: (p, v) => p.client_id === v, client_type: (p, v) => p.client_type === v, sub_mode: (p, v) => p.sub_mode === v },
+      ["name"],
+    );
+    return paginate(
+      ctx,
+      list.map((p) => providerWire(ctx.store, p)),
+    );
   },
   providers_oauth2_retrieve: (ctx) => ({ body: providerWire(ctx.store, oauth2(ctx)) }),
   providers_oauth2_create: (ctx) => {
@@ -433,17 +556,46 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     const p = oauth2(ctx);
     const app = ctx.store.applicationOf(p);
     const base = `http://${ctx.host}/application/o`;
-    return { body: { issuer: app ? `${base}/${app.slug}/` : null, authorize: `${base}/authorize/`, token: `${base}/token/`, user_info: `${base}/userinfo/`, provider_info: app ? `${base}/${app.slug}/.well-known/openid-configuration` : null, logout: app ? `${base}/${app.slug}/end-session/` : null, jwks: app ? `${base}/${app.slug}/jwks/` : null } };
+    return {
+      body: {
+        issuer: app ? `${base}/${app.slug}/` : null,
+        authorize: `${base}/authorize/`,
+        token: `${base}/token/`,
+        user_info: `${base}/userinfo/`,
+        provider_info: app ? `${base}/${app.slug}/.well-known/openid-configuration` : null,
+        logout: app ? `${base}/${app.slug}/end-session/` : null,
+        jwks: app ? `${base}/${app.slug}/jwks/` : null,
+      },
+    };
   },
 
   core_applications_list: (ctx) => {
-    const list = filtered(ctx, [...ctx.store.applications.values()], { slug: (a, v) => a.slug === v, name: (a, v) => a.name === v, group: (a, v) => a.group === v }, ["name", "slug", "meta_publisher", "meta_description"]);
-    return paginate(ctx, list.map((a) => applicationWire(ctx.store, a)));
+    const list = filtered(ctx, [...ctx.store.applications.values()], { slug: (a, v) => a.slug === v, name: (a, v) => a.name === v, group: (a, v) => a.group === v }, [
+      "name",
+      "slug",
+      "meta_publisher",
+      "meta_description",
+    ]);
+    return paginate(
+      ctx,
+      list.map((a) => applicationWire(ctx.store, a)),
+    );
   },
   core_applications_retrieve: (ctx) => ({ body: applicationWire(ctx.store, application(ctx)) }),
   core_applications_create: (ctx) => {
     requireSuperuser(ctx);
-    const a: Application = { pk: randomUUID(), name: "", slug: "", provider: null, meta_launch_url: "", meta_description: "", meta_publisher: "", policy_engine_mode: "any", open_in_new_tab: false, group: "" };
+    const a: Application = {
+      pk: randomUUID(),
+      name: "",
+      slug: "",
+      provider: null,
+      meta_launch_url: "",
+      meta_description: "",
+      meta_publisher: "",
+      policy_engine_mode: "any",
+      open_in_new_tab: false,
+      group: "",
+    };
     applicationBody(ctx, a, ctx.body);
     ctx.store.applications.set(a.pk, a);
     return { status: 201, body: applicationWire(ctx.store, a) };

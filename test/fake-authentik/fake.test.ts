@@ -25,7 +25,13 @@ function client(fake: FakeAuthentik, token = TOKEN) {
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined, headers: res.headers };
   };
-  return { get: (p: string, h?: Record<string, string>) => call("GET", p, undefined, h), post: (p: string, b?: unknown) => call("POST", p, b), patch: (p: string, b: unknown) => call("PATCH", p, b), del: (p: string) => call("DELETE", p), call };
+  return {
+    get: (p: string, h?: Record<string, string>) => call("GET", p, undefined, h),
+    post: (p: string, b?: unknown) => call("POST", p, b),
+    patch: (p: string, b: unknown) => call("PATCH", p, b),
+    del: (p: string) => call("DELETE", p),
+    call,
+  };
 }
 
 /** GET with a chosen Host header (fetch does not let a caller set it). */
@@ -40,7 +46,10 @@ function getWithHost(url: string, headers: Record<string, string>): Promise<any>
 }
 
 const form = (url: string, data: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: new URLSearchParams(data).toString() }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: new URLSearchParams(data).toString() }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as any,
+  }));
 
 /** A NetBird-like provider, application, service account: the objects most checks need. */
 async function provision(fake: FakeAuthentik, opts: { scopes?: string[]; legacy?: boolean } = {}) {
@@ -48,9 +57,21 @@ async function provision(fake: FakeAuthentik, opts: { scopes?: string[]; legacy?
   const flow = (await c.get("flows/instances/default-provider-authorization-implicit-consent/")).body;
   const inval = fake.store.flowBySlug("default-provider-invalidation-flow");
   const cert = [...fake.store.certificates.values()][0]!;
-  const mappings = [...fake.store.scopeMappings.values()].filter((m) => (opts.scopes ?? ["openid", "email", "profile", "goauthentik.io/api"]).includes(m.scope_name)).map((m) => m.pk);
+  const mappings = [...fake.store.scopeMappings.values()]
+    .filter((m) => (opts.scopes ?? ["openid", "email", "profile", "goauthentik.io/api"]).includes(m.scope_name))
+    .map((m) => m.pk);
   const redirects = opts.legacy ? "http://localhost:53000" : [{ matching_mode: "strict", url: "http://localhost:53000" }];
-  const provider = await c.post("providers/oauth2/", { name: "NetBird", authorization_flow: flow.pk, ...(inval ? { invalidation_flow: inval.pk } : {}), redirect_uris: redirects, signing_key: cert.pk, property_mappings: mappings, client_type: "public", sub_mode: "user_id", grant_types: ["authorization_code", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"] });
+  const provider = await c.post("providers/oauth2/", {
+    name: "NetBird",
+    authorization_flow: flow.pk,
+    ...(inval ? { invalidation_flow: inval.pk } : {}),
+    redirect_uris: redirects,
+    signing_key: cert.pk,
+    property_mappings: mappings,
+    client_type: "public",
+    sub_mode: "user_id",
+    grant_types: ["authorization_code", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
+  });
   expect(provider.status).toBe(201);
   const app = await c.post("core/applications/", { name: "NetBird", slug: "netbird", provider: provider.body.pk });
   expect(app.status).toBe(201);
@@ -91,13 +112,24 @@ describe("2. stateful objects and DRF-shaped errors", () => {
     expect(provider.client_secret).toHaveLength(128);
     const flow = fake.store.flowBySlug("default-provider-authorization-implicit-consent")!.pk;
     const inval = fake.store.flowBySlug("default-provider-invalidation-flow")!.pk;
-    expect(await c.post("providers/oauth2/", { name: "NetBird", authorization_flow: flow, invalidation_flow: inval, redirect_uris: [] })).toMatchObject({ status: 400, body: { name: [expect.any(String)] } });
+    expect(await c.post("providers/oauth2/", { name: "NetBird", authorization_flow: flow, invalidation_flow: inval, redirect_uris: [] })).toMatchObject({
+      status: 400,
+      body: { name: [expect.any(String)] },
+    });
     fake.store.addProvider({ name: "Legacy SAML", type: "saml" });
     expect((await c.post("providers/oauth2/", { name: "Legacy SAML", authorization_flow: flow, invalidation_flow: inval, redirect_uris: [] })).status).toBe(400);
     expect(await c.post("core/applications/", { name: "x", slug: "netbird" })).toMatchObject({ status: 400, body: { slug: [expect.any(String)] } });
-    expect(await c.post("core/applications/", { name: "x", slug: "other", provider: provider.pk })).toMatchObject({ status: 400, body: { provider: ["application with this provider already exists."] } });
-    expect(await c.post("providers/oauth2/", { name: "Y", authorization_flow: "00000000-0000-0000-0000-000000000000", invalidation_flow: inval, redirect_uris: [] })).toMatchObject({ status: 400, body: { authorization_flow: [expect.stringContaining("does not exist")] } });
-    expect(await c.post("core/tokens/", { identifier: "service-account-netbird-password", intent: "app_password", user: sa.user_pk })).toMatchObject({ status: 400, body: { identifier: [expect.any(String)] } });
+    expect(await c.post("core/applications/", { name: "x", slug: "other", provider: provider.pk })).toMatchObject({
+      status: 400,
+      body: { provider: ["application with this provider already exists."] },
+    });
+    expect(await c.post("providers/oauth2/", { name: "Y", authorization_flow: "00000000-0000-0000-0000-000000000000", invalidation_flow: inval, redirect_uris: [] })).toMatchObject(
+      { status: 400, body: { authorization_flow: [expect.stringContaining("does not exist")] } },
+    );
+    expect(await c.post("core/tokens/", { identifier: "service-account-netbird-password", intent: "app_password", user: sa.user_pk })).toMatchObject({
+      status: 400,
+      body: { identifier: [expect.any(String)] },
+    });
     expect(await c.get("core/applications/nope/")).toMatchObject({ status: 404, body: { detail: "No Application matches the given query." } });
     // Tokens: view_key, set_key, expiring/expires, intents.
     const key = (await c.get("core/tokens/service-account-netbird-password/view_key/")).body.key;
@@ -108,7 +140,9 @@ describe("2. stateful objects and DRF-shaped errors", () => {
     expect(t.body.expiring).toBe(true);
     expect(Date.parse(t.body.expires)).toBeGreaterThan(Date.now());
     expect(await c.post("core/tokens/", { identifier: "x1", intent: "recovery", user: sa.user_pk })).toMatchObject({ status: 400, body: { intent: [expect.any(String)] } });
-    expect(await c.post("core/tokens/", { identifier: "x2", intent: "app_password", user: sa.user_pk, expires: new Date(Date.now() + 30 * 86_400_000).toISOString() })).toMatchObject({ status: 400, body: { expires: [expect.any(String)] } });
+    expect(
+      await c.post("core/tokens/", { identifier: "x2", intent: "app_password", user: sa.user_pk, expires: new Date(Date.now() + 30 * 86_400_000).toISOString() }),
+    ).toMatchObject({ status: 400, body: { expires: [expect.any(String)] } });
     // Membership: add_user adds, never rewrites.
     const admins = (await c.get(`core/groups/${fake.store.groupByName("authentik Admins")!.pk}/`)).body;
     expect(admins.users).toEqual(expect.arrayContaining([1, sa.user_pk]));
@@ -121,7 +155,10 @@ describe("2. stateful objects and DRF-shaped errors", () => {
     expect(await client(fake, "wrong-token").get("core/users/")).toMatchObject({ status: 403, body: { detail: "Token invalid/expired" } });
     const user = fake.store.addUser({ username: "plain" });
     fake.store.addToken({ identifier: "plain-api", user: user.pk, key: "plain-user-token-123", intent: "api", expiring: false });
-    expect(await client(fake, "plain-user-token-123").post("flows/instances/", { name: "f", slug: "f", title: "f", designation: "stage_configuration" })).toMatchObject({ status: 403, body: { detail: "You do not have permission to perform this action." } });
+    expect(await client(fake, "plain-user-token-123").post("flows/instances/", { name: "f", slug: "f", title: "f", designation: "stage_configuration" })).toMatchObject({
+      status: 403,
+      body: { detail: "You do not have permission to perform this action." },
+    });
   });
 });
 
@@ -142,7 +179,12 @@ describe("3. seeded from the real blueprints", () => {
     expect(brand).toMatchObject({ domain: "authentik-default", default: true, flow_authentication: fake.store.flowBySlug("default-authentication-flow")!.pk });
     const managed = (await c.get("propertymappings/provider/scope/")).body.results.map((m: any) => m.managed).sort();
     // The OAuth2 blueprint's six, plus the proxy provider blueprint's scope mapping (also a ScopeMapping).
-    expect(managed).toEqual([...["openid", "email", "profile", "entitlements", "offline_access", "authentik_api"].map((s) => `goauthentik.io/providers/oauth2/scope-${s}`), "goauthentik.io/providers/proxy/scope-proxy"].sort());
+    expect(managed).toEqual(
+      [
+        ...["openid", "email", "profile", "entitlements", "offline_access", "authentik_api"].map((s) => `goauthentik.io/providers/oauth2/scope-${s}`),
+        "goauthentik.io/providers/proxy/scope-proxy",
+      ].sort(),
+    );
     const admins = (await c.get("core/groups/?name=authentik%20Admins")).body.results[0];
     expect(admins.is_superuser).toBe(true);
     const akadmin = (await c.get("core/users/?username=akadmin")).body.results[0];
@@ -200,9 +242,18 @@ describe("4. checked against the real schema", () => {
   it("refuses what the real server refuses: missing required field, wrong type, unknown enum value; ignores unknown fields", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const c = client(fake);
-    expect(await c.post("flows/instances/", { slug: "x", title: "t", designation: "stage_configuration" })).toMatchObject({ status: 400, body: { name: ["This field is required."] } });
-    expect(await c.post("flows/instances/", { name: 5, slug: "x", title: "t", designation: "stage_configuration" })).toMatchObject({ status: 400, body: { name: ["Not a valid string."] } });
-    expect(await c.post("flows/instances/", { name: "n", slug: "x", title: "t", designation: "nonsense" })).toMatchObject({ status: 400, body: { designation: ['"nonsense" is not a valid choice.'] } });
+    expect(await c.post("flows/instances/", { slug: "x", title: "t", designation: "stage_configuration" })).toMatchObject({
+      status: 400,
+      body: { name: ["This field is required."] },
+    });
+    expect(await c.post("flows/instances/", { name: 5, slug: "x", title: "t", designation: "stage_configuration" })).toMatchObject({
+      status: 400,
+      body: { name: ["Not a valid string."] },
+    });
+    expect(await c.post("flows/instances/", { name: "n", slug: "x", title: "t", designation: "nonsense" })).toMatchObject({
+      status: 400,
+      body: { designation: ['"nonsense" is not a valid choice.'] },
+    });
     const ok = await c.post("flows/instances/", { name: "n", slug: "x", title: "t", designation: "stage_configuration", no_such_field: true });
     expect(ok.status).toBe(201);
     expect(ok.body.no_such_field).toBeUndefined();
@@ -227,8 +278,14 @@ describe("5. versions", () => {
     await using fake = await startFakeAuthentik({ version: "2024.12", bootstrapToken: TOKEN });
     const c = client(fake);
     const flow = fake.store.flowBySlug("default-provider-authorization-implicit-consent")!.pk;
-    expect(await c.post("providers/oauth2/", { name: "A", authorization_flow: flow, redirect_uris: [] })).toMatchObject({ status: 400, body: { invalidation_flow: ["This field is required."] } });
-    expect(await c.post("providers/oauth2/", { name: "A", authorization_flow: flow, invalidation_flow: flow, redirect_uris: "x" })).toMatchObject({ status: 400, body: { redirect_uris: [expect.any(String)] } });
+    expect(await c.post("providers/oauth2/", { name: "A", authorization_flow: flow, redirect_uris: [] })).toMatchObject({
+      status: 400,
+      body: { invalidation_flow: ["This field is required."] },
+    });
+    expect(await c.post("providers/oauth2/", { name: "A", authorization_flow: flow, invalidation_flow: flow, redirect_uris: "x" })).toMatchObject({
+      status: 400,
+      body: { redirect_uris: [expect.any(String)] },
+    });
     const { provider } = await provision(fake);
     expect(provider.redirect_uris).toEqual([{ matching_mode: "strict", url: "http://localhost:53000" }]);
     expect((await fetch(`${fake.url}/-/health/ready/`)).status).toBe(200);
@@ -252,7 +309,11 @@ describe("5. versions", () => {
 
 describe("6. start-up timeline", () => {
   it("refuses connections, then answers 'starting', then health OK with the token rejected, then default objects in stages", async () => {
-    await using fake = await startFakeAuthentik({ version: "2026.8", bootstrapToken: TOKEN, timeline: { refusedMs: 300, startingMs: 300, tokenRejectedMs: 300, flowsMs: 200, mappingsMs: 200, certificateMs: 200, brandMs: 200 } });
+    await using fake = await startFakeAuthentik({
+      version: "2026.8",
+      bootstrapToken: TOKEN,
+      timeline: { refusedMs: 300, startingMs: 300, tokenRejectedMs: 300, flowsMs: 200, mappingsMs: 200, certificateMs: 200, brandMs: 200 },
+    });
     await expect(fetch(`${fake.url}/-/health/live/`)).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 400));
     const starting = await fetch(`${fake.url}/api/v3/admin/version/`);
@@ -292,19 +353,41 @@ describe("7. OIDC side", () => {
     expect(doc.issuer).toBe("https://auth.example.com/application/o/netbird/");
     expect(doc.token_endpoint).toBe("https://auth.example.com/application/o/token/");
     expect(doc.id_token_signing_alg_values_supported).toEqual(["RS256"]);
-    const keys = (await (await fetch(`${fake.url}/application/o/netbird/jwks/`)).json() as any).keys;
+    const keys = ((await (await fetch(`${fake.url}/application/o/netbird/jwks/`)).json()) as any).keys;
     expect(keys[0].n).toBe((cert.publicKey.export({ format: "jwk" }) as any).n);
 
-    const ok = await form(`${fake.url}/application/o/token/`, { grant_type: "client_credentials", client_id: provider.client_id, username: "NetBird", password: sa.token, scope: "openid goauthentik.io/api" });
+    const ok = await form(`${fake.url}/application/o/token/`, {
+      grant_type: "client_credentials",
+      client_id: provider.client_id,
+      username: "NetBird",
+      password: sa.token,
+      scope: "openid goauthentik.io/api",
+    });
     expect(ok.status).toBe(200);
     const claims = JSON.parse(Buffer.from(ok.body.access_token.split(".")[1], "base64url").toString());
     expect(claims).toMatchObject({ sub: String(sa.user_pk), aud: provider.client_id });
     expect(typeof claims.exp).toBe("number");
     expect((await client(fake, ok.body.access_token).get("core/users/?page=1")).status).toBe(200);
-    expect(await form(`${fake.url}/application/o/token/`, { grant_type: "client_credentials", client_id: provider.client_id, username: "NetBird", password: "wrong", scope: "goauthentik.io/api" })).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    expect(
+      await form(`${fake.url}/application/o/token/`, {
+        grant_type: "client_credentials",
+        client_id: provider.client_id,
+        username: "NetBird",
+        password: "wrong",
+        scope: "goauthentik.io/api",
+      }),
+    ).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
     // Without the API scope mapping the scope is dropped (2024.12+), and the token is no API bearer.
-    await client(fake).patch(`providers/oauth2/${provider.pk}/`, { property_mappings: [...fake.store.scopeMappings.values()].filter((m) => m.scope_name === "openid").map((m) => m.pk) });
-    const noApi = await form(`${fake.url}/application/o/token/`, { grant_type: "client_credentials", client_id: provider.client_id, username: "NetBird", password: sa.token, scope: "openid goauthentik.io/api" });
+    await client(fake).patch(`providers/oauth2/${provider.pk}/`, {
+      property_mappings: [...fake.store.scopeMappings.values()].filter((m) => m.scope_name === "openid").map((m) => m.pk),
+    });
+    const noApi = await form(`${fake.url}/application/o/token/`, {
+      grant_type: "client_credentials",
+      client_id: provider.client_id,
+      username: "NetBird",
+      password: sa.token,
+      scope: "openid goauthentik.io/api",
+    });
     expect(noApi.body.scope).toBe("openid");
     expect((await client(fake, noApi.body.access_token).get("core/users/")).status).toBe(403);
 

@@ -85,7 +85,10 @@ function jwt(store: Store, provider: Provider, claims: Record<string, unknown>):
   return `${input}.${b64(sig)}`;
 }
 
-const oauthError = (error: string, description: string, status = 400): OidcResult => ({ status, body: { error, error_description: description, request_id: randomBytes(8).toString("hex") } });
+const oauthError = (error: string, description: string, status = 400): OidcResult => ({
+  status,
+  body: { error, error_description: description, request_id: randomBytes(8).toString("hex") },
+});
 
 function subject(provider: Provider, user: User): string {
   switch (provider.sub_mode) {
@@ -102,16 +105,31 @@ function subject(provider: Provider, user: User): string {
   }
 }
 
-export function token(store: Store, version: Version, form: URLSearchParams, base: string, issued: Map<string, IssuedToken>, basicAuth?: { id: string; secret: string }): OidcResult {
+export function token(
+  store: Store,
+  version: Version,
+  form: URLSearchParams,
+  base: string,
+  issued: Map<string, IssuedToken>,
+  basicAuth?: { id: string; secret: string },
+): OidcResult {
   const clientId = form.get("client_id") ?? basicAuth?.id ?? "";
   const clientSecret = form.get("client_secret") ?? basicAuth?.secret ?? "";
   const provider = [...store.providers.values()].find((p) => p.type === "oauth2" && p.client_id === clientId);
-  if (!provider) return oauthError("invalid_client", "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)");
+  if (!provider)
+    return oauthError("invalid_client", "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)");
   const grant = form.get("grant_type") ?? "";
-  if (atLeast(version, 2026, 5) && !provider.grant_types.includes(grant)) return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+  if (atLeast(version, 2026, 5) && !provider.grant_types.includes(grant))
+    return oauthError(
+      "invalid_grant",
+      "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
+    );
   if (grant === "authorization_code" || grant === "refresh_token") {
     if (provider.client_type === "confidential" && clientSecret !== provider.client_secret) return oauthError("invalid_client", "Client authentication failed");
-    return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+    return oauthError(
+      "invalid_grant",
+      "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
+    );
   }
   if (grant !== "client_credentials") return oauthError("unsupported_grant_type", "The authorization grant type is not supported by the authorization server.");
 
@@ -123,22 +141,46 @@ export function token(store: Store, version: Version, form: URLSearchParams, bas
     const password = form.get("password") ?? "";
     const t = [...store.tokens.values()].find((x) => x.key === password && x.intent === "app_password");
     const expired = t?.expiring && t.expires !== null && Date.parse(t.expires) < Date.now();
-    if (!user || !t || t.user !== user.pk || expired || (atLeast(version, 2025, 12) && !user.is_active)) return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+    if (!user || !t || t.user !== user.pk || expired || (atLeast(version, 2025, 12) && !user.is_active))
+      return oauthError(
+        "invalid_grant",
+        "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
+      );
   } else if (clientSecret && clientSecret === provider.client_secret && atLeast(version, 2024, 4)) {
     const name = `ak-${provider.name}-client_credentials`;
     user = store.userByName(name) ?? store.addUser({ username: name, type: "internal_service_account" });
-  } else return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
-  if (!app) return oauthError("invalid_grant", "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client");
+  } else
+    return oauthError(
+      "invalid_grant",
+      "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
+    );
+  if (!app)
+    return oauthError(
+      "invalid_grant",
+      "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
+    );
 
   const requested = (form.get("scope") ?? "").split(/\s+/).filter(Boolean);
   const allowed = new Set([...store.scopeMappings.values()].filter((m) => provider.property_mappings.includes(m.pk)).map((m) => m.scope_name));
   const scope = atLeast(version, 2024, 12) ? requested.filter((s) => allowed.has(s)) : requested;
   const now = Math.floor(Date.now() / 1000);
   const exp = now + seconds(provider.access_token_validity);
-  const claims = { iss: `${base}/application/o/${app.slug}/`, sub: subject(provider, user), aud: provider.client_id, exp, iat: now, scope: scope.join(" "), azp: provider.client_id, uid: randomBytes(8).toString("hex") };
+  const claims = {
+    iss: `${base}/application/o/${app.slug}/`,
+    sub: subject(provider, user),
+    aud: provider.client_id,
+    exp,
+    iat: now,
+    scope: scope.join(" "),
+    azp: provider.client_id,
+    uid: randomBytes(8).toString("hex"),
+  };
   const access = jwt(store, provider, claims);
   issued.set(access, { user: user.pk, scope, exp: exp * 1000 });
-  return { status: 200, body: { access_token: access, token_type: "Bearer", scope: scope.join(" "), expires_in: exp - now, id_token: jwt(store, provider, { ...claims, scope: undefined }) } };
+  return {
+    status: 200,
+    body: { access_token: access, token_type: "Bearer", scope: scope.join(" "), expires_in: exp - now, id_token: jwt(store, provider, { ...claims, scope: undefined }) },
+  };
 }
 
 export function deviceAuthorization(store: Store, version: Version, form: URLSearchParams, base: string): OidcResult {
@@ -149,7 +191,17 @@ export function deviceAuthorization(store: Store, version: Version, form: URLSea
   const expiresIn = seconds(provider.access_code_validity);
   store.deviceCodes.push({ device_code: randomBytes(32).toString("hex"), user_code: userCode, client_id: provider.client_id, expires: Date.now() + expiresIn * 1000 });
   const code = store.deviceCodes.at(-1)!;
-  return { status: 200, body: { device_code: code.device_code, verification_uri: `${base}/device`, verification_uri_complete: `${base}/device?code=${userCode}`, user_code: userCode, expires_in: expiresIn, interval: 5 } };
+  return {
+    status: 200,
+    body: {
+      device_code: code.device_code,
+      verification_uri: `${base}/device`,
+      verification_uri_complete: `${base}/device?code=${userCode}`,
+      user_code: userCode,
+      expires_in: expiresIn,
+      interval: 5,
+    },
+  };
 }
 
 /** The user-facing code entry page: 404 when the brand serving the host has no device-code flow. */

@@ -151,7 +151,16 @@ export function loadSchema(version: Version): Schema {
       const success = Object.keys(responses).find((s) => s.startsWith("2")) ?? "200";
       const requestRef = op.requestBody?.content?.["application/json"]?.schema?.$ref as string | undefined;
       const responseRef = responses[success]?.content?.["application/json"]?.schema?.$ref as string | undefined;
-      operations.push({ operationId: op.operationId, method: method.toUpperCase(), template, regex, params, ...(requestRef ? { requestRef: refName(requestRef) } : {}), ...(responseRef ? { responseRef: refName(responseRef) } : {}), successStatus: Number(success) });
+      operations.push({
+        operationId: op.operationId,
+        method: method.toUpperCase(),
+        template,
+        regex,
+        params,
+        ...(requestRef ? { requestRef: refName(requestRef) } : {}),
+        ...(responseRef ? { responseRef: refName(responseRef) } : {}),
+        successStatus: Number(success),
+      });
     }
   }
   // Literal paths before templated ones (`/core/users/me/` must not match `/core/users/{id}/`).
@@ -171,7 +180,8 @@ export function loadSchema(version: Version): Schema {
     let cur = s ?? {};
     for (let i = 0; i < 10; i++) {
       if (cur.$ref) cur = { ...components[refName(cur.$ref)], ...(cur.nullable ? { nullable: true } : {}) };
-      else if (Array.isArray(cur.allOf) && cur.allOf.length === 1) cur = { ...resolve(cur.allOf[0]), ...(cur.nullable ? { nullable: true } : {}), ...(cur.default !== undefined ? { default: cur.default } : {}) };
+      else if (Array.isArray(cur.allOf) && cur.allOf.length === 1)
+        cur = { ...resolve(cur.allOf[0]), ...(cur.nullable ? { nullable: true } : {}), ...(cur.default !== undefined ? { default: cur.default } : {}) };
       else break;
     }
     return cur;
@@ -214,7 +224,14 @@ export function loadSchema(version: Version): Schema {
         .join("\n");
     }
     if (r.type === "array") {
-      const list = Array.isArray(value) ? value : typeof value === "string" ? value.split(/\s+/).filter(Boolean).map((url) => ({ matching_mode: "regex", url })) : [];
+      const list = Array.isArray(value)
+        ? value
+        : typeof value === "string"
+          ? value
+              .split(/\s+/)
+              .filter(Boolean)
+              .map((url) => ({ matching_mode: "regex", url }))
+          : [];
       return list.map((item) => shapeValue(r.items, item));
     }
     if (r.type === "object" && r.properties && typeof value === "object") {

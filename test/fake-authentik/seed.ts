@@ -15,7 +15,23 @@ interface Tagged {
   value: unknown;
 }
 
-const TAGS = ["!Find", "!KeyOf", "!Context", "!Env", "!Format", "!If", "!Condition", "!Enumerate", "!Value", "!Index", "!AtIndex", "!ParseJSON", "!Iterator", "!FindObject", "!File"];
+const TAGS = [
+  "!Find",
+  "!KeyOf",
+  "!Context",
+  "!Env",
+  "!Format",
+  "!If",
+  "!Condition",
+  "!Enumerate",
+  "!Value",
+  "!Index",
+  "!AtIndex",
+  "!ParseJSON",
+  "!Iterator",
+  "!FindObject",
+  "!File",
+];
 const customTags: Tags = TAGS.flatMap((tag) => [
   { tag, collection: "seq" as const, resolve: (value: unknown) => ({ tag, value: (value as { toJSON(): unknown }).toJSON() }) as Tagged },
   { tag, resolve: (value: string) => ({ tag, value }) as Tagged },
@@ -83,7 +99,14 @@ export function seedScopeMappings(store: Store, version: Version): void {
       if (!shipped(version, bp.file, managed)) continue;
       const a = e.attrs ?? {};
       const pk = crypto.randomUUID();
-      store.scopeMappings.set(pk, { pk, managed, name: String(a.name), scope_name: String(a.scope_name), expression: typeof a.expression === "string" ? a.expression : "", description: typeof a.description === "string" ? a.description : "" });
+      store.scopeMappings.set(pk, {
+        pk,
+        managed,
+        name: String(a.name),
+        scope_name: String(a.scope_name),
+        expression: typeof a.expression === "string" ? a.expression : "",
+        description: typeof a.description === "string" ? a.description : "",
+      });
     }
   }
 }

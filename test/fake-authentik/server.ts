@@ -114,7 +114,14 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     certificate: () => seedCertificate(store),
     brand: () => seedBrand(store),
   };
-  const durations: Record<Stage, number> = { starting: tl.startingMs ?? 0, token: tl.tokenRejectedMs ?? 0, flows: tl.flowsMs ?? 0, mappings: tl.mappingsMs ?? 0, certificate: tl.certificateMs ?? 0, brand: tl.brandMs ?? 0 };
+  const durations: Record<Stage, number> = {
+    starting: tl.startingMs ?? 0,
+    token: tl.tokenRejectedMs ?? 0,
+    flows: tl.flowsMs ?? 0,
+    mappings: tl.mappingsMs ?? 0,
+    certificate: tl.certificateMs ?? 0,
+    brand: tl.brandMs ?? 0,
+  };
   const timers: NodeJS.Timeout[] = [];
   /** Leave `s`: what appears at its end appears now. Each stage's objects appear when the next begins. */
   const advance = (index: number): void => {
@@ -248,13 +255,13 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     // Debug routes for container tests (not logged).
     if (path.startsWith("/_fake/")) {
       if (path === "/_fake/log") return send(res, 200, log);
-      if (path === "/_fake/reset-log" && method === "POST") return (log.length = 0), send(res, 204);
+      if (path === "/_fake/reset-log" && method === "POST") return ((log.length = 0), send(res, 204));
       if (path === "/_fake/faults" && method === "POST") {
         const f = JSON.parse(rawBody || "{}") as Fault & { pathRegex?: string };
         api.inject({ ...f, path: f.pathRegex ? new RegExp(f.pathRegex) : f.path });
         return send(res, 204);
       }
-      if (path === "/_fake/faults" && method === "DELETE") return api.clearFaults(), send(res, 204);
+      if (path === "/_fake/faults" && method === "DELETE") return (api.clearFaults(), send(res, 204));
       return send(res, 404, { detail: "Not found." });
     }
 
@@ -278,7 +285,10 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     }
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
 
-    const fault = faults.find((f) => (!f.method || f.method === method) && (typeof f.path === "string" ? f.path === path : f.path.test(path)) && f.seen++ >= (f.after ?? 0) && f.used < (f.times ?? Infinity));
+    const fault = faults.find(
+      (f) =>
+        (!f.method || f.method === method) && (typeof f.path === "string" ? f.path === path : f.path.test(path)) && f.seen++ >= (f.after ?? 0) && f.used < (f.times ?? Infinity),
+    );
     if (fault) {
       fault.used += 1;
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
@@ -347,10 +357,11 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
   }
-  const listen = () => new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve());
+    });
   if ((tl.refusedMs ?? 0) > 0) timers.push(setTimeout(() => void listen().then(() => advance(0)), tl.refusedMs));
   else {
     await listen();

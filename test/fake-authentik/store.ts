@@ -164,7 +164,16 @@ export class Store {
   }
 
   addFlow(f: Partial<Flow> & { slug: string; designation: string }): Flow {
-    const flow: Flow = { pk: randomUUID(), name: f.slug, title: f.slug, authentication: "none", policy_engine_mode: "any", layout: "stacked", denied_action: "message_continue", ...f };
+    const flow: Flow = {
+      pk: randomUUID(),
+      name: f.slug,
+      title: f.slug,
+      authentication: "none",
+      policy_engine_mode: "any",
+      layout: "stacked",
+      denied_action: "message_continue",
+      ...f,
+    };
     this.flows.set(flow.pk, flow);
     return flow;
   }
@@ -229,10 +238,14 @@ export class Store {
 let sharedPair: { keyPem: string; certPem: string } | undefined;
 
 function makePair(): { keyPem: string; certPem: string } {
-  const out = execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "-", "-out", "-", "-subj", "/CN=authentik Self-signed Certificate", "-days", "365"], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const out = execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "-", "-out", "-", "-subj", "/CN=authentik Self-signed Certificate", "-days", "365"],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
   const keyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(out)?.[0];
   const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(out)?.[0];
   if (!keyPem || !certPem) throw new Error("openssl did not produce a key and certificate");

@@ -43,21 +43,65 @@ export function userWire(store: Store, u: User) {
 }
 
 export function userLite(u: User) {
-  return { pk: u.pk, username: u.username, name: u.name, is_active: u.is_active, last_login: null, email: u.email, attributes: u.attributes, uid: createHash("sha256").update(String(u.pk)).digest("hex"), path: u.path, type: u.type, uuid: u.uuid };
+  return {
+    pk: u.pk,
+    username: u.username,
+    name: u.name,
+    is_active: u.is_active,
+    last_login: null,
+    email: u.email,
+    attributes: u.attributes,
+    uid: createHash("sha256").update(String(u.pk)).digest("hex"),
+    path: u.path,
+    type: u.type,
+    uuid: u.uuid,
+  };
 }
 
 export function groupWire(store: Store, g: Group, includeUsers: boolean) {
   const members = g.users.map((pk) => store.users.get(pk)).filter((u): u is User => Boolean(u));
-  return { ...groupLite(g), parents: [], parents_obj: [], children: [], children_obj: [], users: [...g.users], users_obj: includeUsers ? members.map(userLite) : [], roles: [], roles_obj: [], inherited_roles_obj: [] };
+  return {
+    ...groupLite(g),
+    parents: [],
+    parents_obj: [],
+    children: [],
+    children_obj: [],
+    users: [...g.users],
+    users_obj: includeUsers ? members.map(userLite) : [],
+    roles: [],
+    roles_obj: [],
+    inherited_roles_obj: [],
+  };
 }
 
 export function tokenWire(store: Store, t: Token) {
   const u = store.users.get(t.user);
-  return { pk: t.pk, managed: t.managed, identifier: t.identifier, intent: t.intent, user: t.user, user_obj: u ? userWire(store, u) : null, description: t.description, expires: t.expires, expiring: t.expiring };
+  return {
+    pk: t.pk,
+    managed: t.managed,
+    identifier: t.identifier,
+    intent: t.intent,
+    user: t.user,
+    user_obj: u ? userWire(store, u) : null,
+    description: t.description,
+    expires: t.expires,
+    expiring: t.expiring,
+  };
 }
 
 export function flowWire(f: Flow) {
-  return { ...f, policybindingmodel_ptr_id: f.pk, background: "", background_url: "", background_themed_urls: null, stages: [], policies: [], cache_count: 0, compatibility_mode: false, export_url: `/api/v3/flows/instances/${f.slug}/export/` };
+  return {
+    ...f,
+    policybindingmodel_ptr_id: f.pk,
+    background: "",
+    background_url: "",
+    background_themed_urls: null,
+    stages: [],
+    policies: [],
+    cache_count: 0,
+    compatibility_mode: false,
+    export_url: `/api/v3/flows/instances/${f.slug}/export/`,
+  };
 }
 
 export function brandWire(b: Brand) {
@@ -83,7 +127,13 @@ export function certWire(c: CertificateKeyPair) {
 }
 
 export function scopeMappingWire(m: ScopeMapping) {
-  return { ...m, component: "ak-property-mapping-provider-scope-form", verbose_name: "Scope Mapping", verbose_name_plural: "Scope Mappings", meta_model_name: "authentik_providers_oauth2.scopemapping" };
+  return {
+    ...m,
+    component: "ak-property-mapping-provider-scope-form",
+    verbose_name: "Scope Mapping",
+    verbose_name_plural: "Scope Mappings",
+    meta_model_name: "authentik_providers_oauth2.scopemapping",
+  };
 }
 
 export function providerWire(store: Store, p: Provider) {

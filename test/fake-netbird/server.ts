@@ -114,7 +114,14 @@ export async function startFakeNetbird(opts: FakeNetbirdOptions = {}): Promise<F
         const body = await readBody(req);
         const problem = await validate(body, true);
         if (problem) return done(400, { message: problem, code: 400 });
-        const idp: StoredIdp = { id: `${body.type as string}-${randomBytes(10).toString("hex")}`, type: body.type as string, name: body.name as string, issuer: body.issuer as string, client_id: body.client_id as string, client_secret: body.client_secret as string };
+        const idp: StoredIdp = {
+          id: `${body.type as string}-${randomBytes(10).toString("hex")}`,
+          type: body.type as string,
+          name: body.name as string,
+          issuer: body.issuer as string,
+          client_id: body.client_id as string,
+          client_secret: body.client_secret as string,
+        };
         idps.push(idp);
         return done(200, strip(idp));
       }

@@ -12,7 +12,8 @@ export function admin(url: string) {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return text ? (JSON.parse(text) as any) : undefined;
   };
-  const named = async (path: string, key: string, value: string) => ((await call("GET", `${path}?${key}=${encodeURIComponent(value)}`)).results as any[]).filter((o) => o[key] === value);
+  const named = async (path: string, key: string, value: string) =>
+    ((await call("GET", `${path}?${key}=${encodeURIComponent(value)}`)).results as any[]).filter((o) => o[key] === value);
   return {
     get: (p: string) => call("GET", p),
     post: (p: string, b: unknown) => call("POST", p, b),
@@ -20,7 +21,10 @@ export function admin(url: string) {
     del: (p: string) => call("DELETE", p),
     provider: (name = "NetBird") => named("/providers/oauth2/", "name", name),
     users: (username: string) => named("/core/users/", "username", username),
-    tokens: async (username: string) => ((await call("GET", `/core/tokens/?user__username=${encodeURIComponent(username)}`)).results as any[]).filter((t) => t.user_obj?.username === username || t.identifier.includes(username.toLowerCase())),
+    tokens: async (username: string) =>
+      ((await call("GET", `/core/tokens/?user__username=${encodeURIComponent(username)}`)).results as any[]).filter(
+        (t) => t.user_obj?.username === username || t.identifier.includes(username.toLowerCase()),
+      ),
     key: async (identifier: string) => (await call("GET", `/core/tokens/${identifier}/view_key/`)).key as string,
     defaultBrand: async () => ((await call("GET", "/core/brands/")).results as any[]).find((b) => b.default),
     group: async (name: string) => ((await call("GET", `/core/groups/?name=${encodeURIComponent(name)}`)).results as any[]).find((g) => g.name === name),

@@ -23,7 +23,10 @@ export function dockerAvailable(): boolean {
 }
 
 function build(tag: string, context: string, dockerfile?: string): void {
-  execFileSync("docker", ["build", "--network", "host", "-q", "-t", tag, ...(dockerfile ? ["-f", dockerfile] : []), context], { stdio: ["ignore", "ignore", "inherit"], timeout: 900_000 });
+  execFileSync("docker", ["build", "--network", "host", "-q", "-t", tag, ...(dockerfile ? ["-f", dockerfile] : []), context], {
+    stdio: ["ignore", "ignore", "inherit"],
+    timeout: 900_000,
+  });
 }
 
 /** The fake authentik's image: its sources and the shared schemas/blueprints in a small context. */

@@ -32,11 +32,18 @@ describe("configure.sh", () => {
 
     const mgmt = JSON.parse(readFileSync(join(infra, "artifacts", "management.json"), "utf8"));
     const discovery = JSON.parse(readFileSync(join(infra, "artifacts", "openid-configuration.json"), "utf8"));
-    const provider = (await (await fetch(`${fake.url}/api/v3/providers/oauth2/?name=NetBird`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { results: { client_id: string }[] };
+    const provider = (await (await fetch(`${fake.url}/api/v3/providers/oauth2/?name=NetBird`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+      results: { client_id: string }[];
+    };
     const clientId = provider.results[0]!.client_id;
     expect(discovery.issuer).toBe(`${fake.url}/application/o/netbird/`);
     expect(mgmt.IdpManagerConfig.ManagerType).toBe("authentik");
-    expect(mgmt.IdpManagerConfig.ClientConfig).toMatchObject({ Issuer: discovery.issuer, ClientID: clientId, TokenEndpoint: discovery.token_endpoint, GrantType: "client_credentials" });
+    expect(mgmt.IdpManagerConfig.ClientConfig).toMatchObject({
+      Issuer: discovery.issuer,
+      ClientID: clientId,
+      TokenEndpoint: discovery.token_endpoint,
+      GrantType: "client_credentials",
+    });
     expect(mgmt.IdpManagerConfig.ExtraConfig.Username).toBe("NetBird");
     expect(mgmt.IdpManagerConfig.ExtraConfig.Password).toMatch(/\S{20,}/);
     expect(mgmt.HttpConfig.AuthAudience).toBe(clientId);
@@ -79,7 +86,16 @@ describe("configure.sh", () => {
 
   it.each([
     ["missing", (dir: string) => join(dir, "nope.sh"), "does not exist"],
-    ["not executable", (dir: string) => { const p = join(dir, "c.sh"); writeFileSync(p, "#!/bin/bash\n"); chmodSync(p, 0o644); return p; }, "not executable"],
+    [
+      "not executable",
+      (dir: string) => {
+        const p = join(dir, "c.sh");
+        writeFileSync(p, "#!/bin/bash\n");
+        chmodSync(p, 0o644);
+        return p;
+      },
+      "not executable",
+    ],
   ] as const)("refuses a %s configure.sh before touching authentik", async (_name, make, message) => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const dir = tempDir();

@@ -36,7 +36,13 @@ describe("consumers", () => {
     const env = { ...baseEnv(fake.url, out, { CONSUMER: "openzro", OPENZRO_DOMAIN: "openzro.example.com" }), NETBIRD_DOMAIN: "" };
     await freshThenNoop(env, fake);
     const provider = await providerNamed(fake.url, "openZro");
-    const vars = sourceWithBash(join(out, "setup.env"), ["OPENZRO_DOMAIN", "OPENZRO_AUTH_CLIENT_ID", "OPENZRO_MGMT_IDP", "OPENZRO_IDP_MGMT_EXTRA_USERNAME", "OPENZRO_AUTH_OIDC_CONFIGURATION_ENDPOINT"]);
+    const vars = sourceWithBash(join(out, "setup.env"), [
+      "OPENZRO_DOMAIN",
+      "OPENZRO_AUTH_CLIENT_ID",
+      "OPENZRO_MGMT_IDP",
+      "OPENZRO_IDP_MGMT_EXTRA_USERNAME",
+      "OPENZRO_AUTH_OIDC_CONFIGURATION_ENDPOINT",
+    ]);
     expect(vars).toMatchObject({
       OPENZRO_DOMAIN: "openzro.example.com",
       OPENZRO_AUTH_CLIENT_ID: provider.client_id,
@@ -56,7 +62,9 @@ describe("consumers", () => {
     expect(provider.redirect_uris).toEqual([{ matching_mode: "regex", url: "https://netbird\\.example\\.com/.*" }]);
     const vars = sourceWithBash(join(out, "setup.env"), ["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_AUTH_AUDIENCE", "NETBIRD_MGMT_IDP"]);
     expect(vars).toEqual({ NETBIRD_AUTH_CLIENT_ID: provider.client_id, NETBIRD_AUTH_AUDIENCE: provider.client_id, NETBIRD_MGMT_IDP: "" });
-    const users = (await (await fetch(`${fake.url}/api/v3/core/users/?username=NetBird`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { results: { username: string }[] };
+    const users = (await (await fetch(`${fake.url}/api/v3/core/users/?username=NetBird`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+      results: { username: string }[];
+    };
     expect(users.results.filter((u) => u.username === "NetBird")).toEqual([]);
   });
 

@@ -29,7 +29,11 @@ describe("netbird-embedded", () => {
     expect(provider).toMatchObject({ client_type: "confidential", redirect_uris: [{ matching_mode: "strict", url: "https://netbird.example.com/oauth2/callback" }] });
     expect(provider.signing_key).toBeTruthy();
     const vars = sourceWithBash(join(out, "netbird-idp.env"), ["NETBIRD_IDP_ISSUER", "NETBIRD_IDP_CLIENT_ID", "NETBIRD_IDP_CLIENT_SECRET"]);
-    expect(vars).toEqual({ NETBIRD_IDP_ISSUER: `${fake.url}/application/o/netbird/`, NETBIRD_IDP_CLIENT_ID: provider.client_id, NETBIRD_IDP_CLIENT_SECRET: provider.client_secret });
+    expect(vars).toEqual({
+      NETBIRD_IDP_ISSUER: `${fake.url}/application/o/netbird/`,
+      NETBIRD_IDP_CLIENT_ID: provider.client_id,
+      NETBIRD_IDP_CLIENT_SECRET: provider.client_secret,
+    });
     expect(first.stdout).toContain(`Issuer:        ${fake.url}/application/o/netbird/`);
     expect(first.stdout).toContain(`Client ID:     ${provider.client_id}`);
     expect(first.stdout).not.toContain(provider.client_secret);
@@ -47,7 +51,15 @@ describe("netbird-embedded", () => {
     expect(first.summary.error?.message).toBeUndefined();
     expect(first.code).toBe(0);
     const [provider] = await admin(fake.url).provider("NetBird");
-    expect(nb.idps).toEqual([expect.objectContaining({ type: "oidc", name: "authentik", issuer: `${fake.url}/application/o/netbird/`, client_id: provider.client_id, client_secret: provider.client_secret })]);
+    expect(nb.idps).toEqual([
+      expect.objectContaining({
+        type: "oidc",
+        name: "authentik",
+        issuer: `${fake.url}/application/o/netbird/`,
+        client_id: provider.client_id,
+        client_secret: provider.client_secret,
+      }),
+    ]);
     expect(first.stdout + first.stderr).not.toContain(PAT);
 
     const again = await runMain(e);

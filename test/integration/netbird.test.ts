@@ -34,7 +34,7 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
   it("provisions every object, writes setup.env, and a second run writes nothing", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const out = tempDir();
-        // Internal and public URL differ (127.0.0.1 vs localhost), as authentik-server:9000 vs auth.example.com do.
+    // Internal and public URL differ (127.0.0.1 vs localhost), as authentik-server:9000 vs auth.example.com do.
     const publicUrl = fake.url.replace("127.0.0.1", "localhost");
     const env = baseEnv(fake.url, out, { AUTHENTIK_PUBLIC_URL: publicUrl });
 
@@ -42,7 +42,9 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(first.stderr).not.toContain('"level":50');
     expect(first.code).toBe(0);
     expect(first.summary.result).toBe("ok");
-    expect(first.summary.created).toEqual(expect.arrayContaining(["OAuth2 provider 'NetBird'", "application 'netbird'", "service account 'NetBird'", "device-code flow 'default-device-code-flow'"]));
+    expect(first.summary.created).toEqual(
+      expect.arrayContaining(["OAuth2 provider 'NetBird'", "application 'netbird'", "service account 'NetBird'", "device-code flow 'default-device-code-flow'"]),
+    );
 
     const api = admin(fake.url);
     const [provider] = await api.provider();
@@ -201,7 +203,12 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     const api = admin(fake.url);
     const flow = await api.get("/flows/instances/default-provider-authorization-explicit-consent/");
     const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
-    await api.post("/providers/oauth2/", { name: "NetBird", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [{ matching_mode: "strict", url: "https://other.example.com/cb" }] });
+    await api.post("/providers/oauth2/", {
+      name: "NetBird",
+      authorization_flow: flow.pk,
+      invalidation_flow: inval.pk,
+      redirect_uris: [{ matching_mode: "strict", url: "https://other.example.com/cb" }],
+    });
     const out = tempDir();
     const result = await runMain(baseEnv(fake.url, out));
     expect(result.code).toBe(0);

@@ -105,7 +105,13 @@ describe("drift repair", () => {
     expect(fake.writes().map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /api/v3/core/brands/${brand.brand_uuid}/`]);
     expect((await api.defaultBrand()).flow_device_code).toBe(ours);
 
-    const mine = await api.post("/flows/instances/", { name: "My device flow", slug: "my-device-flow", title: "Device", designation: "stage_configuration", authentication: "require_authenticated" });
+    const mine = await api.post("/flows/instances/", {
+      name: "My device flow",
+      slug: "my-device-flow",
+      title: "Device",
+      designation: "stage_configuration",
+      authentication: "require_authenticated",
+    });
     await api.patch(`/core/brands/${brand.brand_uuid}/`, { flow_device_code: mine.pk });
     fake.resetLog();
     const kept = await runMain(env);

@@ -19,7 +19,13 @@ function endState(fake: FakeAuthentik) {
   const provider = [...s.providers.values()].filter((p) => p.name === "NetBird");
   return {
     providers: provider.length,
-    providerFields: provider.map((p) => ({ client_type: p.client_type, sub_mode: p.sub_mode, access_code_validity: p.access_code_validity, redirects: p.redirect_uris.length, mappings: p.property_mappings.length })),
+    providerFields: provider.map((p) => ({
+      client_type: p.client_type,
+      sub_mode: p.sub_mode,
+      access_code_validity: p.access_code_validity,
+      redirects: p.redirect_uris.length,
+      mappings: p.property_mappings.length,
+    })),
     applications: [...s.applications.values()].filter((a) => a.slug === "netbird").map((a) => ({ bound: a.provider === provider[0]?.pk })),
     serviceAccounts: [...s.users.values()].filter((u) => u.username === "NetBird").length,
     appPasswords: [...s.tokens.values()].filter((t) => t.user === sa?.pk && t.intent === "app_password").map((t) => ({ identifier: t.identifier, expiring: t.expiring })),
@@ -44,30 +50,33 @@ describe("crash at every step", async () => {
     expect(reference.writes).toBeGreaterThanOrEqual(6);
   });
 
-  it.concurrent.each(Array.from({ length: reference.writes }, (_, i) => i + 1))("stopped after write %i: the run fails cleanly, the file is absent or complete, and a re-run converges", async (k) => {
-    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
-    const out = tempDir();
-    const env = baseEnv(fake.url, out, { VERIFY: "false", REQUEST_TIMEOUT: "2" });
-    fake.dropAfterWrites(k);
-    const crashed = await runMain(env);
-    const file = join(out, "setup.env");
-    if (crashed.code === 0) {
-      // The crash came after the last write the run needed: nothing left to do.
-      expect(existsSync(file)).toBe(true);
-    } else {
-      expect(crashed.code).toBe(6);
-      expect(crashed.summary.error?.message).toMatch(/no answer|Cannot/);
-    }
-    if (existsSync(file)) expect(Object.values(sourceWithBash(file, KEYS)).every((v) => v.length > 0)).toBe(true);
+  it.concurrent.each(Array.from({ length: reference.writes }, (_, i) => i + 1))(
+    "stopped after write %i: the run fails cleanly, the file is absent or complete, and a re-run converges",
+    async (k) => {
+      await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+      const out = tempDir();
+      const env = baseEnv(fake.url, out, { VERIFY: "false", REQUEST_TIMEOUT: "2" });
+      fake.dropAfterWrites(k);
+      const crashed = await runMain(env);
+      const file = join(out, "setup.env");
+      if (crashed.code === 0) {
+        // The crash came after the last write the run needed: nothing left to do.
+        expect(existsSync(file)).toBe(true);
+      } else {
+        expect(crashed.code).toBe(6);
+        expect(crashed.summary.error?.message).toMatch(/no answer|Cannot/);
+      }
+      if (existsSync(file)) expect(Object.values(sourceWithBash(file, KEYS)).every((v) => v.length > 0)).toBe(true);
 
-    fake.dropAfterWrites(undefined);
-    const rerun = await runMain(env);
-    expect(rerun.summary.error?.message).toBeUndefined();
-    expect(rerun.code).toBe(0);
-    expect(endState(fake)).toEqual(reference.state);
-    const vars = sourceWithBash(file, KEYS);
-    expect(vars.NETBIRD_AUTH_CLIENT_ID).toBe([...fake.store.providers.values()][0]!.client_id);
-    expect(vars.NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(fake.store.tokens.get("service-account-netbird-password")!.key);
-    expect(readFileSync(file, "utf8").endsWith("\n")).toBe(true);
-  });
+      fake.dropAfterWrites(undefined);
+      const rerun = await runMain(env);
+      expect(rerun.summary.error?.message).toBeUndefined();
+      expect(rerun.code).toBe(0);
+      expect(endState(fake)).toEqual(reference.state);
+      const vars = sourceWithBash(file, KEYS);
+      expect(vars.NETBIRD_AUTH_CLIENT_ID).toBe([...fake.store.providers.values()][0]!.client_id);
+      expect(vars.NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(fake.store.tokens.get("service-account-netbird-password")!.key);
+      expect(readFileSync(file, "utf8").endsWith("\n")).toBe(true);
+    },
+  );
 });

@@ -52,7 +52,16 @@ describe("secrets never leak", () => {
     await run(trace({ CONSUMER: "firezone", FIREZONE_URL: "https://fz.example.com", NETBIRD_DOMAIN: "", ROTATE: "client-secret" }, fzOut));
     await run(trace({ CONSUMER: "netbird-embedded", APP_SLUG: "nb-embedded", PROVIDER_NAME: "NetBird embedded", NETBIRD_MGMT_URL: nb.url, NETBIRD_PAT: PAT }));
     await using nb2 = await startFakeNetbird({ patEnabled: true });
-    await run(trace({ CONSUMER: "netbird-embedded", APP_SLUG: "nb-setup", PROVIDER_NAME: "NetBird setup", NETBIRD_MGMT_URL: nb2.url, NETBIRD_SETUP_EMAIL: "a@example.com", NETBIRD_SETUP_PASSWORD: SETUP_PASSWORD }));
+    await run(
+      trace({
+        CONSUMER: "netbird-embedded",
+        APP_SLUG: "nb-setup",
+        PROVIDER_NAME: "NetBird setup",
+        NETBIRD_MGMT_URL: nb2.url,
+        NETBIRD_SETUP_EMAIL: "a@example.com",
+        NETBIRD_SETUP_PASSWORD: SETUP_PASSWORD,
+      }),
+    );
 
     const secrets = new Set<string>([TOKEN, PAT, SETUP_PASSWORD]);
     for (const t of store.tokens.values()) secrets.add(t.key);

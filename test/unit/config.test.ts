@@ -21,7 +21,15 @@ function problems(env: Record<string, string>, argv: string[] = []): string[] {
 describe("loadConfig", () => {
   it("normalises and defaults: trailing slash dropped, public URL = internal URL, domain lower-cased, per-consumer names empty", () => {
     const c = loadConfig(valid);
-    expect(c).toMatchObject({ authentikUrl: "http://authentik-server:9000", publicUrl: "http://authentik-server:9000", domain: "netbird.example.com", consumers: ["netbird"], plan: false, verify: true, outputDir: "/output" });
+    expect(c).toMatchObject({
+      authentikUrl: "http://authentik-server:9000",
+      publicUrl: "http://authentik-server:9000",
+      domain: "netbird.example.com",
+      consumers: ["netbird"],
+      plan: false,
+      verify: true,
+      outputDir: "/output",
+    });
     expect(c.names.slug).toBe("");
     expect(Object.isFrozen(c)).toBe(true);
   });

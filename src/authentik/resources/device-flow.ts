@@ -16,9 +16,7 @@ export interface DesiredDeviceFlow {
 /** Pure: the brand authentik uses for requests to `host`. */
 export function brandForHost(brands: readonly WireBrand[], host: string): WireBrand | undefined {
   const h = host.toLowerCase();
-  const matching = brands
-    .filter((b) => b.domain && (h === b.domain.toLowerCase() || h.endsWith(`.${b.domain.toLowerCase()}`)))
-    .sort((a, b) => b.domain.length - a.domain.length);
+  const matching = brands.filter((b) => b.domain && (h === b.domain.toLowerCase() || h.endsWith(`.${b.domain.toLowerCase()}`))).sort((a, b) => b.domain.length - a.domain.length);
   return matching[0] ?? brands.find((b) => b.default);
 }
 

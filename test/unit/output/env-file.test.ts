@@ -14,7 +14,32 @@ function sourced(text: string, keys: string[]): Record<string, string> {
 
 describe("quote", () => {
   it.each([
-    "plain", "with space", "it's", "''", "'", "$HOME", "${HOME}", "$(id)", "`id`", "a!b", "semi;colon", "a && b", "# not a comment", "*", "?", "~", "é", "日本語", "🦊", "-leading", "a=b", "tab\tinside", "x".repeat(10_000), "back\\slash", 'dou"ble', "",
+    "plain",
+    "with space",
+    "it's",
+    "''",
+    "'",
+    "$HOME",
+    "${HOME}",
+    "$(id)",
+    "`id`",
+    "a!b",
+    "semi;colon",
+    "a && b",
+    "# not a comment",
+    "*",
+    "?",
+    "~",
+    "é",
+    "日本語",
+    "🦊",
+    "-leading",
+    "a=b",
+    "tab\tinside",
+    "x".repeat(10_000),
+    "back\\slash",
+    'dou"ble',
+    "",
   ])("%j survives bash `source`", (value) => {
     expect(sourced(`KEY=${quote(value)}\n`, ["KEY"]).KEY).toBe(value);
   });
@@ -33,13 +58,25 @@ describe("checkValue / renderLine", () => {
 
 describe("mergeEnvFile", () => {
   const existing = ["# comment", "", "export KEEP=1", "OTHER='x y'", "NETBIRD_AUTH_CLIENT_ID='old'", "odd line without assignment", "NETBIRD_AUTH_CLIENT_ID=dup", ""].join("\n");
-  const entries: [string, string][] = [["NETBIRD_AUTH_CLIENT_ID", "new"], ["NETBIRD_MGMT_IDP", "authentik"]];
+  const entries: [string, string][] = [
+    ["NETBIRD_AUTH_CLIENT_ID", "new"],
+    ["NETBIRD_MGMT_IDP", "authentik"],
+  ];
 
   it("keeps unrelated lines byte for byte, replaces ours in place, drops our duplicates, appends missing keys once", () => {
     const merged = mergeEnvFile(existing, entries);
-    expect(merged).toBe(["# comment", "", "export KEEP=1", "OTHER='x y'", "NETBIRD_AUTH_CLIENT_ID='new'", "odd line without assignment", "", MANAGED_MARKER, "NETBIRD_MGMT_IDP='authentik'", ""].join("\n"));
+    expect(merged).toBe(
+      ["# comment", "", "export KEEP=1", "OTHER='x y'", "NETBIRD_AUTH_CLIENT_ID='new'", "odd line without assignment", "", MANAGED_MARKER, "NETBIRD_MGMT_IDP='authentik'", ""].join(
+        "\n",
+      ),
+    );
     expect(mergeEnvFile(merged, entries)).toBe(merged);
-    expect(sourced(merged.replace("odd line without assignment\n", ""), ["KEEP", "OTHER", "NETBIRD_AUTH_CLIENT_ID", "NETBIRD_MGMT_IDP"])).toEqual({ KEEP: "1", OTHER: "x y", NETBIRD_AUTH_CLIENT_ID: "new", NETBIRD_MGMT_IDP: "authentik" });
+    expect(sourced(merged.replace("odd line without assignment\n", ""), ["KEEP", "OTHER", "NETBIRD_AUTH_CLIENT_ID", "NETBIRD_MGMT_IDP"])).toEqual({
+      KEEP: "1",
+      OTHER: "x y",
+      NETBIRD_AUTH_CLIENT_ID: "new",
+      NETBIRD_MGMT_IDP: "authentik",
+    });
   });
 
   it("keeps an export prefix and creates a file from nothing", () => {
@@ -50,7 +87,12 @@ describe("mergeEnvFile", () => {
   it("changedKeys lists only keys whose line would change", () => {
     const merged = mergeEnvFile(existing, entries);
     expect(changedKeys(merged, entries)).toEqual([]);
-    expect(changedKeys(merged, [["NETBIRD_AUTH_CLIENT_ID", "newer"], ["NETBIRD_MGMT_IDP", "authentik"]])).toEqual(["NETBIRD_AUTH_CLIENT_ID"]);
+    expect(
+      changedKeys(merged, [
+        ["NETBIRD_AUTH_CLIENT_ID", "newer"],
+        ["NETBIRD_MGMT_IDP", "authentik"],
+      ]),
+    ).toEqual(["NETBIRD_AUTH_CLIENT_ID"]);
     expect(changedKeys(undefined, entries)).toEqual(["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_MGMT_IDP"]);
   });
 });

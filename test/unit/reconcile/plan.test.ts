@@ -8,7 +8,18 @@ import { ConflictError } from "../../../src/errors.ts";
 /** A desired state and the observed state that matches it; tests change one thing at a time. */
 function fixtures() {
   const desired: DesiredState = {
-    provider: { name: "NetBird", clientType: "public", redirectUris: [{ matching_mode: "strict", url: "http://localhost:53000" }], signingKey: "cert", accessCodeValidity: "minutes=10", subMode: "user_id", propertyMappings: ["m"], grantTypes: undefined, authorizationFlow: "f", invalidationFlow: "i" },
+    provider: {
+      name: "NetBird",
+      clientType: "public",
+      redirectUris: [{ matching_mode: "strict", url: "http://localhost:53000" }],
+      signingKey: "cert",
+      accessCodeValidity: "minutes=10",
+      subMode: "user_id",
+      propertyMappings: ["m"],
+      grantTypes: undefined,
+      authorizationFlow: "f",
+      invalidationFlow: "i",
+    },
     application: { name: "NetBird", slug: "netbird" },
     serviceAccount: { username: "NetBird" },
     adminGroup: { pk: "g", name: "authentik Admins", users: [1, 7] },
@@ -19,7 +30,18 @@ function fixtures() {
     rotate: { appPassword: false, clientSecret: false, graceMs: 3_600_000 },
   };
   const observed: Observed = {
-    provider: { pk: 3, name: "NetBird", authorization_flow: "f", client_id: "id", client_type: "public", redirect_uris: [{ matching_mode: "strict", url: "http://localhost:53000" }], signing_key: "cert", access_code_validity: "minutes=10", sub_mode: "user_id", property_mappings: ["m"] },
+    provider: {
+      pk: 3,
+      name: "NetBird",
+      authorization_flow: "f",
+      client_id: "id",
+      client_type: "public",
+      redirect_uris: [{ matching_mode: "strict", url: "http://localhost:53000" }],
+      signing_key: "cert",
+      access_code_validity: "minutes=10",
+      sub_mode: "user_id",
+      property_mappings: ["m"],
+    },
     application: { pk: "a", name: "NetBird", slug: "netbird", provider: 3 },
     user: { pk: 7, username: "NetBird", type: "service_account" },
     tokenIdentifier: "service-account-netbird-password",
@@ -42,9 +64,26 @@ describe("plan", () => {
 
   it("empty authentik → creates, membership and brand updates", () => {
     const { desired } = fixtures();
-    const empty: Observed = { provider: undefined, application: undefined, user: undefined, tokenIdentifier: "service-account-netbird-password", token: undefined, key: undefined, deviceFlow: undefined, brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: null }, expiredRetired: [] };
+    const empty: Observed = {
+      provider: undefined,
+      application: undefined,
+      user: undefined,
+      tokenIdentifier: "service-account-netbird-password",
+      token: undefined,
+      key: undefined,
+      deviceFlow: undefined,
+      brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: null },
+      expiredRetired: [],
+    };
     expect(actions(desired, empty)).toEqual([
-      "OAuth2 provider:create", "application:create", "service account:create", "app password:create", "group membership:update", "retired app passwords:noop", "device-code flow:create", "brand:update",
+      "OAuth2 provider:create",
+      "application:create",
+      "service account:create",
+      "app password:create",
+      "group membership:update",
+      "retired app passwords:noop",
+      "device-code flow:create",
+      "brand:update",
     ]);
   });
 
@@ -90,7 +129,14 @@ describe("render", () => {
     observed.provider!.sub_mode = "hashed_user_id";
     const steps = stepsOf(plan(desired, observed));
     const text = renderPlan(steps, [{ path: "/out/setup.env", action: "update", keys: ["NETBIRD_AUTH_CLIENT_ID"] }]);
-    expect(text.split("\n")).toEqual(expect.arrayContaining(["~ OAuth2 provider 'NetBird': update", "      sub_mode: hashed_user_id → user_id", "~ file '/out/setup.env': update", "      keys: NETBIRD_AUTH_CLIENT_ID"]));
+    expect(text.split("\n")).toEqual(
+      expect.arrayContaining([
+        "~ OAuth2 provider 'NetBird': update",
+        "      sub_mode: hashed_user_id → user_id",
+        "~ file '/out/setup.env': update",
+        "      keys: NETBIRD_AUTH_CLIENT_ID",
+      ]),
+    );
     expect(text.split("\n").at(-1)).toBe("Plan: 0 to create, 1 to update, 7 unchanged; 1 file(s) to write.");
     expect(summarise(steps).updated).toEqual(["OAuth2 provider 'NetBird'"]);
   });
