@@ -5,9 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { bool, cleanEnv, makeValidator, num, str, type Spec } from "envalid";
+import { bool, cleanEnv, makeValidator, str, type Spec } from "envalid";
 import { ConfigError } from "./errors.ts";
-import { TARGET_IDS, TARGETS, type TargetId } from "./targets/index.ts";
+import { TARGET_IDS, type TargetId } from "./targets/ids.ts";
 import { registerSecret } from "./secrets.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -105,7 +105,7 @@ const consumerList = makeValidator<TargetId[]>((input) => {
         .filter(Boolean),
     ),
   ];
-  const bad = items.filter((i) => !(TARGET_IDS as string[]).includes(i));
+  const bad = items.filter((i) => !(TARGET_IDS as readonly string[]).includes(i));
   if (items.length === 0 || bad.length) fail(`a comma-separated list of ${TARGET_IDS.join(", ")}${bad.length ? ` (unknown: ${bad.join(", ")})` : ""}`);
   return items as TargetId[];
 });
@@ -332,9 +332,6 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     for (const name of PER_CONSUMER) {
       if (raw[name]) problems.push(`${name} cannot be set when CONSUMER lists several consumers (${(c.CONSUMER as unknown as string[]).join(", ")}): each uses its own default`);
     }
-  }
-  if (problems.length === 0) {
-    for (const id of c.CONSUMER as unknown as TargetId[]) problems.push(...TARGETS[id].checkConfig(clean));
   }
   if (problems.length === 0 && (c.PLAN || argv.includes("--plan")) && (c.VERIFY_ONLY || argv.includes("--verify")))
     problems.push("plan mode and verify mode exclude each other: choose one");

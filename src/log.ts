@@ -9,7 +9,7 @@ const SECRET_KEYS = ["token", "key", "password", "client_secret", "clientSecret"
 export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
 
 /**
- * JSON lines on stdout (or `destination`), no transports (a one-shot container must not lose lines at exit).
+ * JSON lines to `destination` (main.ts: stderr), no transports (a one-shot container must not lose lines at exit).
  * Secrets are removed twice: by key (pino's redact) and by value (every registered secret is scrubbed from
  * the final line).
  */

@@ -10,7 +10,7 @@ import { AuthentikClient } from "./authentik/client.ts";
 import type { Features } from "./authentik/version.ts";
 import { waitUntilReady, type Defaults, type ReadinessNeeds } from "./authentik/wait.ts";
 import type { Config } from "./config.ts";
-import { OutputError } from "./errors.ts";
+import { ConfigError, OutputError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { changedKeys, mergeEnvFile, UnsafeValueError } from "./output/env-file.ts";
 import { checkWritableDir, readIfExists, writeFileAtomic } from "./output/write-atomic.ts";
@@ -113,23 +113,130 @@ async function valuesFromFile(u: Unit): Promise<Provisioned> {
   return values;
 }
 
+type Context = { target: Target; ctx: TargetContext; path: string };
+type Applied = { u: Unit; values: Provisioned; rotated: Rotation[]; signingKey: string | null | undefined };
+type Stats = () => { requests: number; writes: number };
+
+/** Local prerequisites: nothing in authentik is touched if the result could not be written or the script run. */
+async function checkLocal(config: Config, contexts: readonly Context[], scriptDir: string | undefined): Promise<void> {
+  const targetProblems = contexts.flatMap((c) => c.target.checkConfig(config));
+  if (targetProblems.length) throw new ConfigError(targetProblems);
+  if (config.plan || config.verifyOnly) return;
+  await checkWritableDir(config.outputDir);
+  if (config.configureSh) {
+    await checkScript(config.configureSh);
+    if (scriptDir !== config.outputDir) await checkWritableDir(scriptDir!, "the directory of CONFIGURE_SH");
+  }
+}
+
+/** Verify mode: check what exists, with the values from the output files. */
+async function verifyMode(ak: AuthentikClient, units: readonly Unit[], logger: Logger): Promise<void> {
+  const failed: CheckResult[] = [];
+  for (const u of units) {
+    if ((await readIfExists(u.path)) === undefined) {
+      failed.push({ check: "output", ok: false, message: `${u.path} does not exist: run without --verify first` });
+      continue;
+    }
+    failed.push(...(await verifyUnit(ak, u, await valuesFromFile(u), u.observed.provider?.signing_key, logger)).filter((r) => !r.ok));
+  }
+  if (failed.length) throw new VerifyError(failed);
+}
+
+/** Plan mode: print what would change (objects, files, consumer APIs); returns whether anything would. */
+async function planMode(ak: AuthentikClient, units: readonly Unit[], steps: Step[], print: (text: string) => void): Promise<boolean> {
+  const current = await Promise.all(units.map(async (u) => ({ path: u.path, values: await currentValues(ak, u.desired, u.observed), u })));
+  const filePlans: FilePlan[] = [];
+  const files = entriesByFile(current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [], rawJson: u.target.rawJsonSubstitution })));
+  for (const [path, { entries }] of files) {
+    const existing = await readIfExists(path);
+    const unknown = current.some((c) => c.path === path && !c.values);
+    const keys = unknown ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, entries);
+    filePlans.push({ path, keys, action: existing === undefined ? "create" : keys.length ? "update" : "noop" });
+  }
+  for (const c of current) {
+    if (c.u.target.publish) steps.push(await c.u.target.publish.plan(c.u.ctx, c.values, await existingVars(c.u.path, c.u.target.publish.fileVars)));
+  }
+  print(renderPlan(steps, filePlans));
+  return units.some((u) => hasChanges(u.plan)) || filePlans.some((f) => f.action !== "noop") || steps.some((s) => s.action !== "noop");
+}
+
+/** Write every output file that changed (and the copy beside configure.sh); returns the paths written. */
+async function writeOutputs(config: Config, applied: readonly Applied[], scriptDir: string | undefined, logger: Logger): Promise<string[]> {
+  const written: string[] = [];
+  const files = entriesByFile(applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values), rawJson: u.target.rawJsonSubstitution })));
+  for (const [path, { entries, rawJson }] of files) {
+    if (await writeFileAtomic(path, render(path, await readIfExists(path), entries, rawJson))) written.push(path);
+    // configure.sh sources ./setup.env: keep a copy beside a script that lives elsewhere.
+    if (scriptDir && scriptDir !== config.outputDir && path === join(config.outputDir, "setup.env")) {
+      const besideScript = join(scriptDir, "setup.env");
+      if (await writeFileAtomic(besideScript, render(besideScript, await readIfExists(besideScript), entries, rawJson))) written.push(besideScript);
+    }
+    logger.info({ file: path, written: written.includes(path) }, written.includes(path) ? "output file written" : "output file unchanged");
+  }
+  return written;
+}
+
+/** configure.sh runs when its input changed, a secret was rotated, or its artifacts are missing. */
+async function maybeRunScript(
+  config: Config,
+  scriptDir: string | undefined,
+  changed: boolean,
+  logger: Logger,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<Summary["configureSh"]> {
+  if (!config.configureSh || !scriptDir) return "not-configured";
+  const artifactsPresent = await access(join(scriptDir, "artifacts", "management.json")).then(
+    () => true,
+    () => false,
+  );
+  if (!changed && artifactsPresent) {
+    logger.info("configure.sh skipped: setup.env unchanged and artifacts/management.json present");
+    return "skipped";
+  }
+  await runScript(config.configureSh, config.configureTimeoutMs, logger, env);
+  return "ran";
+}
+
+/** Apply mode: authentik, then consumer APIs, then files, then verification, then configure.sh. */
+async function applyMode(ak: AuthentikClient, config: Config, units: readonly Unit[], steps: Step[], scriptDir: string | undefined, deps: RunDeps) {
+  const { logger } = deps;
+  // Consumers one after the other (each one's chains run in parallel).
+  const applied: Applied[] = [];
+  for (const u of units) applied.push({ u, ...(await apply(ak, u.desired, u.observed, u.plan, logger.child({ consumer: u.target.id }))) });
+  const rotated = applied.flatMap((a) => a.rotated);
+  // Consumers with an API for it get the values before the files are written (publishing may add values to keep).
+  for (const a of applied) {
+    const publish = a.u.target.publish;
+    if (!publish) continue;
+    const secretRotated = a.rotated.some((r) => r.credential.startsWith("client secret"));
+    const step = await publish.apply(a.u.ctx, a.values, { secretRotated, existingFile: await existingVars(a.u.path, publish.fileVars), logger, print: deps.print });
+    steps.push(step);
+    logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
+  }
+  const written = await writeOutputs(config, applied, scriptDir, logger);
+  if (config.verify) {
+    const results = await Promise.all(applied.map(({ u, values, signingKey }) => verifyUnit(ak, u, values, signingKey, logger)));
+    const failed = results.flat().filter((r) => !r.ok);
+    if (failed.length) throw new VerifyError(failed);
+  }
+  const configureSh = await maybeRunScript(config, scriptDir, written.length > 0 || rotated.length > 0, logger, deps.env);
+  const credentials = [
+    ...applied.filter((a) => a.values.username).map((a) => ({ credential: `app password of '${a.values.username!}'`, expires: "never" })),
+    ...rotated.filter((r) => r.previousValidUntil).map((r) => ({ credential: `previous ${r.credential}`, expires: r.previousValidUntil! })),
+  ];
+  const outputs = [...new Set(applied.map((a) => a.u.path))];
+  return { rotated, credentials, output: { file: outputs.join(","), written: outputs.some((p) => written.includes(p)) }, configureSh };
+}
+
 export async function run(config: Config, deps: RunDeps, client?: AuthentikClient): Promise<RunOutcome> {
   const { logger } = deps;
-  const contexts = config.consumers.map((id) => {
+  const contexts: Context[] = config.consumers.map((id) => {
     const target = TARGETS[id];
     const ctx: TargetContext = { config, names: namesFor(config, target) };
     return { target, ctx, path: join(config.outputDir, ctx.names.outputFile) };
   });
   const scriptDir = config.configureSh ? dirname(config.configureSh) : undefined;
-
-  // Local prerequisites first: nothing in authentik is touched if the result could not be written.
-  if (!config.plan && !config.verifyOnly) {
-    await checkWritableDir(config.outputDir);
-    if (config.configureSh) {
-      await checkScript(config.configureSh);
-      if (scriptDir !== config.outputDir) await checkWritableDir(scriptDir!, "the directory of CONFIGURE_SH");
-    }
-  }
+  await checkLocal(config, contexts, scriptDir);
   if (config.insecureTls) logger.warn("TLS certificate verification is OFF (AUTHENTIK_INSECURE_TLS=true): anyone on the path can read the API token");
 
   const ak =
@@ -144,10 +251,10 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       ...(deps.pacing?.retryDelayMs !== undefined ? { retryDelayMs: deps.pacing.retryDelayMs } : {}),
     });
   const mode = config.plan ? ("plan" as const) : config.verifyOnly ? ("verify" as const) : ("apply" as const);
-  const base = { mode, consumer: config.consumers.join(",") };
+  const stats: Stats = () => ({ requests: ak.stats.requests, writes: ak.stats.writes });
   try {
     const defaults: Defaults = await waitUntilReady(ak, readinessNeeds(contexts), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });
-    const version = defaults.features.version;
+    // Every consumer observed and planned before the first write: a conflict anywhere stops everything.
     const units: Unit[] = await Promise.all(
       contexts.map(async (c) => {
         const desired = c.target.desired(c.ctx, defaults);
@@ -156,106 +263,18 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       }),
     );
     const steps: Step[] = units.flatMap((u) => stepsOf(u.plan));
-    const stats = () => ({ requests: ak.stats.requests, writes: ak.stats.writes });
+    const base = { mode, consumer: config.consumers.join(","), authentikVersion: defaults.features.version };
 
     if (mode === "verify") {
-      const failed: CheckResult[] = [];
-      for (const u of units) {
-        if ((await readIfExists(u.path)) === undefined) {
-          failed.push({ check: "output", ok: false, message: `${u.path} does not exist: run without --verify first` });
-          continue;
-        }
-        failed.push(...(await verifyUnit(ak, u, await valuesFromFile(u), u.observed.provider?.signing_key, logger)).filter((r) => !r.ok));
-      }
-      if (failed.length) throw new VerifyError(failed);
-      return { summary: { ...base, authentikVersion: version, ...summarise(steps), ...stats(), changesPending: false } };
+      await verifyMode(ak, units, logger);
+      return { summary: { ...base, ...summarise(steps), ...stats(), changesPending: false } };
     }
-
     if (mode === "plan") {
-      const current = await Promise.all(units.map(async (u) => ({ path: u.path, values: await currentValues(ak, u.desired, u.observed), u })));
-      const filePlans: FilePlan[] = [];
-      for (const [path, { entries }] of entriesByFile(
-        current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [], rawJson: u.target.rawJsonSubstitution })),
-      )) {
-        const existing = await readIfExists(path);
-        const unknown = current.some((c) => c.path === path && !c.values);
-        const keys = unknown ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, entries);
-        filePlans.push({ path, keys, action: existing === undefined ? "create" : keys.length ? "update" : "noop" });
-      }
-      for (const c of current) {
-        if (c.u.target.publish) steps.push(await c.u.target.publish.plan(c.u.ctx, c.values, await existingVars(c.u.path, c.u.target.publish.fileVars)));
-      }
-      deps.print(renderPlan(steps, filePlans));
-      const fileChanges = filePlans.some((f) => f.action !== "noop");
-      return { summary: { ...base, authentikVersion: version, ...summarise(steps), ...stats(), changesPending: units.some((u) => hasChanges(u.plan)) || fileChanges } };
+      const changesPending = await planMode(ak, units, steps, deps.print);
+      return { summary: { ...base, ...summarise(steps), ...stats(), changesPending } };
     }
-
-    // Apply: consumers one after the other (each one's chains in parallel), then the files.
-    const applied: { u: Unit; values: Provisioned; rotated: Rotation[]; signingKey: string | null | undefined }[] = [];
-    for (const u of units) applied.push({ u, ...(await apply(ak, u.desired, u.observed, u.plan, logger.child({ consumer: u.target.id }))) });
-    const rotated = applied.flatMap((a) => a.rotated);
-    // Hand the values to consumers that have an API for it (before the files: it may add values to keep).
-    for (const a of applied) {
-      const publish = a.u.target.publish;
-      if (!publish) continue;
-      const secretRotated = a.rotated.some((r) => r.credential.startsWith("client secret"));
-      const step = await publish.apply(a.u.ctx, a.values, { secretRotated, existingFile: await existingVars(a.u.path, publish.fileVars), logger, print: deps.print });
-      steps.push(step);
-      logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
-    }
-    const written: string[] = [];
-    for (const [path, { entries, rawJson }] of entriesByFile(
-      applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values), rawJson: u.target.rawJsonSubstitution })),
-    )) {
-      const content = render(path, await readIfExists(path), entries, rawJson);
-      if (await writeFileAtomic(path, content)) written.push(path);
-      // configure.sh sources ./setup.env: keep a copy beside a script that lives elsewhere.
-      if (scriptDir && scriptDir !== config.outputDir && path === join(config.outputDir, "setup.env")) {
-        const besideScript = join(scriptDir, "setup.env");
-        if (await writeFileAtomic(besideScript, render(besideScript, await readIfExists(besideScript), entries, rawJson))) written.push(besideScript);
-      }
-      logger.info({ file: path, written: written.includes(path) }, written.includes(path) ? "output file written" : "output file unchanged");
-    }
-
-    if (config.verify) {
-      const failed: CheckResult[] = [];
-      const results = await Promise.all(applied.map(({ u, values, signingKey }) => verifyUnit(ak, u, values, signingKey, logger)));
-      failed.push(...results.flat().filter((r) => !r.ok));
-      if (failed.length) throw new VerifyError(failed);
-    }
-
-    let configureSh: Summary["configureSh"] = "not-configured";
-    if (config.configureSh && scriptDir) {
-      const artifactsPresent = await access(join(scriptDir, "artifacts", "management.json")).then(
-        () => true,
-        () => false,
-      );
-      if (written.length > 0 || rotated.length > 0 || !artifactsPresent) {
-        await runScript(config.configureSh, config.configureTimeoutMs, logger, deps.env);
-        configureSh = "ran";
-      } else {
-        logger.info("configure.sh skipped: setup.env unchanged and artifacts/management.json present");
-        configureSh = "skipped";
-      }
-    }
-    const credentials = [
-      ...applied.filter((a) => a.values.username).map((a) => ({ credential: `app password of '${a.values.username!}'`, expires: "never" })),
-      ...rotated.filter((r) => r.previousValidUntil).map((r) => ({ credential: `previous ${r.credential}`, expires: r.previousValidUntil! })),
-    ];
-    const outputs = [...new Set(applied.map((a) => a.u.path))];
-    return {
-      summary: {
-        ...base,
-        authentikVersion: version,
-        ...summarise(steps),
-        rotated,
-        credentials,
-        output: { file: outputs.join(","), written: outputs.some((p) => written.includes(p)) },
-        configureSh,
-        ...stats(),
-        changesPending: false,
-      },
-    };
+    const result = await applyMode(ak, config, units, steps, scriptDir, deps);
+    return { summary: { ...base, ...summarise(steps), ...result, ...stats(), changesPending: false } };
   } finally {
     if (!client) await ak.close();
   }

@@ -5,12 +5,12 @@ import { netbird } from "./netbird.ts";
 import { netbirdEmbedded } from "./netbird-embedded.ts";
 import { netbirdLegacy } from "./netbird-legacy.ts";
 import { openzro } from "./openzro.ts";
+import { TARGET_IDS, type TargetId } from "./ids.ts";
 import type { Names, Target } from "./types.ts";
 
-export const TARGETS = { netbird, openzro, "netbird-embedded": netbirdEmbedded, "netbird-legacy": netbirdLegacy, firezone } as const satisfies Record<string, Target>;
+export const TARGETS = { netbird, openzro, "netbird-embedded": netbirdEmbedded, "netbird-legacy": netbirdLegacy, firezone } as const satisfies Record<TargetId, Target>;
 
-export type TargetId = keyof typeof TARGETS;
-export const TARGET_IDS = Object.keys(TARGETS) as TargetId[];
+export { TARGET_IDS, type TargetId };
 
 /** The names a consumer uses: the user's overrides where set, else the consumer's defaults. */
 export function namesFor(config: Config, target: Target): Names {

@@ -100,15 +100,14 @@ export const netbirdEmbedded: Target = {
     outputFile: "netbird-idp.env",
   },
   uses: { serviceAccount: false, deviceFlow: false },
-  checkConfig: (env) => {
+  checkConfig: (config) => {
     const problems: string[] = [];
-    if (!env.NETBIRD_DOMAIN)
+    if (!config.domain)
       problems.push(
         "NETBIRD_DOMAIN is required for CONSUMER=netbird-embedded (the redirect is https://<NETBIRD_DOMAIN>/oauth2/callback); example: NETBIRD_DOMAIN=netbird.example.com",
       );
-    if ((env.ROTATE as string[] | undefined)?.includes("app-password"))
-      problems.push("ROTATE=app-password does not apply to CONSUMER=netbird-embedded (no service account); use ROTATE=client-secret");
-    if (env.NETBIRD_SETUP_EMAIL && String(env.NETBIRD_SETUP_PASSWORD ?? "").length < 8)
+    if (config.rotate.includes("app-password")) problems.push("ROTATE=app-password does not apply to CONSUMER=netbird-embedded (no service account); use ROTATE=client-secret");
+    if (config.netbirdMgmt.setupEmail && config.netbirdMgmt.setupPassword.length < 8)
       problems.push("NETBIRD_SETUP_PASSWORD (at least 8 characters) is required with NETBIRD_SETUP_EMAIL");
     return problems;
   },

@@ -19,9 +19,9 @@ export const netbirdLegacy: Target = {
     outputFile: "setup.env",
   },
   uses: { serviceAccount: false, deviceFlow: false },
-  checkConfig: (env) =>
-    (env.NETBIRD_DOMAIN ? [] : ["NETBIRD_DOMAIN is required for CONSUMER=netbird-legacy; example: NETBIRD_DOMAIN=netbird.example.com"]).concat(
-      (env.ROTATE as string[] | undefined)?.length ? ["ROTATE has nothing to rotate for CONSUMER=netbird-legacy (a public client without service account)"] : [],
+  checkConfig: (config) =>
+    (config.domain ? [] : ["NETBIRD_DOMAIN is required for CONSUMER=netbird-legacy; example: NETBIRD_DOMAIN=netbird.example.com"]).concat(
+      config.rotate.length ? ["ROTATE has nothing to rotate for CONSUMER=netbird-legacy (a public client without service account)"] : [],
     ),
   scopeMappings: () => SCOPES,
   desired: (ctx, defaults) =>

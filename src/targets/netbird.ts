@@ -3,6 +3,7 @@
  * guide and NetBird's advanced self-hosting guide describe it. Pure data and rendering, no I/O.
  */
 import { escapeRegex } from "../authentik/client.ts";
+import type { Config } from "../config.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
@@ -62,10 +63,10 @@ export function standaloneOutputs({ config, names }: TargetContext, values: Prov
   ];
 }
 
-export function standaloneChecks(env: Readonly<Record<string, unknown>>, consumer: string, domainVar: string): string[] {
+export function standaloneChecks(config: Config, consumer: string, domainVar: string, domain: string): string[] {
   const problems: string[] = [];
-  if (!env[domainVar]) problems.push(`${domainVar} is required for CONSUMER=${consumer}; example: ${domainVar}=${consumer}.example.com`);
-  if ((env.ROTATE as string[] | undefined)?.includes("client-secret")) {
+  if (!domain) problems.push(`${domainVar} is required for CONSUMER=${consumer}; example: ${domainVar}=${consumer}.example.com`);
+  if (config.rotate.includes("client-secret")) {
     problems.push(`ROTATE=client-secret applies to confidential clients only; CONSUMER=${consumer} uses a public client (rotate app-password instead)`);
   }
   return problems;
@@ -92,7 +93,7 @@ export const netbird: Target = {
     outputFile: "setup.env",
   },
   uses: { serviceAccount: true, deviceFlow: true },
-  checkConfig: (env) => standaloneChecks(env, "netbird", "NETBIRD_DOMAIN"),
+  checkConfig: (config) => standaloneChecks(config, "netbird", "NETBIRD_DOMAIN", config.domain),
   scopeMappings,
   desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.domain),
   outputs: (ctx, values) => standaloneOutputs(ctx, values, "NETBIRD", ctx.config.domain),

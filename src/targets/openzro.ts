@@ -14,7 +14,7 @@ export const openzro: Target = {
     outputFile: "setup.env",
   },
   uses: { serviceAccount: true, deviceFlow: true },
-  checkConfig: (env) => standaloneChecks(env, "openzro", "OPENZRO_DOMAIN"),
+  checkConfig: (config) => standaloneChecks(config, "openzro", "OPENZRO_DOMAIN", config.openzroDomain),
   scopeMappings: netbird.scopeMappings,
   desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.openzroDomain),
   outputs: (ctx, values) => standaloneOutputs(ctx, values, "OPENZRO", ctx.config.openzroDomain),

@@ -34,8 +34,8 @@ export interface Target {
   /** Names used unless the user sets APP_NAME, APP_SLUG, … (only allowed with a single consumer). */
   readonly defaults: Pick<Names, "app" | "slug" | "provider" | "serviceAccount" | "authorizationFlow" | "outputFile">;
   readonly uses: { serviceAccount: boolean; deviceFlow: boolean };
-  /** Problems with the validated variables for this consumer (e.g. its domain missing). */
-  checkConfig(env: Readonly<Record<string, unknown>>): string[];
+  /** Problems with the configuration for this consumer (e.g. its domain missing), reported before anything is touched. */
+  checkConfig(config: Config): string[];
   /** Managed ids of the scope mappings the provider gets. */
   scopeMappings(features: Features): string[];
   desired(ctx: TargetContext, defaults: Defaults): DesiredState;
