@@ -309,20 +309,21 @@ describe("5. versions", () => {
 
 describe("6. start-up timeline", () => {
   it("refuses connections, then answers 'starting', then health OK with the token rejected, then default objects in stages", async () => {
-    await using fake = await startFakeAuthentik({
-      version: "2026.8",
-      bootstrapToken: TOKEN,
-      timeline: { refusedMs: 300, startingMs: 300, tokenRejectedMs: 300, flowsMs: 200, mappingsMs: 200, certificateMs: 200, brandMs: 200 },
-    });
+    // Stages of 800 ms, each checked in its middle: wide margins for a loaded machine.
+    const stage = 800;
+    await using fake = await startFakeAuthentik({ version: "2026.8", bootstrapToken: TOKEN, timeline: { refusedMs: stage, startingMs: stage, tokenRejectedMs: stage, flowsMs: stage, mappingsMs: 200, certificateMs: 200, brandMs: 200 } });
+    const t0 = Date.now(); // the timeline starts when startFakeAuthentik returns
+    const at = async (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + ms - Date.now())));
+    await at(stage / 2);
     await expect(fetch(`${fake.url}/-/health/live/`)).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 400));
+    await at(stage * 1.5);
     const starting = await fetch(`${fake.url}/api/v3/admin/version/`);
     expect(starting.status).toBe(503);
     expect(starting.headers.get("retry-after")).toBe("5");
-    await new Promise((r) => setTimeout(r, 300));
+    await at(stage * 2.5);
     expect((await fetch(`${fake.url}/-/health/ready/`)).status).toBe(200);
     expect(await client(fake).get("admin/version/")).toMatchObject({ status: 403, body: { detail: "Token invalid/expired" } });
-    await new Promise((r) => setTimeout(r, 350));
+    await at(stage * 3.5);
     expect((await client(fake).get("admin/version/")).status).toBe(200);
     expect(fake.store.flowBySlug("default-authentication-flow")).toBeUndefined();
     await fake.ready();
