@@ -29,7 +29,8 @@ const fake = await startFakeAuthentik({
     ...(env.FAKE_AK_NEVER_READY ? { neverReady: env.FAKE_AK_NEVER_READY as Stage } : {}),
   },
 });
-process.stdout.write(`fake-authentik listening on ${fake.url} version ${fake.version}\n`);
+// Handlers first: whoever reads the line below may signal at once.
 const stop = () => void fake.close().then(() => process.exit(0));
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+process.stdout.write(`fake-authentik listening on ${fake.url} version ${fake.version}\n`);
