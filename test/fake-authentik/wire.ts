@@ -16,32 +16,6 @@ export function groupLite(g: Group) {
   return { pk: g.pk, num_pk: g.num_pk, name: g.name, is_superuser: g.is_superuser, parent: null, parent_name: null, attributes: g.attributes };
 }
 
-export function userWire(store: Store, u: User) {
-  const groups = [...store.groups.values()].filter((g) => g.users.includes(u.pk));
-  return {
-    pk: u.pk,
-    username: u.username,
-    name: u.name,
-    is_active: u.is_active,
-    last_login: null,
-    date_joined: new Date(0).toISOString(),
-    is_superuser: store.isSuperuser(u),
-    groups: groups.map((g) => g.pk),
-    groups_obj: groups.map(groupLite),
-    roles: [],
-    roles_obj: [],
-    email: u.email,
-    avatar: "data:image/svg+xml;base64,",
-    attributes: u.attributes,
-    uid: createHash("sha256").update(String(u.pk)).digest("hex"),
-    path: u.path,
-    type: u.type,
-    uuid: u.uuid,
-    password_change_date: new Date(0).toISOString(),
-    last_updated: new Date(0).toISOString(),
-  };
-}
-
 export function userLite(u: User) {
   return {
     pk: u.pk,
@@ -55,6 +29,22 @@ export function userLite(u: User) {
     path: u.path,
     type: u.type,
     uuid: u.uuid,
+  };
+}
+
+export function userWire(store: Store, u: User) {
+  const groups = [...store.groups.values()].filter((g) => g.users.includes(u.pk));
+  return {
+    ...userLite(u),
+    date_joined: new Date(0).toISOString(),
+    is_superuser: store.isSuperuser(u),
+    groups: groups.map((g) => g.pk),
+    groups_obj: groups.map(groupLite),
+    roles: [],
+    roles_obj: [],
+    avatar: "data:image/svg+xml;base64,",
+    password_change_date: new Date(0).toISOString(),
+    last_updated: new Date(0).toISOString(),
   };
 }
 
