@@ -3,7 +3,7 @@
  * objects; the server shapes them per version. Uniqueness and foreign-key errors answer like DRF.
  */
 import { randomUUID } from "node:crypto";
-import { randomKey, type Application, type Flow, type Provider, type Store, type Token, type User } from "./store.ts";
+import { randomKey, type Application, type Flow, type Group, type Provider, type Store, type Token, type User } from "./store.ts";
 import { applicationWire, brandWire, certWire, flowWire, groupWire, providerWire, scopeMappingWire, tokenWire, userWire } from "./wire.ts";
 import type { Version } from "./schema.ts";
 
@@ -32,6 +32,10 @@ export interface Ctx {
   body: Record<string, any>;
   user: User;
   host: string;
+  /** `<scheme>://<host>` of the request (X-Forwarded-Proto honoured). */
+  base?: string;
+  /** The query parameters the emulated version's schema declares for this operation; others are ignored. */
+  accepts?: Set<string>;
 }
 
 export interface Result {
@@ -79,12 +83,15 @@ function paginate(ctx: Ctx, items: unknown[]): Result {
 /** Exact-match filters the real list endpoints support, plus `search` (case-insensitive substring). */
 function filtered<T extends Record<string, any>>(ctx: Ctx, items: T[], exact: Record<string, (item: T, value: string) => boolean>, searchFields: (keyof T)[]): T[] {
   let out = items;
+  const known = (param: string) => !ctx.accepts || ctx.accepts.has(param);
   for (const [param, test] of Object.entries(exact)) {
+    // A filter the version's schema does not declare is ignored by the real server (django-filter).
+    if (!known(param)) continue;
     const values = ctx.query.getAll(param);
     if (values.length === 0) continue;
     out = out.filter((item) => values.some((v) => test(item, v)));
   }
-  const search = ctx.query.get("search");
+  const search = known("search") ? ctx.query.get("search") : null;
   if (search)
     out = out.filter((item) =>
       searchFields.some((f) =>
@@ -212,7 +219,18 @@ function applyToken(ctx: Ctx, t: Token, body: Record<string, any>, creating: boo
       throw new HttpError(400, { expires: ["Token expires exceeds maximum lifetime (1 day)."] });
     t.expires = body.expires;
   } else if (creating && t.expiring) t.expires = new Date(day).toISOString();
-  if (t.intent === "api" && atLeast(ctx.version, 2024, 4) && creating) t.expires = new Date(day).toISOString();
+  // API tokens: `expires` is overwritten with now + default_token_duration (1 day) unless they never expire.
+  if (t.intent === "api" && atLeast(ctx.version, 2024, 4) && creating && t.expiring) t.expires = new Date(day).toISOString();
+}
+
+function groupBody(ctx: Ctx, g: Group, body: Record<string, any>): void {
+  // Group names are unique from 2024.6 (API-enforced).
+  if (body.name !== undefined && atLeast(ctx.version, 2024, 6) && [...ctx.store.groups.values()].some((o) => o !== g && o.name === body.name)) throw unique("name", "Group");
+  if (body.users !== undefined) {
+    for (const pk of body.users as number[]) if (!ctx.store.users.has(pk)) throw invalidPk("users", pk);
+    g.users = [...(body.users as number[])];
+  }
+  assign(g, body, ["name", "is_superuser", "attributes"]);
 }
 
 function flowBody(ctx: Ctx, f: Flow, body: Record<string, any>): void {
@@ -244,8 +262,14 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
         username: (u, v) => u.username === v,
         type: (u, v) => u.type === v,
         email: (u, v) => u.email === v,
+        name: (u, v) => u.name === v,
+        uuid: (u, v) => u.uuid === v,
         path: (u, v) => u.path === v,
+        path_startswith: (u, v) => u.path.startsWith(v),
         is_active: (u, v) => u.is_active === bool(v),
+        is_superuser: (u, v) => ctx.store.isSuperuser(u) === bool(v),
+        groups_by_name: (u, v) => ctx.store.groupByName(v)?.users.includes(u.pk) ?? false,
+        groups_by_pk: (u, v) => ctx.store.groups.get(v)?.users.includes(u.pk) ?? false,
       },
       ["username", "name", "email"],
     );
@@ -259,7 +283,11 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     if (!u || (!ctx.store.isSuperuser(ctx.user) && u.pk !== ctx.user.pk)) throw notFound(ctx, "User");
     return { body: userWire(ctx.store, u) };
   },
-  core_users_me_retrieve: (ctx) => ({ body: { user: userWire(ctx.store, ctx.user) } }),
+  core_users_me_retrieve: (ctx) => {
+    // UserSelf embeds its groups as {pk, name} objects, not as uuids.
+    const groups = [...ctx.store.groups.values()].filter((g) => g.users.includes(ctx.user.pk)).map((g) => ({ pk: g.pk, name: g.name }));
+    return { body: { user: { ...userWire(ctx.store, ctx.user), groups, roles: [], settings: {}, system_permissions: [] }, users: [] } };
+  },
   core_users_partial_update: (ctx) => {
     requireSuperuser(ctx);
     const u = ctx.store.users.get(Number(ctx.params.id));
@@ -305,7 +333,17 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
 
   core_groups_list: (ctx) => {
     requireSuperuser(ctx);
-    const groups = filtered(ctx, [...ctx.store.groups.values()], { name: (g, v) => g.name === v, is_superuser: (g, v) => g.is_superuser === bool(v) }, ["name"]);
+    const groups = filtered(
+      ctx,
+      [...ctx.store.groups.values()],
+      {
+        name: (g, v) => g.name === v,
+        is_superuser: (g, v) => g.is_superuser === bool(v),
+        members_by_username: (g, v) => g.users.some((pk) => ctx.store.users.get(pk)?.username === v),
+        members_by_pk: (g, v) => g.users.includes(Number(v)),
+      },
+      ["name"],
+    );
     const include = atLeast(ctx.version, 2024, 4) ? bool(ctx.query.get("include_users") ?? "true") : true;
     return paginate(
       ctx,
@@ -317,12 +355,30 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     if (!g) throw notFound(ctx, "Group");
     return { body: groupWire(ctx.store, g, true) };
   },
+  core_groups_create: (ctx) => {
+    requireSuperuser(ctx);
+    const g = ctx.store.addGroup({ name: "\u0000pending" });
+    try {
+      groupBody(ctx, g, ctx.body);
+    } catch (error) {
+      ctx.store.groups.delete(g.pk);
+      throw error;
+    }
+    return { status: 201, body: groupWire(ctx.store, g, true) };
+  },
+  core_groups_partial_update: (ctx) => {
+    requireSuperuser(ctx);
+    const g = ctx.store.groups.get(ctx.params.group_uuid!);
+    if (!g) throw notFound(ctx, "Group");
+    groupBody(ctx, g, ctx.body);
+    return { body: groupWire(ctx.store, g, true) };
+  },
   core_groups_add_user_create: (ctx) => {
     requireSuperuser(ctx);
     const g = ctx.store.groups.get(ctx.params.group_uuid!);
     if (!g) throw notFound(ctx, "Group");
     const u = ctx.store.users.get(Number(ctx.body.pk));
-    if (!u) throw new HttpError(404, { detail: "User not found" });
+    if (!u) throw new HttpError(404, { detail: "Not found." });
     if (!g.users.includes(u.pk)) g.users.push(u.pk);
     return { status: 204 };
   },
@@ -345,6 +401,7 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
         user__username: (t, v) => ctx.store.users.get(t.user)?.username === v,
         managed: (t, v) => t.managed === v,
         expiring: (t, v) => t.expiring === bool(v),
+        description: (t, v) => t.description === v,
       },
       ["identifier", "description"],
     );
@@ -383,6 +440,7 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     }
     return { body: tokenWire(ctx.store, t) };
   },
+  core_tokens_update: (ctx) => handlers.core_tokens_partial_update!(ctx),
   core_tokens_destroy: (ctx) => {
     requireSuperuser(ctx);
     const t = tokenByIdentifier(ctx);
@@ -400,11 +458,12 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
 
   flows_instances_list: (ctx) => {
-    const flows = filtered(ctx, [...ctx.store.flows.values()], { slug: (f, v) => f.slug === v, designation: (f, v) => f.designation === v, name: (f, v) => f.name === v }, [
-      "slug",
-      "name",
-      "title",
-    ]);
+    const flows = filtered(
+      ctx,
+      [...ctx.store.flows.values()],
+      { slug: (f, v) => f.slug === v, designation: (f, v) => f.designation === v, name: (f, v) => f.name === v, flow_uuid: (f, v) => f.pk === v },
+      ["slug", "name", "title"],
+    );
     return paginate(ctx, flows.map(flowWire));
   },
   flows_instances_retrieve: (ctx) => {
@@ -428,7 +487,17 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
 
   core_brands_list: (ctx) => {
-    const brands = filtered(ctx, [...ctx.store.brands.values()], { domain: (b, v) => b.domain === v, default: (b, v) => b.default === bool(v) }, ["domain", "branding_title"]);
+    const brands = filtered(
+      ctx,
+      [...ctx.store.brands.values()],
+      {
+        domain: (b, v) => b.domain === v,
+        default: (b, v) => b.default === bool(v),
+        brand_uuid: (b, v) => b.brand_uuid === v,
+        flow_device_code: (b, v) => b.flow_device_code === v,
+      },
+      ["domain", "branding_title"],
+    );
     return paginate(ctx, brands.map(brandWire));
   },
   core_brands_retrieve: (ctx) => {
@@ -472,13 +541,30 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
 
   crypto_certificatekeypairs_list: (ctx) => {
-    const certs = filtered(ctx, [...ctx.store.certificates.values()], { name: (c, v) => c.name === v, has_key: (_c, v) => bool(v), managed: (c, v) => c.managed === v }, ["name"]);
+    const certs = filtered(
+      ctx,
+      [...ctx.store.certificates.values()],
+      { name: (c, v) => c.name === v, has_key: (c, v) => !c.keyless === bool(v), managed: (c, v) => c.managed === v },
+      ["name"],
+    );
     return paginate(ctx, certs.map(certWire));
   },
   crypto_certificatekeypairs_retrieve: (ctx) => {
     const c = ctx.store.certificates.get(ctx.params.kp_uuid!);
     if (!c) throw notFound(ctx, "CertificateKeyPair");
     return { body: certWire(c) };
+  },
+  crypto_certificatekeypairs_generate_create: (ctx) => {
+    requireSuperuser(ctx);
+    const name = String(ctx.body.common_name);
+    if ([...ctx.store.certificates.values()].some((c) => c.name === name)) throw unique("name", "Certificate-Key Pair");
+    const days = Number(ctx.body.validity_days);
+    if (!Number.isInteger(days) || days < 1) throw new HttpError(400, { validity_days: ["A valid integer is required."] });
+    const altNames = String(ctx.body.subject_alt_name ?? "")
+      .split(",")
+      .map((n) => n.trim())
+      .filter(Boolean);
+    return { body: certWire(ctx.store.addCertificate(name, null, false, { validityDays: days, altNames })) };
   },
   crypto_certificatekeypairs_view_certificate_retrieve: (ctx) => {
     const c = ctx.store.certificates.get(ctx.params.kp_uuid!);
@@ -490,7 +576,12 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     const list = filtered(
       ctx,
       [...ctx.store.scopeMappings.values()],
-      { managed: (m, v) => m.managed === v, scope_name: (m, v) => m.scope_name === v, name: (m, v) => m.name === v },
+      {
+        managed: (m, v) => m.managed === v,
+        managed__isnull: (m, v) => (m.managed === null) === bool(v),
+        scope_name: (m, v) => m.scope_name === v,
+        name: (m, v) => m.name === v,
+      },
       ["name", "scope_name"],
     );
     return paginate(ctx, list.map(scopeMappingWire));
@@ -502,7 +593,7 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
 
   providers_all_list: (ctx) => {
-    const list = filtered(ctx, [...ctx.store.providers.values()], {}, ["name"]);
+    const list = filtered(ctx, [...ctx.store.providers.values()], { application__isnull: (p, v) => !ctx.store.applicationOf(p) === bool(v) }, ["name"]);
     return paginate(
       ctx,
       list.map((p) => providerWire(ctx.store, p)),
@@ -512,7 +603,16 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     const list = filtered(
       ctx,
       [...ctx.store.providers.values()].filter((p) => p.type === "oauth2"),
-      { name: (p, v) => p.name === v, client_id: (p, v) => p.client_id === v, client_type: (p, v) => p.client_type === v, sub_mode: (p, v) => p.sub_mode === v },
+      {
+        name: (p, v) => p.name === v,
+        client_id: (p, v) => p.client_id === v,
+        client_type: (p, v) => p.client_type === v,
+        sub_mode: (p, v) => p.sub_mode === v,
+        issuer_mode: (p, v) => p.issuer_mode === v,
+        authorization_flow: (p, v) => p.authorization_flow === v,
+        signing_key: (p, v) => p.signing_key === v,
+        application: (p, v) => ctx.store.applicationOf(p)?.pk === v,
+      },
       ["name"],
     );
     return paginate(
@@ -555,7 +655,7 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   providers_oauth2_setup_urls_retrieve: (ctx) => {
     const p = oauth2(ctx);
     const app = ctx.store.applicationOf(p);
-    const base = `http://${ctx.host}/application/o`;
+    const base = `${ctx.base ?? `http://${ctx.host}`}/application/o`;
     return {
       body: {
         issuer: app ? `${base}/${app.slug}/` : null,
@@ -570,12 +670,12 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
 
   core_applications_list: (ctx) => {
-    const list = filtered(ctx, [...ctx.store.applications.values()], { slug: (a, v) => a.slug === v, name: (a, v) => a.name === v, group: (a, v) => a.group === v }, [
-      "name",
-      "slug",
-      "meta_publisher",
-      "meta_description",
-    ]);
+    const list = filtered(
+      ctx,
+      [...ctx.store.applications.values()],
+      { slug: (a, v) => a.slug === v, name: (a, v) => a.name === v, group: (a, v) => a.group === v, meta_publisher: (a, v) => a.meta_publisher === v },
+      ["name", "slug", "meta_publisher", "meta_description"],
+    );
     return paginate(
       ctx,
       list.map((a) => applicationWire(ctx.store, a)),
@@ -606,6 +706,7 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     applicationBody(ctx, a, ctx.body);
     return { body: applicationWire(ctx.store, a) };
   },
+  core_applications_update: (ctx) => handlers.core_applications_partial_update!(ctx),
   core_applications_destroy: (ctx) => {
     requireSuperuser(ctx);
     ctx.store.applications.delete(application(ctx).pk);

@@ -207,7 +207,8 @@ export function deviceAuthorization(store: Store, version: Version, form: URLSea
 /** The user-facing code entry page: 404 when the brand serving the host has no device-code flow. */
 export function devicePage(store: Store, host: string): OidcResult {
   const brand = brandFor(store, host);
-  if (!brand?.flow_device_code) return { status: 404, body: { detail: "Not found." } };
+  // authentik's DeviceEntryView answers a bare `HttpResponse(status=404)`: no body.
+  if (!brand?.flow_device_code) return { status: 404 };
   const flow = store.flows.get(brand.flow_device_code);
   return { status: 302, headers: { location: `/if/flow/${flow?.slug ?? "device"}/` } };
 }

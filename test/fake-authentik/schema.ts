@@ -39,13 +39,16 @@ export interface Operation {
   requestRef?: string;
   responseRef?: string;
   successStatus: number;
+  /** Query parameters the version's schema declares for this operation (filters outside it are ignored). */
+  query: Set<string>;
 }
 
 export interface Schema {
   version: Version;
   operations: Operation[];
   components: Record<string, JsonSchema>;
-  validate(ref: string, body: unknown): Record<string, string[]> | undefined;
+  /** DRF-shaped errors, or undefined when valid. `response`: patterns (input validators) are not checked. */
+  validate(ref: string, body: unknown, mode?: "request" | "response"): Record<string, string[]> | undefined;
   shape(ref: string, value: unknown): unknown;
   find(method: string, path: string): { op: Operation; params: Record<string, string> } | undefined;
 }
@@ -134,7 +137,10 @@ function valueAt(body: unknown, pointer: string): unknown {
 export function loadSchema(version: Version): Schema {
   const cached = cache.get(version);
   if (cached) return cached;
-  const doc = parseCached(fileFor(version)) as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, JsonSchema> } };
+  const doc = parseCached(fileFor(version)) as {
+    paths: Record<string, Record<string, any>>;
+    components: { schemas: Record<string, JsonSchema>; parameters?: Record<string, JsonSchema> };
+  };
   const components = doc.components.schemas;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, discriminator: false });
   addFormats(ajv);
@@ -144,13 +150,18 @@ export function loadSchema(version: Version): Schema {
   const operations: Operation[] = [];
   for (const [template, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
-      if (!["get", "post", "put", "patch", "delete"].includes(method)) continue;
+      if (!["get", "post", "put", "patch", "delete"].includes(method) || typeof op !== "object" || Array.isArray(op)) continue;
       const params: string[] = [];
       const regex = new RegExp(`^/api/v3${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{([^}]+)\}/g, (_m, p: string) => (params.push(p), "([^/]+)"))}$`);
       const responses = (op.responses ?? {}) as Record<string, any>;
       const success = Object.keys(responses).find((s) => s.startsWith("2")) ?? "200";
       const requestRef = op.requestBody?.content?.["application/json"]?.schema?.$ref as string | undefined;
       const responseRef = responses[success]?.content?.["application/json"]?.schema?.$ref as string | undefined;
+      const query = new Set<string>();
+      for (const param of [...((methods.parameters as JsonSchema[] | undefined) ?? []), ...((op.parameters as JsonSchema[] | undefined) ?? [])]) {
+        const p = param.$ref ? doc.components.parameters?.[String(param.$ref).replace("#/components/parameters/", "")] : param;
+        if (p?.in === "query" && typeof p.name === "string") query.add(p.name);
+      }
       operations.push({
         operationId: op.operationId,
         method: method.toUpperCase(),
@@ -160,6 +171,7 @@ export function loadSchema(version: Version): Schema {
         ...(requestRef ? { requestRef: refName(requestRef) } : {}),
         ...(responseRef ? { responseRef: refName(responseRef) } : {}),
         successStatus: Number(success),
+        query,
       });
     }
   }
@@ -253,11 +265,15 @@ export function loadSchema(version: Version): Schema {
     version,
     operations,
     components,
-    validate(name, body) {
+    validate(name, body, mode = "request") {
       const v = validator(name);
       if (v(body)) return undefined;
+      // authentik returns what it stored; e.g. a service account named "My Bot" is returned although the
+      // response schema's username pattern excludes spaces. Patterns only bind requests.
+      const found = (v.errors ?? []).filter((e) => mode === "request" || e.keyword !== "pattern");
+      if (found.length === 0) return undefined;
       const errors: Record<string, string[]> = {};
-      for (const e of v.errors ?? []) {
+      for (const e of found) {
         if (e.keyword === "if" || e.keyword === "anyOf" || e.keyword === "oneOf") continue;
         const path = e.instancePath.split("/").filter(Boolean);
         const field = e.keyword === "required" ? [...path, (e.params as { missingProperty: string }).missingProperty].join(".") : path.join(".") || "non_field_errors";

@@ -208,7 +208,18 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     }
     const handler = handlers[op.operationId];
     if (!handler) return { status: 501, body: { detail: `fake authentik does not implement ${op.operationId}` }, parsed: body };
-    const ctx: Ctx = { store, version, reportVersion: opts.reportVersion ?? version, params, query, body, user: user ?? ANONYMOUS, host: req.headers.host ?? "" };
+    const ctx: Ctx = {
+      store,
+      version,
+      reportVersion: opts.reportVersion ?? version,
+      params,
+      query,
+      body,
+      user: user ?? ANONYMOUS,
+      host: req.headers.host ?? "",
+      base: baseUrl(req),
+      accepts: op.query,
+    };
     try {
       const result = handler(ctx);
       const status = result.status ?? op.successStatus;
@@ -216,10 +227,11 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
       const ref = op.responseRef;
       const shaped = ref ? schema.shape(ref, result.body) : result.body;
       if (ref && validateResponses) {
-        const problems = schema.validate(ref, shaped);
+        const problems = schema.validate(ref, shaped, "response");
         if (problems) {
           const text = `${method} ${path} → ${ref}: ${JSON.stringify(problems)}`;
           schemaViolations.push(text);
+          console.error(`fake authentik: response violates the ${version} schema: ${text}`);
           return { status: 500, body: { detail: `fake authentik response does not match the ${version} schema: ${text}` }, parsed: body };
         }
       }

@@ -2,8 +2,11 @@
  * The fake's state: plain data in the newest wire shape (snake_case), which tests may read and mutate to
  * arrange drift or conflicts. Serialisation per version happens in the server (schema-driven).
  */
-import { execFileSync } from "node:child_process";
-import { createPrivateKey, createPublicKey, randomBytes, randomUUID, type KeyObject } from "node:crypto";
+import { randomBytes, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { keysOf, selfSigned, type KeyPairPem } from "./x509.ts";
 
 export interface User {
   pk: number;
@@ -69,6 +72,8 @@ export interface CertificateKeyPair {
   publicKey: KeyObject;
   certificatePem: string;
   managed: string | null;
+  /** A certificate without its private key (`has_key=false`, `private_key_available: false`); tests may set it. */
+  keyless?: boolean;
 }
 
 export interface ScopeMapping {
@@ -205,11 +210,14 @@ export class Store {
     return provider;
   }
 
-  /** A real self-signed X.509 certificate (openssl), fresh unless `reuse` (start-up speed). */
-  addCertificate(name: string, managed: string | null = null, reuse = false): CertificateKeyPair {
-    const { keyPem, certPem } = reuse ? (sharedPair ??= makePair()) : makePair();
-    const privateKey = createPrivateKey(keyPem);
-    const cert: CertificateKeyPair = { pk: randomUUID(), name, privateKey, publicKey: createPublicKey(privateKey), certificatePem: certPem, managed };
+  /**
+   * A real self-signed X.509 certificate (RSA 2048, node:crypto), fresh unless `reuse`: the start-up
+   * certificate reuses one key pair per machine (cached in the temp directory) so a start takes no key generation.
+   */
+  addCertificate(name: string, managed: string | null = null, reuse = false, opts: { validityDays?: number; altNames?: string[] } = {}): CertificateKeyPair {
+    const { keyPem, certPem } = reuse ? startupPair() : selfSigned(name, opts);
+    const { privateKey, publicKey } = keysOf(keyPem);
+    const cert: CertificateKeyPair = { pk: randomUUID(), name, privateKey, publicKey, certificatePem: certPem, managed };
     this.certificates.set(cert.pk, cert);
     return cert;
   }
@@ -235,21 +243,27 @@ export class Store {
   }
 }
 
-let sharedPair: { keyPem: string; certPem: string } | undefined;
+let sharedPair: KeyPairPem | undefined;
 
-function makePair(): { keyPem: string; certPem: string } {
-  const out = execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "-", "-out", "-", "-subj", "/CN=authentik Self-signed Certificate", "-days", "365"],
-    {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    },
-  );
-  const keyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(out)?.[0];
-  const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(out)?.[0];
-  if (!keyPem || !certPem) throw new Error("openssl did not produce a key and certificate");
-  return { keyPem: `${keyPem}\n`, certPem: `${certPem}\n` };
+function startupPair(): KeyPairPem {
+  if (sharedPair) return sharedPair;
+  const file = join(tmpdir(), "fake-authentik-self-signed-v1.json");
+  try {
+    const cached = JSON.parse(readFileSync(file, "utf8")) as KeyPairPem;
+    keysOf(cached.keyPem);
+    if (Date.parse(new X509Certificate(cached.certPem).validTo) < Date.now() + 30 * 86_400_000) throw new Error("expiring soon");
+    return (sharedPair = cached);
+  } catch {
+    sharedPair = selfSigned("authentik Self-signed Certificate");
+    try {
+      const tmp = `${file}.${process.pid}`;
+      writeFileSync(tmp, JSON.stringify(sharedPair), { mode: 0o600 });
+      renameSync(tmp, file);
+    } catch {
+      /* a read-only temp dir only costs speed */
+    }
+    return sharedPair;
+  }
 }
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
