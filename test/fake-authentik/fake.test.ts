@@ -311,7 +311,11 @@ describe("6. start-up timeline", () => {
   it("refuses connections, then answers 'starting', then health OK with the token rejected, then default objects in stages", async () => {
     // Stages of 800 ms, each checked in its middle: wide margins for a loaded machine.
     const stage = 800;
-    await using fake = await startFakeAuthentik({ version: "2026.8", bootstrapToken: TOKEN, timeline: { refusedMs: stage, startingMs: stage, tokenRejectedMs: stage, flowsMs: stage, mappingsMs: 200, certificateMs: 200, brandMs: 200 } });
+    await using fake = await startFakeAuthentik({
+      version: "2026.8",
+      bootstrapToken: TOKEN,
+      timeline: { refusedMs: stage, startingMs: stage, tokenRejectedMs: stage, flowsMs: stage, mappingsMs: 200, certificateMs: 200, brandMs: 200 },
+    });
     const t0 = Date.now(); // the timeline starts when startFakeAuthentik returns
     const at = async (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + ms - Date.now())));
     await at(stage / 2);
