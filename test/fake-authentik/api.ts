@@ -58,9 +58,15 @@ const invalidPk = (field: string, value: unknown) => new HttpError(400, { [field
 /** Pagination like authentik's: page numbers, `next`/`previous` 0 for none, 404 past the end. */
 function paginate(ctx: Ctx, items: unknown[]): Result {
   const newer = atLeast(ctx.version, 2025, 12);
-  const requested = Number(ctx.query.get("page_size") ?? (newer ? 20 : 100));
-  const size = Math.max(1, newer ? Math.min(requested || 20, 100) : requested || 100);
-  const page = Math.max(1, Number(ctx.query.get("page") ?? 1) || 1);
+  // DRF's _positive_int: anything but a positive integer falls back to the default size.
+  const fallback = newer ? 20 : 100;
+  const rawSize = ctx.query.get("page_size") ?? "";
+  const requested = /^\d+$/.test(rawSize) && Number(rawSize) > 0 ? Number(rawSize) : fallback;
+  const size = newer ? Math.min(requested, 100) : requested;
+  // DRF: a page that is not a positive integer (or "last") is "Invalid page." like one past the end.
+  const rawPage = ctx.query.get("page") ?? "1";
+  const page = /^\d+$/.test(rawPage) ? Number(rawPage) : rawPage === "last" ? Math.max(1, Math.ceil(items.length / size)) : 0;
+  if (page < 1) throw new HttpError(404, { detail: "Invalid page." });
   const total = Math.max(1, Math.ceil(items.length / size));
   if (page > total) throw new HttpError(404, { detail: "Invalid page." });
   const slice = items.slice((page - 1) * size, page * size);

@@ -39,14 +39,21 @@ function appOf(store: Store, slug: string): { provider: Provider } | undefined {
   return provider && provider.type === "oauth2" ? { provider } : undefined;
 }
 
-export function discovery(store: Store, slug: string, base: string): OidcResult {
+/** `per_provider`: `<base>/application/o/<slug>/`; `global`: the site root `<base>/`. */
+export function issuerOf(provider: Provider, base: string, slug: string): string {
+  return provider.issuer_mode === "global" ? `${base}/` : `${base}/application/o/${slug}/`;
+}
+
+const ALL_GRANTS = ["authorization_code", "refresh_token", "implicit", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code"];
+
+export function discovery(store: Store, slug: string, base: string, version?: Version): OidcResult {
   const found = appOf(store, slug);
   if (!found) return { status: 404, body: { detail: "Not found." } };
   const o = `${base}/application/o`;
   return {
     status: 200,
     body: {
-      issuer: `${o}/${slug}/`,
+      issuer: issuerOf(found.provider, base, slug),
       authorization_endpoint: `${o}/authorize/`,
       token_endpoint: `${o}/token/`,
       userinfo_endpoint: `${o}/userinfo/`,
@@ -57,7 +64,8 @@ export function discovery(store: Store, slug: string, base: string): OidcResult 
       response_types_supported: ["code", "id_token", "id_token token", "code token", "code id_token", "code id_token token"],
       response_modes_supported: ["query", "fragment", "form_post"],
       jwks_uri: `${o}/${slug}/jwks/`,
-      grant_types_supported: ["authorization_code", "refresh_token", "implicit", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code"],
+      // From 2026.5 a provider allows only its configured grant types.
+      grant_types_supported: version && atLeast(version, 2026, 5) ? [...found.provider.grant_types] : ALL_GRANTS,
       id_token_signing_alg_values_supported: [found.provider.signing_key ? "RS256" : "HS256"],
       subject_types_supported: ["public"],
       token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
@@ -131,7 +139,20 @@ export function token(
       "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
     );
   }
-  if (grant !== "client_credentials") return oauthError("unsupported_grant_type", "The authorization grant type is not supported by the authorization server.");
+  if (grant === "urn:ietf:params:oauth:grant-type:device_code") {
+    // Nobody confirms device codes in the fake: a known one stays pending until it expires.
+    const code = store.deviceCodes.find((d) => d.device_code === form.get("device_code") && d.client_id === provider.client_id);
+    if (!code)
+      return oauthError(
+        "invalid_grant",
+        "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
+      );
+    if (code.expires < Date.now()) return oauthError("expired_token", "The device_code has expired, and the device authorization session has concluded.");
+    return oauthError("authorization_pending", "The authorization request is still pending as the end user hasn't yet completed the user-interaction steps.");
+  }
+  // authentik handles the password grant like client_credentials with username + app password.
+  if (grant !== "client_credentials" && !(grant === "password" && form.get("username")))
+    return oauthError("unsupported_grant_type", "The authorization grant type is not supported by the authorization server.");
 
   const app = store.applicationOf(provider);
   const username = form.get("username") ?? "";
@@ -166,7 +187,7 @@ export function token(
   const now = Math.floor(Date.now() / 1000);
   const exp = now + seconds(provider.access_token_validity);
   const claims = {
-    iss: `${base}/application/o/${app.slug}/`,
+    iss: issuerOf(provider, base, app.slug),
     sub: subject(provider, user),
     aud: provider.client_id,
     exp,

@@ -176,9 +176,19 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     return `${proto}://${req.headers.host ?? "localhost"}`;
   }
 
-  async function handleApi(req: IncomingMessage, path: string, query: URLSearchParams, rawBody: string): Promise<{ status: number; body?: unknown; parsed?: unknown }> {
+  async function handleApi(
+    req: IncomingMessage,
+    path: string,
+    query: URLSearchParams,
+    rawBody: string,
+  ): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
     const method = req.method ?? "GET";
     const found = schema.find(method, path);
+    // Django's APPEND_SLASH: a known path without its trailing slash is a permanent redirect.
+    if (!found && !path.endsWith("/") && schema.find(method, `${path}/`)) {
+      const search = query.toString();
+      return { status: 301, headers: { location: `${path}/${search ? `?${search}` : ""}` } };
+    }
     if (!found) {
       const other = schema.operations.some((op) => op.regex.test(path));
       return other ? { status: 405, body: { detail: `Method "${method}" not allowed.` } } : { status: 404, body: { detail: "Not found." } };
@@ -193,6 +203,10 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     }
     let body: Record<string, unknown> = {};
     if (op.requestRef) {
+      const type = String(req.headers["content-type"] ?? "")
+        .split(";")[0]!
+        .trim();
+      if (rawBody && type !== "application/json") return { status: 415, body: { detail: `Unsupported media type "${type}" in request.` } };
       if (rawBody) {
         try {
           body = JSON.parse(rawBody) as Record<string, unknown>;
@@ -201,13 +215,13 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
         }
       }
       const errors = schema.validate(op.requestRef, body);
-      if (errors) return { status: 400, body: errors, parsed: body };
+      if (errors) return { status: 400, body: errors };
       // DRF ignores fields the serializer does not have.
       const known = schema.components[op.requestRef]?.properties as Record<string, unknown> | undefined;
       if (known) body = Object.fromEntries(Object.entries(body).filter(([k]) => k in known));
     }
     const handler = handlers[op.operationId];
-    if (!handler) return { status: 501, body: { detail: `fake authentik does not implement ${op.operationId}` }, parsed: body };
+    if (!handler) return { status: 501, body: { detail: `fake authentik does not implement ${op.operationId}` } };
     const ctx: Ctx = {
       store,
       version,
@@ -223,7 +237,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     try {
       const result = handler(ctx);
       const status = result.status ?? op.successStatus;
-      if (result.body === undefined || status === 204) return { status, parsed: body };
+      if (result.body === undefined || status === 204) return { status };
       const ref = op.responseRef;
       const shaped = ref ? schema.shape(ref, result.body) : result.body;
       if (ref && validateResponses) {
@@ -232,12 +246,12 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
           const text = `${method} ${path} → ${ref}: ${JSON.stringify(problems)}`;
           schemaViolations.push(text);
           console.error(`fake authentik: response violates the ${version} schema: ${text}`);
-          return { status: 500, body: { detail: `fake authentik response does not match the ${version} schema: ${text}` }, parsed: body };
+          return { status: 500, body: { detail: `fake authentik response does not match the ${version} schema: ${text}` } };
         }
       }
-      return { status, body: shaped, parsed: body };
+      return { status, body: shaped };
     } catch (error) {
-      if (error instanceof HttpError) return { status: error.status, body: error.body, parsed: body };
+      if (error instanceof HttpError) return { status: error.status, body: error.body };
       throw error;
     }
   }
@@ -245,7 +259,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
   function handleOidc(req: IncomingMessage, path: string, rawBody: string): OidcResult | undefined {
     const base = baseUrl(req);
     let m: RegExpExecArray | null;
-    if ((m = /^\/application\/o\/([^/]+)\/\.well-known\/openid-configuration$/.exec(path))) return discovery(store, m[1]!, base);
+    if ((m = /^\/application\/o\/([^/]+)\/\.well-known\/openid-configuration$/.exec(path))) return discovery(store, m[1]!, base, version);
     if ((m = /^\/application\/o\/([^/]+)\/jwks\/$/.exec(path))) return jwks(store, m[1]!);
     const form = new URLSearchParams(rawBody);
     if (path === "/application/o/token/" && req.method === "POST") {
@@ -336,8 +350,9 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
       const r = await handleApi(req, path, url.searchParams, rawBody);
       record.status = r.status;
       if (r.status >= 400) record.write = false;
-      if (isApiWrite) record.body = r.parsed ?? (rawBody ? safeJson(rawBody) : undefined);
-      return send(res, r.status, r.body);
+      // What the client sent (unknown fields included), so tests see exactly what a tool wrote.
+      if (isApiWrite && rawBody) record.body = safeJson(rawBody);
+      return send(res, r.status, r.body, r.headers);
     }
     const oidc = handleOidc(req, path, rawBody);
     if (oidc) {

@@ -519,6 +519,45 @@ describe("7. OIDC (more)", () => {
   });
 });
 
+describe("7. OIDC (device-code grant, issuer modes)", () => {
+  it("device codes stay pending (authentik's answer until a user confirms), unknown ones are invalid; global issuer mode", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const { provider } = await netbird(fake);
+    const d = await raw(`${fake.url}/application/o/device/`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: provider.client_id, scope: "openid" }).toString(),
+    });
+    const grant = "urn:ietf:params:oauth:grant-type:device_code";
+    expect(await tokenForm(fake, { grant_type: grant, client_id: provider.client_id, device_code: d.body.device_code })).toMatchObject({
+      status: 400,
+      body: { error: "authorization_pending" },
+    });
+    expect((await tokenForm(fake, { grant_type: grant, client_id: provider.client_id, device_code: "nope" })).body.error).toBe("invalid_grant");
+    fake.store.deviceCodes[0]!.expires = Date.now() - 1;
+    expect((await tokenForm(fake, { grant_type: grant, client_id: provider.client_id, device_code: d.body.device_code })).body.error).toBe("expired_token");
+    await api(fake).patch(`providers/oauth2/${provider.pk}/`, { issuer_mode: "global" });
+    const doc = await raw(`${fake.url}/application/o/netbird/.well-known/openid-configuration`, { headers: { host: "id.example.org", "x-forwarded-proto": "https" } });
+    expect(doc.body).toMatchObject({ issuer: "https://id.example.org/", jwks_uri: "https://id.example.org/application/o/netbird/jwks/" });
+    expect(doc.body.grant_types_supported).toEqual(["authorization_code", "refresh_token", "client_credentials", grant]);
+  });
+});
+
+describe("4. HTTP details of the API", () => {
+  it("a path without its trailing slash is redirected (APPEND_SLASH); a body that is not JSON is 415; malformed JSON is 400; wrong method 405", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const r = await raw(`${fake.url}/api/v3/core/users?username=akadmin`, { headers: auth });
+    expect(r.status).toBe(301);
+    expect(r.headers.location).toBe("/api/v3/core/users/?username=akadmin");
+    const form = await raw(`${fake.url}/api/v3/flows/instances/`, { method: "POST", headers: { ...auth, "content-type": "application/x-www-form-urlencoded" }, body: "name=x" });
+    expect(form).toMatchObject({ status: 415, body: { detail: 'Unsupported media type "application/x-www-form-urlencoded" in request.' } });
+    const broken = await raw(`${fake.url}/api/v3/flows/instances/`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{" });
+    expect(broken).toMatchObject({ status: 400, body: { detail: expect.stringMatching(/^JSON parse error/) } });
+    expect((await raw(`${fake.url}/api/v3/admin/version/`, { method: "DELETE", headers: auth })).status).toBe(405);
+  });
+});
+
 describe("8. faults and log (more)", () => {
   it("`after` skips the first matches, per method; a fault's body is sent; dropped requests are marked; writes record their body", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
@@ -533,6 +572,9 @@ describe("8. faults and log (more)", () => {
       [201, "s1"],
       [201, "s2"],
     ]);
+    // The log keeps what the client sent, fields the serializer ignores included.
+    await c.post("flows/instances/", { ...body, slug: "s3", not_a_field: 1 });
+    expect(fake.writes().at(-1)!.body).toMatchObject({ slug: "s3", not_a_field: 1 });
     fake.inject({ path: /^\/api\/v3\/core\//, drop: true });
     await expect(c.get("core/users/")).rejects.toThrow();
     expect(fake.log.at(-1)).toMatchObject({ path: "/api/v3/core/users/", dropped: true });
@@ -592,6 +634,10 @@ describe("9. lists (more)", () => {
     expect(first.pagination).toMatchObject({ count: 131, total_pages: 2, start_index: 1, end_index: 100, next: 2, previous: 0 });
     expect((await c.get("core/users/?page=2")).body.pagination).toMatchObject({ start_index: 101, end_index: 131, next: 0, previous: 1 });
     expect((await c.get("core/users/?page_size=500")).body.results).toHaveLength(131);
+    expect(await c.get("core/users/?page=abc")).toMatchObject({ status: 404, body: { detail: "Invalid page." } });
+    expect(await c.get("core/users/?page=0")).toMatchObject({ status: 404, body: { detail: "Invalid page." } });
+    expect((await c.get("core/users/?page=last")).body.pagination.current).toBe(2);
+    expect((await c.get("core/users/?page_size=-3")).body.results).toHaveLength(100);
     const empty = (await c.get("core/applications/")).body;
     expect(empty).toEqual({ pagination: { next: 0, previous: 0, count: 0, current: 1, total_pages: 1, start_index: 0, end_index: 0 }, results: [] });
   });
