@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { handlers } from "./api.ts";
 import { loadSchema, startFakeAuthentik, VERSIONS, type FakeAuthentik } from "./index.ts";
 import { sharedDir } from "./paths.ts";
 import { selfSigned } from "./x509.ts";
@@ -348,6 +349,65 @@ describe("4. schema (more)", () => {
 });
 
 describe("5. versions (more)", () => {
+  it("every endpoint the tool needs exists in every version's schema and has a handler", () => {
+    const need = [
+      "GET admin/version/",
+      "GET root/config/",
+      "GET core/users/",
+      "GET core/users/1/",
+      "GET core/users/me/",
+      "POST core/users/service_account/",
+      "PATCH core/users/1/",
+      "GET core/groups/",
+      "GET core/groups/u/",
+      "POST core/groups/u/add_user/",
+      "POST core/groups/u/remove_user/",
+      "PATCH core/groups/u/",
+      "GET core/tokens/",
+      "POST core/tokens/",
+      "GET core/tokens/i/",
+      "PATCH core/tokens/i/",
+      "DELETE core/tokens/i/",
+      "GET core/tokens/i/view_key/",
+      "POST core/tokens/i/set_key/",
+      "GET flows/instances/",
+      "POST flows/instances/",
+      "GET flows/instances/s/",
+      "PATCH flows/instances/s/",
+      "GET core/brands/",
+      "POST core/brands/",
+      "GET core/brands/u/",
+      "PATCH core/brands/u/",
+      "GET core/brands/current/",
+      "GET crypto/certificatekeypairs/",
+      "GET crypto/certificatekeypairs/u/",
+      "POST crypto/certificatekeypairs/generate/",
+      "GET providers/oauth2/",
+      "POST providers/oauth2/",
+      "GET providers/oauth2/1/",
+      "PATCH providers/oauth2/1/",
+      "PUT providers/oauth2/1/",
+      "DELETE providers/oauth2/1/",
+      "GET providers/oauth2/1/setup_urls/",
+      "GET providers/all/",
+      "GET core/applications/",
+      "POST core/applications/",
+      "GET core/applications/s/",
+      "PATCH core/applications/s/",
+      "DELETE core/applications/s/",
+    ];
+    for (const version of VERSIONS) {
+      const schema = loadSchema(version);
+      const scope = version === "2024.2.0" ? "propertymappings/scope/" : "propertymappings/provider/scope/";
+      for (const entry of [...need, `GET ${scope}`, `GET ${scope}u/`]) {
+        const [method, path] = entry.split(" ") as [string, string];
+        const found = schema.find(method, `/api/v3/${path}`);
+        expect({ version, entry, operation: Boolean(found) }).toEqual({ version, entry, operation: true });
+        expect({ version, entry, handler: Boolean(handlers[found!.op.operationId]) }).toEqual({ version, entry, handler: true });
+      }
+    }
+  });
+
   it.each([...VERSIONS])("%s: admin/version reports it; paths outside its schema are 404", async (version) => {
     await using fake = await startFakeAuthentik({ version, bootstrapToken: TOKEN });
     const c = api(fake);
