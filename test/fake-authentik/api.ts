@@ -221,7 +221,8 @@ function applyToken(ctx: Ctx, t: Token, body: Record<string, any>, creating: boo
   const day = Date.now() + 86_400_000;
   if ("expires" in body) {
     if (body.expires === null && atLeast(ctx.version, 2024, 4) && !atLeast(ctx.version, 2026, 2)) throw new HttpError(500, { detail: "Internal Server Error" });
-    if (body.expires !== null && t.intent === "app_password" && Date.parse(body.expires) > day + 1000)
+    // The maximum lifetime of app passwords exists from 2024.4.
+    if (body.expires !== null && t.intent === "app_password" && atLeast(ctx.version, 2024, 4) && Date.parse(body.expires) > day + 1000)
       throw new HttpError(400, { expires: ["Token expires exceeds maximum lifetime (1 day)."] });
     t.expires = body.expires;
   } else if (creating && t.expiring) t.expires = new Date(day).toISOString();

@@ -199,6 +199,11 @@ describe("2. stateful objects (more)", () => {
     expect((await c.del("core/tokens/api-2/")).status).toBe(204);
     expect(await c.get("core/tokens/api-2/")).toMatchObject({ status: 404, body: { detail: "Not found." } });
     expect(await c.get("core/tokens/api-2/view_key/")).toMatchObject({ status: 404 });
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    expect((await c.post("core/tokens/", { identifier: "app-long", intent: "app_password", expires: later })).status).toBe(400);
+    expect(await c.post("core/tokens/", { identifier: "app-null", intent: "app_password", expires: null })).toMatchObject({ status: 500 });
+    await using oldest = await startFakeAuthentik({ version: "2024.2", bootstrapToken: TOKEN });
+    expect((await api(oldest).post("core/tokens/", { identifier: "app-long", intent: "app_password", expires: later })).status).toBe(201);
     await using newer = await startFakeAuthentik({ version: "2025.10", bootstrapToken: TOKEN });
     expect(await api(newer).get("core/tokens/nope/")).toMatchObject({ status: 404, body: { detail: "No Token matches the given query." } });
   });
