@@ -8,6 +8,7 @@ import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AuthentikClient } from "./authentik/client.ts";
 import type { Features } from "./authentik/version.ts";
+import type { WireOAuth2Provider } from "./authentik/wire.ts";
 import { waitUntilReady, type Defaults, type ReadinessNeeds } from "./authentik/wait.ts";
 import type { Config } from "./config.ts";
 import { ConfigError, OutputError } from "./errors.ts";
@@ -79,7 +80,10 @@ function render(path: string, existing: string | undefined, entries: [string, st
   }
 }
 
-async function verifyUnit(ak: AuthentikClient, u: Unit, values: Provisioned, signingKey: string | null | undefined, logger: Logger): Promise<CheckResult[]> {
+async function verifyUnit(ak: AuthentikClient, u: Unit, values: Provisioned, provider: WireOAuth2Provider | undefined, live: boolean, logger: Logger): Promise<CheckResult[]> {
+  const d = u.desired;
+  const strict = d.provider.redirectUris.find((r) => r.matching_mode === "strict" && (r.redirect_uri_type ?? "authorization") === "authorization");
+  const keepsForeignFlow = u.plan.device?.deviceFlow.step.action === "noop" && u.observed.brand?.flow_device_code !== u.observed.deviceFlow?.pk && !d.replaceDeviceFlow;
   return verify(
     ak,
     {
@@ -89,8 +93,17 @@ async function verifyUnit(ak: AuthentikClient, u: Unit, values: Provisioned, sig
       clientSecret: values.clientSecret,
       username: values.username,
       appPassword: values.appPassword,
-      device: u.target.uses.deviceFlow,
-      signingKey,
+      redirectUri: strict?.url,
+      device:
+        d.deviceFlow && u.observed.brand
+          ? {
+              brandDomain: u.observed.brand.domain,
+              flowSlug: keepsForeignFlow && u.observed.brand.flow_device_code ? undefined : d.deviceFlow.slug,
+              grantTypes: d.features.grantTypes ? (provider?.grant_types ?? []) : undefined,
+              live,
+            }
+          : undefined,
+      signingKey: provider?.signing_key,
       file: { path: u.path, expected: u.target.outputs(u.ctx, values) },
     },
     logger.child({ step: "verify", consumer: u.target.id }),
@@ -114,7 +127,7 @@ async function valuesFromFile(u: Unit): Promise<Provisioned> {
 }
 
 type Context = { target: Target; ctx: TargetContext; path: string };
-type Applied = { u: Unit; values: Provisioned; rotated: Rotation[]; signingKey: string | null | undefined };
+type Applied = { u: Unit; values: Provisioned; rotated: Rotation[]; provider: WireOAuth2Provider };
 type Stats = () => { requests: number; writes: number };
 
 /** Local prerequisites: nothing in authentik is touched if the result could not be written or the script run. */
@@ -137,14 +150,20 @@ async function verifyMode(ak: AuthentikClient, units: readonly Unit[], logger: L
       failed.push({ check: "output", ok: false, message: `${u.path} does not exist: run without --verify first` });
       continue;
     }
-    failed.push(...(await verifyUnit(ak, u, await valuesFromFile(u), u.observed.provider?.signing_key, logger)).filter((r) => !r.ok));
+    // Asked for by a person: the throttled device endpoint is called too.
+    failed.push(...(await verifyUnit(ak, u, await valuesFromFile(u), u.observed.provider, true, logger)).filter((r) => !r.ok));
   }
   if (failed.length) throw new VerifyError(failed);
 }
 
 /** Plan mode: print what would change (objects, files, consumer APIs); returns whether anything would. */
 async function planMode(ak: AuthentikClient, units: readonly Unit[], steps: Step[], print: (text: string) => void): Promise<boolean> {
-  const current = await Promise.all(units.map(async (u) => ({ path: u.path, values: await currentValues(ak, u.desired, u.observed), u })));
+  const current = await Promise.all(
+    units.map(async (u) => {
+      const inFile = (await readIfExists(u.path)) === undefined ? {} : u.target.fromFile(await sourceFile(u.path, u.target.fileVars));
+      return { path: u.path, values: currentValues(u.desired, u.observed, inFile), u };
+    }),
+  );
   const filePlans: FilePlan[] = [];
   const files = entriesByFile(current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [], rawJson: u.target.rawJsonSubstitution })));
   for (const [path, { entries }] of files) {
@@ -215,7 +234,20 @@ async function applyMode(ak: AuthentikClient, config: Config, units: readonly Un
   }
   const written = await writeOutputs(config, applied, scriptDir, logger);
   if (config.verify) {
-    const results = await Promise.all(applied.map(({ u, values, signingKey }) => verifyUnit(ak, u, values, signingKey, logger)));
+    // The device endpoint is called only when something it depends on changed in this run.
+    const deviceInputs = new Set(["OAuth2 provider", "application", "device-code flow", "brand"]);
+    const results = await Promise.all(
+      applied.map(({ u, values, provider }) =>
+        verifyUnit(
+          ak,
+          u,
+          values,
+          provider,
+          stepsOf(u.plan).some((st) => deviceInputs.has(st.kind) && st.action !== "noop"),
+          logger,
+        ),
+      ),
+    );
     const failed = results.flat().filter((r) => !r.ok);
     if (failed.length) throw new VerifyError(failed);
   }
@@ -258,7 +290,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     const units: Unit[] = await Promise.all(
       contexts.map(async (c) => {
         const desired = c.target.desired(c.ctx, defaults);
-        const observed = await observe(ak, desired);
+        const observed = await observe(ak, desired, { readKey: mode !== "plan" });
         return { ...c, desired, observed, plan: plan(desired, observed) };
       }),
     );

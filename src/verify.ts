@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import type { AuthentikClient } from "./authentik/client.ts";
 import { BootstrapError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import type { WireCurrentBrand } from "./authentik/wire.ts";
 
 export interface VerifyInput {
   publicUrl: string;
@@ -21,18 +22,37 @@ export interface VerifyInput {
   /** Service account + app password: checked with client_credentials and an API call, as NetBird's IdP manager does. */
   username?: string | undefined;
   appPassword?: string | undefined;
-  /** Check the device authorization endpoint (consumers with device login). */
-  device: boolean;
+  /** Device login (consumers that have it): what authentik should serve for the public host. */
+  device?: DeviceExpectation | undefined;
+  /** A strict authorization redirect URI of the provider: the client-secret probe must use a registered one. */
+  redirectUri?: string | undefined;
   /** Certificate key pair uuid that should sign tokens. */
   signingKey: string | null | undefined;
   /** Output file and the values it must yield when sourced by bash. */
   file?: { path: string; expected: readonly (readonly [string, string])[] };
 }
 
+export interface DeviceExpectation {
+  /** The brand whose `flow_device_code` this run set or kept. */
+  brandDomain: string;
+  /** The slug of our device-code flow when the brand should carry it (undefined: a flow an admin chose is kept). */
+  flowSlug: string | undefined;
+  /** The provider's grant types on 2026.5+ (undefined before: no such field). */
+  grantTypes: readonly string[] | undefined;
+  /**
+   * Call the device authorization endpoint. It is throttled per client IP (20 an hour by default, shared with
+   * every `netbird up` behind the same address), so it is called only when this run changed the objects it
+   * depends on, or when verification was asked for (`--verify`).
+   */
+  live: boolean;
+}
+
 export interface CheckResult {
   check: string;
   ok: boolean;
   message: string;
+  /** Could not be checked (e.g. throttled): reported as a warning, not a failure. */
+  unknown?: boolean;
 }
 
 export class VerifyError extends BootstrapError {
@@ -75,6 +95,7 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   const results: CheckResult[] = [];
   const pass = (check: string, message: string) => results.push({ check, ok: true, message });
   const fail = (check: string, message: string) => results.push({ check, ok: false, message });
+  const unknown = (check: string, message: string) => results.push({ check, ok: true, unknown: true, message });
   const publicOrigin = new URL(input.publicUrl).origin;
   const expectedIssuer = `${input.publicUrl}/application/o/${input.slug}/`;
   const discoveryUrl = `${input.publicUrl}/application/o/${input.slug}/.well-known/openid-configuration`;
@@ -128,48 +149,35 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     if (input.username !== undefined && input.appPassword !== undefined) await checkIdpManager(client, input, doc, publicOrigin, pass, fail);
   };
 
-  // 4. Confidential clients: the token endpoint accepts the client's credentials. A made-up authorization
-  // code with the right credentials gets `invalid_grant`; wrong credentials get `invalid_client`.
+  // 4. Confidential clients: the token endpoint accepts the client's credentials. authentik checks the secret,
+  // then the redirect URI (an unregistered one is `invalid_client` and a configuration-error event that the
+  // default notification rule mails to every admin), then the code: so the probe sends a registered redirect
+  // URI and a made-up code, and the right secret gets `invalid_grant` (views/token.py).
   const checkSecret = async () => {
-    if (input.clientSecret !== undefined) {
-      const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
-        form: {
-          grant_type: "authorization_code",
-          code: "verify-probe-not-a-code",
-          redirect_uri: "https://invalid.invalid/",
-          client_id: input.clientId,
-          client_secret: input.clientSecret,
-        },
-      });
-      const err = (probe.json as { error?: string } | undefined)?.error;
-      if (err === "invalid_client" || probe.status === 401)
-        fail("client_secret", "the token endpoint rejects the client id and secret (invalid_client): the secret in the output file is not the provider's (rotated elsewhere?)");
-      else if (err === "invalid_grant" || probe.status === 200) pass("client_secret", "the token endpoint accepts the client id and secret");
-      else fail("client_secret", `unexpected answer from the token endpoint (${probe.status}: ${oauthError(probe.json, probe.text)})`);
+    if (input.clientSecret === undefined) return;
+    if (!input.redirectUri) {
+      unknown("client_secret", "not checked: the provider has no strict redirect URI to probe the token endpoint with");
+      return;
     }
+    const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
+      form: {
+        grant_type: "authorization_code",
+        code: "authentik-bootstrap-verify-probe",
+        redirect_uri: input.redirectUri,
+        client_id: input.clientId,
+        client_secret: input.clientSecret,
+      },
+    });
+    const err = (probe.json as { error?: string } | undefined)?.error;
+    if (err === "invalid_client" || probe.status === 401)
+      fail("client_secret", "the token endpoint rejects the client id and secret (invalid_client): the secret in the output file is not the provider's (rotated elsewhere?)");
+    else if (err === "invalid_grant") pass("client_secret", "the token endpoint accepts the client id and secret");
+    else fail("client_secret", `unexpected answer from the token endpoint (${probe.status}: ${oauthError(probe.json, probe.text)})`);
   };
 
-  // 5. Device authorization, as `netbird up` does it.
+  // 5. Device login, as `netbird up` and its users meet it.
   const checkDevice = async () => {
-    if (input.device) {
-      // The code comes from the device endpoint; the user enters it at `/device`, which authentik serves only
-      // when the brand for that host has a device-code flow (404 otherwise).
-      const [device, page] = await Promise.all([
-        client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } }),
-        client.external(`${publicOrigin}/device`, { noRedirect: true }),
-      ]);
-      if (device.status !== 200 || !(device.json as { device_code?: string } | undefined)?.device_code) {
-        fail(
-          "device",
-          `'netbird up' would get no device code (${device.status}: ${oauthError(device.json, device.text)}): the provider must allow the device-code grant and be bound to an application`,
-        );
-      } else if (page.status === 404 || page.status === 0) {
-        fail(
-          "device",
-          `'netbird up' would show a code users cannot enter: ${publicOrigin}/device answers ${page.status || "nothing"}; the brand serving ${new URL(input.publicUrl).host} needs a device-code flow`,
-        );
-      } else pass("device", "device authorization issues a code and /device is served");
-    }
+    if (input.device) await checkDeviceLogin(client, input, input.device, doc, publicOrigin, { pass, fail, unknown });
   };
 
   // 6. The output file as the consumer reads it.
@@ -190,7 +198,9 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   };
 
   await Promise.all([checkJwks(), checkIdp(), checkSecret(), checkDevice(), checkFile()]);
-  const order = ["discovery", "issuer", "endpoints", "jwks", "client_credentials", "idp-manager", "client_secret", "device", "output"];
+  const clock = clockCheck(client.clockOffsetMs);
+  if (clock) results.push(clock);
+  const order = ["discovery", "issuer", "endpoints", "jwks", "client_credentials", "idp-manager", "client_secret", "device", "output", "clock"];
   results.sort((a, b) => order.indexOf(a.check) - order.indexOf(b.check));
   return report(results, logger);
 }
@@ -199,7 +209,8 @@ type Mark = (check: string, message: string) => void;
 
 async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc: Record<string, string>, publicOrigin: string, pass: Mark, fail: Mark): Promise<void> {
   const tokenRes = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
-    form: { grant_type: "client_credentials", client_id: input.clientId, username: input.username ?? "", password: input.appPassword ?? "", scope: "openid goauthentik.io/api" },
+    // Exactly NetBird's request (management/server/idp/authentik.go, requestJWTToken).
+    form: { grant_type: "client_credentials", client_id: input.clientId, username: input.username ?? "", password: input.appPassword ?? "", scope: "goauthentik.io/api" },
   });
   const access = (tokenRes.json as { access_token?: string } | undefined)?.access_token;
   if (tokenRes.status !== 200 || !access) {
@@ -230,7 +241,84 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
   }
 }
 
+type Marks = { pass: Mark; fail: Mark; unknown: Mark };
+
+/**
+ * The brand authentik really uses for the public host is the one `GET /api/v3/core/brands/current/` returns
+ * through the public URL (anonymous; brands/api.py): the user page `/device` is `login_required`, so an anonymous
+ * request to it says nothing (it always redirects to the login). Then, only when needed (see `live`), a device
+ * code from the device authorization endpoint, whose throttled answer (429) means "could not check".
+ */
+async function checkDeviceLogin(
+  client: AuthentikClient,
+  input: VerifyInput,
+  device: DeviceExpectation,
+  doc: Record<string, string>,
+  publicOrigin: string,
+  m: Marks,
+): Promise<void> {
+  const host = new URL(input.publicUrl).host;
+  const current = await client.external(`${publicOrigin}/api/v3/core/brands/current/`);
+  const brand = current.json as WireCurrentBrand | undefined;
+  if (current.status !== 200 || typeof brand?.matched_domain !== "string") {
+    m.unknown("device", `could not ask authentik which brand serves ${host} (GET /api/v3/core/brands/current/ answered ${current.status || "nothing"})`);
+    return;
+  }
+  if (brand.matched_domain.toLowerCase() !== device.brandDomain.toLowerCase()) {
+    m.fail(
+      "device",
+      `authentik serves ${host} with brand '${brand.matched_domain}', but the device-code flow was set on brand '${device.brandDomain}': users would get 404 at /device after logging in (check the brands' domains in authentik)`,
+    );
+    return;
+  }
+  if (!brand.flow_device_code) {
+    m.fail(
+      "device",
+      `'netbird up' would show a code users cannot enter: brand '${brand.matched_domain}', which serves ${host}, has no device-code flow (404 at /device after login)`,
+    );
+    return;
+  }
+  if (device.flowSlug && brand.flow_device_code !== device.flowSlug) {
+    m.fail("device", `brand '${brand.matched_domain}' serves device login with flow '${brand.flow_device_code}', not '${device.flowSlug}'`);
+    return;
+  }
+  if (device.grantTypes && !device.grantTypes.includes(DEVICE_GRANT)) {
+    m.fail("device", "the provider does not allow the device-code grant: 'netbird up' would get no code");
+    return;
+  }
+  if (!device.live) {
+    m.pass(
+      "device",
+      `brand '${brand.matched_domain}' serves ${host} with device-code flow '${brand.flow_device_code}' (device endpoint not called: nothing it depends on changed)`,
+    );
+    return;
+  }
+  const code = await client.external(doc.device_authorization_endpoint ?? `${publicOrigin}/application/o/device/`, { form: { client_id: input.clientId, scope: "openid" } });
+  if (code.status === 429) {
+    m.unknown("device", "could not check the device authorization endpoint: authentik throttles it (20 requests an hour per address by default); try --verify later");
+  } else if (code.status !== 200 || !(code.json as { device_code?: string } | undefined)?.device_code) {
+    m.fail(
+      "device",
+      `'netbird up' would get no device code (${code.status}: ${oauthError(code.json, code.text)}): the provider must allow the device-code grant and be bound to an application`,
+    );
+  } else m.pass("device", `device authorization issues a code, and brand '${brand.matched_domain}' serves ${host} with flow '${brand.flow_device_code}'`);
+}
+
+const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+/** NetBird rejects a token "used before issued" when its clock lags authentik's (NetBird issue 2941). */
+export function clockCheck(offsetMs: number | undefined): CheckResult | undefined {
+  if (offsetMs === undefined || Math.abs(offsetMs) <= 5000) return undefined;
+  const s = Math.round(Math.abs(offsetMs) / 1000);
+  return {
+    check: "clock",
+    ok: true,
+    unknown: true,
+    message: `authentik's clock is ${s} s ${offsetMs > 0 ? "ahead of" : "behind"} this container's: NetBird refuses tokens "used before issued" when its clock lags authentik's; keep both hosts in sync (NTP)`,
+  };
+}
+
 function report(results: CheckResult[], logger: Logger): CheckResult[] {
-  for (const r of results) logger[r.ok ? "info" : "error"]({ check: r.check, ok: r.ok }, `verify ${r.check}: ${r.message}`);
+  for (const r of results) logger[r.ok ? (r.unknown ? "warn" : "info") : "error"]({ check: r.check, ok: r.ok }, `verify ${r.check}: ${r.message}`);
   return results;
 }

@@ -25,6 +25,7 @@ import {
   type PatchedFlowRequest,
   type PatchedOAuth2ProviderRequest,
   type PatchedTokenRequest,
+  type PatchedUserRequest,
   type TokenRequest,
   type UserServiceAccountRequest,
 } from "@goauthentik/api";
@@ -107,6 +108,8 @@ export class AuthentikClient {
   readonly baseUrl: string;
   readonly stats: RequestStats = { requests: 0, writes: 0 };
   features: Features = featuresOf("0.0.0");
+  /** authentik's clock minus ours, in ms, from the `Date` header of its last answer (second resolution). */
+  clockOffsetMs: number | undefined;
   private readonly options: ClientOptions;
   private readonly dispatcher: Agent | undefined;
   private readonly config: Configuration;
@@ -131,7 +134,7 @@ export class AuthentikClient {
       basePath: `${this.baseUrl}/api/v3`,
       accessToken: options.token,
       fetchApi: dispatcher ? (url: string, init?: RequestInit) => fetch(url, { ...init, dispatcher } as RequestInit) : undefined,
-      middleware: [this.versionShim(), this.counter()],
+      middleware: [this.versionShim(), this.counter(), { post: async ({ response }) => (this.noteClock(response), undefined) }],
     });
     this.core = new CoreApi(this.config);
     this.providers = new ProvidersApi(this.config);
@@ -170,6 +173,18 @@ export class AuthentikClient {
         return undefined;
       },
     };
+  }
+
+  /** Reads authentik's clock from an answer's `Date` header. */
+  private noteClock(response: Response): void {
+    const date = Date.parse(response.headers.get("date") ?? "");
+    // The header has second resolution: compare against the middle of the second we are in.
+    if (Number.isFinite(date)) this.clockOffsetMs = date + 500 - Date.now();
+  }
+
+  /** authentik's "now" as far as this client knows it (our clock when no answer had a Date header). */
+  serverNow(): number {
+    return Date.now() + (this.clockOffsetMs ?? 0);
   }
 
   private init(): RequestInit {
@@ -241,6 +256,7 @@ export class AuthentikClient {
     this.stats.requests += 1;
     try {
       const response = await fetch(`${this.baseUrl}${path}`, { ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit);
+      this.noteClock(response);
       const text = await response.text().catch(() => "");
       return { status: response.status, detail: errorDetail(text) };
     } catch (error) {
@@ -272,6 +288,7 @@ export class AuthentikClient {
         ...this.init(),
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       } as RequestInit);
+      this.noteClock(response);
       const text = await response.text();
       let json: unknown;
       try {
@@ -296,7 +313,11 @@ export class AuthentikClient {
   // ---- version --------------------------------------------------------------------------------------------
 
   async detectVersion(): Promise<Features> {
-    const body = await this.send<{ version_current: string }>("read authentik version (GET /admin/version/)", "read", (init) => this.admin.adminVersionRetrieveRaw(init));
+    const operation = "read authentik version (GET /admin/version/)";
+    const body = await this.send<{ version_current?: unknown } | undefined>(operation, "read", (init) => this.admin.adminVersionRetrieveRaw(init));
+    // 2025.10.0's router answers a JSON request with 200 {"error": "authentik starting"} while Python boots.
+    if (typeof body?.version_current !== "string")
+      throw new ApiError(operation, 503, `answered ${errorDetail(JSON.stringify(body ?? null))} instead of a version (authentik still starting?)`);
     this.features = featuresOf(body.version_current);
     return this.features;
   }
@@ -318,9 +339,14 @@ export class AuthentikClient {
 
   // ---- scope mappings, certificates, brands, groups -------------------------------------------------------
 
+  /**
+   * The scope mappings with these managed ids. Listed without the `managed` filter: it is an
+   * AllValuesMultipleFilter (core/api/property_mappings.py), so an id not yet in the database — the normal state
+   * on a fresh start, before the worker has applied its blueprints — is a 400, not an empty list.
+   */
   async findScopeMappings(managed: readonly string[]): Promise<WireScopeMapping[]> {
     const all = await this.listAll<WireScopeMapping>("list scope mappings", (page, init) =>
-      this.mappings.propertymappingsProviderScopeListRaw({ managed: [...managed], page, pageSize: PAGE_SIZE }, init),
+      this.mappings.propertymappingsProviderScopeListRaw({ page, pageSize: PAGE_SIZE }, init),
     );
     return all.filter((m) => m.managed && managed.includes(m.managed));
   }
@@ -362,6 +388,10 @@ export class AuthentikClient {
       this.core.coreUsersListRaw({ username, includeGroups: false, page, pageSize: PAGE_SIZE }, init),
     );
     return all.find((u) => u.username === username);
+  }
+
+  async patchUser(user: WireUser, body: PatchedUserRequest): Promise<WireUser> {
+    return this.send(`update user '${user.username}'`, "idempotent", (init) => this.core.coreUsersPartialUpdateRaw({ id: user.pk, patchedUserRequest: body }, init));
   }
 
   async createServiceAccount(body: UserServiceAccountRequest): Promise<WireServiceAccount> {

@@ -1,20 +1,40 @@
 /**
  * What changes between authentik releases, as data. Everything version-dependent in the tool asks this
- * module, never compares version strings itself.
+ * module, never compares version strings itself. Each fact names the authentik source it was read in.
  */
+
+/** How `get_brand_for_request` (brands/utils.py) picks the brand for a request's Host. */
+export type BrandRule =
+  /** ≤2025.10.1: any brand whose domain is a plain suffix of the host, non-default first (ties: database order). */
+  | "any-suffix"
+  /** 2025.10.2–2025.12.x: the longest plain suffix. */
+  | "longest-suffix"
+  /** 2026.2.0+: exact match or a "." + domain suffix, longest first. */
+  | "longest-dot-suffix";
 
 export interface Features {
   readonly version: string;
   /** ≤2024.10.2 (except 2024.8.5+): `redirect_uris` is one newline-separated string of regexes. */
   readonly redirectUrisAsString: boolean;
+  /** 2026.5+: each redirect URI has `redirect_uri_type` (authorization or logout). Schema 2026.5.6. */
+  readonly redirectUriTypes: boolean;
   /** 2024.10+: providers need `invalidation_flow`. */
   readonly invalidationFlow: boolean;
   /** <2024.8: scope mappings live under /propertymappings/scope/. */
   readonly legacyScopeMappingPath: boolean;
   /** 2024.6+: the `goauthentik.io/api` scope mapping exists. */
   readonly apiScopeMapping: boolean;
-  /** 2026.5+: providers have `grant_types`, and enforce them. */
+  /**
+   * 2026.5+: providers have `grant_types`. Not verified in source (no 2026.5 source was available; only its
+   * schema): whether authentik enforces them at the token and device endpoints is a guess.
+   */
   readonly grantTypes: boolean;
+  /** 2026.5+ (main, 2026-04): expired tokens are hidden (404) but keep their identifier until the worker's cleanup. */
+  readonly hidesExpiredTokens: boolean;
+  /** The brand authentik picks for a Host. */
+  readonly brandRule: BrandRule;
+  /** 2024.4+: an app password's `expires` may not exceed the maximum token lifetime (tokens.py). */
+  readonly tokenMaximumLifetime: boolean;
   /** Newer than the newest version this tool was tested with. */
   readonly unknownNewer: boolean;
 }
@@ -44,10 +64,14 @@ export function featuresOf(versionText: string): Features {
   return {
     version: versionText,
     redirectUrisAsString: !listRedirects,
+    redirectUriTypes: atLeast(v, 2026, 5),
     invalidationFlow: atLeast(v, 2024, 10),
     legacyScopeMappingPath: !atLeast(v, 2024, 8),
     apiScopeMapping: atLeast(v, 2024, 6),
     grantTypes: atLeast(v, 2026, 5),
+    hidesExpiredTokens: atLeast(v, 2026, 5),
+    brandRule: atLeast(v, 2026, 2) ? "longest-dot-suffix" : atLeast(v, 2025, 10, 2) ? "longest-suffix" : "any-suffix",
+    tokenMaximumLifetime: atLeast(v, 2024, 4),
     unknownNewer: parsed !== undefined && !atLeast(newest, v[0], v[1]),
   };
 }

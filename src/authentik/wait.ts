@@ -151,10 +151,12 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
       );
     }
     if (!found.brands) {
+      // Any brand will do: the default-brand blueprint creates one on a fresh install; an installation whose
+      // default flag was removed still has its others (which one serves the public host is decided later).
       tasks.push(
         client.listBrands().then((brands) => {
-          if (brands.some((b) => b.default)) found.brands = brands;
-          else missing.push("default brand");
+          if (brands.length) found.brands = brands;
+          else missing.push("a brand (the default-brand blueprint has not run yet)");
         }),
       );
     }

@@ -12,6 +12,8 @@ export interface Paginated<T> {
 export interface RedirectUri {
   matching_mode: "strict" | "regex";
   url: string;
+  /** 2026.5+; absent means `authorization`. */
+  redirect_uri_type?: "authorization" | "logout";
 }
 
 export interface WireOAuth2Provider {
@@ -27,6 +29,7 @@ export interface WireOAuth2Provider {
   signing_key?: string | null;
   redirect_uris?: RedirectUri[] | string;
   sub_mode?: string;
+  issuer_mode?: string;
   grant_types?: string[];
   assigned_application_slug?: string | null;
 }
@@ -52,6 +55,9 @@ export interface WireUser {
   name?: string;
   type?: string;
   is_active?: boolean;
+  attributes?: Record<string, unknown>;
+  /** The groups (pks) the user is a direct member of; in every version, whatever `include_groups` says. */
+  groups?: string[];
 }
 
 export interface WireGroup {
@@ -83,6 +89,12 @@ export interface WireBrand {
   brand_uuid: string;
   domain: string;
   default: boolean;
+  flow_device_code?: string | null;
+}
+
+/** `GET /core/brands/current/` (anonymous): the brand authentik picks for the request's Host, flows by slug. */
+export interface WireCurrentBrand {
+  matched_domain: string;
   flow_device_code?: string | null;
 }
 

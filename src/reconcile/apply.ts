@@ -8,7 +8,15 @@ import type { AuthentikClient } from "../authentik/client.ts";
 import { createApplicationBody, diffApplication } from "../authentik/resources/application.ts";
 import { createFlowBody, diffFlow } from "../authentik/resources/device-flow.ts";
 import { createBody, diffProvider } from "../authentik/resources/provider.ts";
-import { createAppPasswordBody, createServiceAccountBody, diffAppPassword, observeAppPassword, observeServiceAccount } from "../authentik/resources/service-account.ts";
+import {
+  createAppPasswordBody,
+  createServiceAccountBody,
+  diffAppPassword,
+  lifetimeForGrace,
+  observeAppPassword,
+  observeServiceAccount,
+  retireBody,
+} from "../authentik/resources/service-account.ts";
 import type { WireOAuth2Provider, WireUser } from "../authentik/wire.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -21,8 +29,8 @@ import { DONE, type Step } from "./types.ts";
 export interface Applied {
   values: Provisioned;
   rotated: Rotation[];
-  /** The provider's signing key as applied (for verification, without another request). */
-  signingKey: string | null | undefined;
+  /** The provider as applied (for verification, without another request). */
+  provider: WireOAuth2Provider;
 }
 
 const LOST_ANSWER = new Set([0, 502, 503, 504]);
@@ -141,28 +149,21 @@ async function applyAccountChain(
     const token = p.serviceAccount.step.action === "create" ? await observeAppPassword(client, id, account) : o.token;
     if (token && d.rotate.appPassword) {
       // Rotation: the current token is renamed and expires after the grace period; a new one takes its name.
-      const validUntil = new Date(Date.now() + d.rotate.graceMs);
+      // The expiry is counted on authentik's clock, which decides when the old password stops working.
+      const validUntil = new Date(client.serverNow() + d.rotate.graceMs);
       const retired = `${id}${RETIRED_INFIX}${validUntil
         .toISOString()
         .replace(/[-:.TZ]/g, "")
         .slice(0, 14)}`;
-      await client.patchToken(id, {
-        identifier: retired,
-        expiring: true,
-        expires: validUntil,
-        description: `Retired by authentik-bootstrap; valid until ${validUntil.toISOString()}`,
-      });
-      await client.createToken(createAppPasswordBody(id, account));
+      const lifetime = lifetimeForGrace(account, d.rotate.graceMs, d.features);
+      if (lifetime) await client.patchUser(account, lifetime.patch);
+      await client.patchToken(id, retireBody(account, retired, validUntil));
+      await createAppPassword(client, d, id, account, log);
       rotated.push({ credential: `app password of '${username}'`, previousValidUntil: validUntil.toISOString() });
     } else if (!token) {
-      await createOrAdopt(
-        () => client.createToken(createAppPasswordBody(id, account)),
-        () => observeAppPassword(client, id, account),
-        log,
-        `app password '${id}'`,
-      );
-    } else if (diffAppPassword(token).changes.length) {
-      await client.patchToken(id, diffAppPassword(token).patch);
+      await createAppPassword(client, d, id, account, log);
+    } else if (diffAppPassword(token, account).changes.length) {
+      await client.patchToken(id, diffAppPassword(token, account).patch);
     }
     // The key read while observing is still valid unless this run created or rotated the token.
     const unchangedToken = token !== undefined && token === o.token && !d.rotate.appPassword;
@@ -176,6 +177,32 @@ async function applyAccountChain(
   for (const t of o.expiredRetired) await client.deleteToken(t.identifier);
   done(log, p.cleanup.step);
   return { user: account, appPassword };
+}
+
+/**
+ * Create the app password (or adopt one a concurrent run made). From 2026.5 an expired token is hidden but keeps
+ * its identifier until the worker's cleanup (every 5 minutes), and a create with that identifier fails in the
+ * database (500): say so instead of the bare status.
+ */
+async function createAppPassword(client: AuthentikClient, d: DesiredState, id: string, account: WireUser, log: Logger): Promise<void> {
+  try {
+    await createOrAdopt(
+      () => client.createToken(createAppPasswordBody(id, account)),
+      () => observeAppPassword(client, id, account),
+      log,
+      `app password '${id}'`,
+    );
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 500 && d.features.hidesExpiredTokens) {
+      throw new ApiError(
+        `create app password '${id}'`,
+        500,
+        "authentik refused it, most likely because an expired token with this identifier is still in its database: authentik 2026.5+ hides expired tokens but keeps them until its worker's cleanup, every 5 minutes. Run the bootstrap again in 5 minutes",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 async function applyDeviceChain(client: AuthentikClient, d: DesiredState, o: Observed, p: NonNullable<Plan["device"]>, log: Logger): Promise<void> {
@@ -214,18 +241,21 @@ export async function apply(client: AuthentikClient, desired: DesiredState, obse
     values.username = account.value.user.username;
     values.appPassword = account.value.appPassword;
   }
-  return { values, rotated, signingKey: provider.value.signing_key };
+  return { values, rotated, provider: provider.value };
 }
 
-/** Plan mode: the values as they are now, if every object exists (reads only). */
-export async function currentValues(client: AuthentikClient, desired: DesiredState, observed: Observed): Promise<Provisioned | undefined> {
+/**
+ * Plan mode: the values as they are now, if every object exists (reads only). The app password is not read
+ * (authentik would record a `secret_view` event): the output file's value stands in for it.
+ */
+export function currentValues(desired: DesiredState, observed: Observed, fromFile: Partial<Provisioned>): Provisioned | undefined {
   if (!observed.provider) return undefined;
   const values: Provisioned = { clientId: observed.provider.client_id };
   if (desired.provider.clientType === "confidential") values.clientSecret = observed.provider.client_secret;
   if (desired.serviceAccount) {
     if (!observed.user || !observed.token) return undefined;
     values.username = observed.user.username;
-    values.appPassword = observed.key ?? (await client.viewTokenKey(observed.tokenIdentifier));
+    values.appPassword = fromFile.appPassword ?? "";
   }
   return values;
 }

@@ -2,6 +2,7 @@
 import type { DesiredApplication } from "../authentik/resources/application.ts";
 import type { DesiredDeviceFlow } from "../authentik/resources/device-flow.ts";
 import type { DesiredProvider } from "../authentik/resources/provider.ts";
+import type { Features } from "../authentik/version.ts";
 import type { WireBrand, WireGroup } from "../authentik/wire.ts";
 
 export interface DesiredState {
@@ -13,9 +14,11 @@ export interface DesiredState {
   /** Absent when the consumer has no device login. */
   deviceFlow?: DesiredDeviceFlow;
   replaceDeviceFlow: boolean;
-  /** Host of the public authentik URL: picks the brand whose device flow users will see. */
+  /** Host of the public authentik URL as browsers send it (port included unless default): picks the brand. */
   publicHost: string;
   brands: readonly WireBrand[];
+  /** What the running authentik version does that the plan depends on. */
+  features: Features;
   rotate: { appPassword: boolean; clientSecret: boolean; graceMs: number };
 }
 

@@ -7,7 +7,8 @@ import { diffApplication } from "../authentik/resources/application.ts";
 import { diffFlow } from "../authentik/resources/device-flow.ts";
 import { diffMembership } from "../authentik/resources/group-membership.ts";
 import { describeCreate, diffProvider } from "../authentik/resources/provider.ts";
-import { diffAppPassword } from "../authentik/resources/service-account.ts";
+import { diffAppPassword, lifetimeForGrace } from "../authentik/resources/service-account.ts";
+import { ConflictError } from "../errors.ts";
 import type { DesiredState } from "./desired.ts";
 import type { Observed } from "./observe.ts";
 import type { Action, FieldChange, Step } from "./types.ts";
@@ -60,6 +61,7 @@ function planAccount(d: DesiredState, o: Observed): Plan["account"] {
   const username = d.serviceAccount.username;
   const serviceAccount = op<undefined>("service account", username, o.user ? "noop" : "create");
   const graceS = Math.round(d.rotate.graceMs / 1000);
+  const lifetime = o.user && d.rotate.appPassword ? lifetimeForGrace(o.user, d.rotate.graceMs, d.features) : undefined;
   const appPassword = o.user
     ? o.token
       ? d.rotate.appPassword
@@ -67,11 +69,11 @@ function planAccount(d: DesiredState, o: Observed): Plan["account"] {
             "app password",
             o.tokenIdentifier,
             "update",
-            [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }],
+            [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }, ...(lifetime ? [lifetime.change] : [])],
             undefined,
             "ROTATE=app-password",
           )
-        : fromDiff("app password", o.tokenIdentifier, diffAppPassword(o.token))
+        : fromDiff("app password", o.tokenIdentifier, diffAppPassword(o.token, o.user))
       : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "the service account has no app password (expired or deleted)")
     : op<PatchedTokenRequest>("app password", o.tokenIdentifier, "create", [], undefined, "created with the service account, never expires");
   const membershipChanges = diffMembership(d.adminGroup, o.user, username);
@@ -90,7 +92,12 @@ function planAccount(d: DesiredState, o: Observed): Plan["account"] {
 /** Device flow: keep a flow the brand already has (not ours) unless asked to replace it. */
 function planDevice(d: DesiredState, o: Observed): Plan["device"] {
   if (!d.deviceFlow) return undefined;
-  const brandName = o.brand ? o.brand.domain : "(no brand)";
+  if (!o.brand) {
+    throw new ConflictError(
+      `Cannot give the public host '${d.publicHost}' a device-code flow: no brand in authentik serves it and there is no default brand, so authentik uses a built-in fallback no setting can change. Create a brand for '${d.publicHost}' (System → Brands), or mark one as default.`,
+    );
+  }
+  const brandName = o.brand.domain;
   const current = o.brand?.flow_device_code ?? null;
   const keepForeign = current !== null && current !== o.deviceFlow?.pk && !d.replaceDeviceFlow;
   if (keepForeign) {
@@ -103,7 +110,7 @@ function planDevice(d: DesiredState, o: Observed): Plan["device"] {
         undefined,
         `not needed: brand '${brandName}' already has a device-code flow (kept; set DEVICE_FLOW_REPLACE=true to replace it)`,
       ),
-      brand: op<undefined>("brand", brandName, "noop"),
+      brand: op<undefined>("brand", brandName, "noop", [], undefined, ambiguity(o)),
     };
   }
   const deviceFlow = o.deviceFlow
@@ -112,9 +119,15 @@ function planDevice(d: DesiredState, o: Observed): Plan["device"] {
   const ours = o.deviceFlow?.pk;
   const brand =
     ours !== undefined && current === ours
-      ? op<undefined>("brand", brandName, "noop")
-      : op<undefined>("brand", brandName, "update", [{ field: "flow_device_code", from: current ? "another flow" : "(none)", to: d.deviceFlow.slug }]);
+      ? op<undefined>("brand", brandName, "noop", [], undefined, ambiguity(o))
+      : op<undefined>("brand", brandName, "update", [{ field: "flow_device_code", from: current ? "another flow" : "(none)", to: d.deviceFlow.slug }], undefined, ambiguity(o));
   return { deviceFlow, brand };
+}
+
+/** authentik ≤2025.10.1 picks any of several brands whose domain ends the host: say which, verification checks. */
+function ambiguity(o: Observed): string | undefined {
+  if (o.brandAmbiguous.length < 2) return undefined;
+  return `authentik may serve the host with any of ${o.brandAmbiguous.map((b) => `'${b.domain}'`).join(", ")}; verification asks authentik which one it uses`;
 }
 
 /** ROTATE=client-secret: the provider gets a new secret (generated at apply time, never shown). */

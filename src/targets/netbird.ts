@@ -35,8 +35,9 @@ export function standaloneDesired({ config, names }: TargetContext, defaults: De
     adminGroup: defaults.adminGroup,
     deviceFlow: { slug: names.deviceFlow, name: "Device code flow", title: "Device code flow" },
     replaceDeviceFlow: config.replaceDeviceFlow,
-    publicHost: new URL(config.publicUrl).hostname,
+    publicHost: new URL(config.publicUrl).host,
     brands: defaults.brands,
+    features: defaults.features,
     rotate: { appPassword: config.rotate.includes("app-password"), clientSecret: false, graceMs: config.rotateGraceMs },
   };
 }

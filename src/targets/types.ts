@@ -83,8 +83,9 @@ export function simpleDesired({ config, names }: TargetContext, defaults: Defaul
     provider: desiredProvider({ config, names }, defaults, spec),
     application: { name: names.app, slug: names.slug },
     replaceDeviceFlow: false,
-    publicHost: new URL(config.publicUrl).hostname,
+    publicHost: new URL(config.publicUrl).host,
     brands: defaults.brands,
+    features: defaults.features,
     rotate: { appPassword: false, clientSecret: spec.clientType === "confidential" && config.rotate.includes("client-secret"), graceMs: config.rotateGraceMs },
   };
 }
@@ -94,10 +95,14 @@ export function desiredProvider({ names }: TargetContext, defaults: Defaults, sp
   return {
     name: names.provider,
     clientType: spec.clientType,
-    redirectUris: spec.redirectUris,
+    // From 2026.5 every entry carries its type; before, the field does not exist (and logout entries are not sent).
+    redirectUris: f.redirectUriTypes
+      ? spec.redirectUris.map((r) => ({ ...r, redirect_uri_type: r.redirect_uri_type ?? "authorization" }))
+      : spec.redirectUris.filter((r) => r.redirect_uri_type !== "logout"),
     signingKey: defaults.certificate.pk,
     accessCodeValidity: spec.accessCodeValidity,
     subMode: spec.subMode,
+    issuerMode: "per_provider",
     propertyMappings: spec.scopes.map((id) => defaults.scopeMappings.get(id)!.pk),
     grantTypes: f.grantTypes ? [...spec.grantTypes] : undefined,
     authorizationFlow: defaults.flows.get(names.authorizationFlow)!.pk,

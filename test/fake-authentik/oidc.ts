@@ -5,7 +5,7 @@
  * endpoint and the `/device` page (404 without a device-code flow on the brand serving the host).
  */
 import { createHash, createHmac, randomBytes, sign } from "node:crypto";
-import { atLeast, brandFor } from "./api.ts";
+import { atLeast, isExpired } from "./api.ts";
 import type { Version } from "./schema.ts";
 import type { Provider, Store, User } from "./store.ts";
 
@@ -22,6 +22,24 @@ export interface OidcResult {
 }
 
 const b64 = (v: Buffer | string) => Buffer.from(v).toString("base64url");
+
+const INVALID_GRANT =
+  "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client";
+
+/** The entries the authorization and token endpoints accept: from 2026.5 only `redirect_uri_type: authorization`. */
+export function authorizationRedirects(provider: Provider, version: Version): Provider["redirect_uris"] {
+  return provider.redirect_uris.filter((r) => !atLeast(version, 2026, 5) || (r.redirect_uri_type ?? "authorization") === "authorization");
+}
+
+/** `__check_redirect_uri`: strict is string equality, regex is Python's `fullmatch`. */
+export function redirectMatches(entry: Provider["redirect_uris"][number], uri: string): boolean {
+  if (entry.matching_mode === "strict") return entry.url === uri;
+  try {
+    return new RegExp(`^(?:${entry.url})$`).test(uri);
+  } catch {
+    return false;
+  }
+}
 
 function seconds(validity: string): number {
   let total = 0;
@@ -127,26 +145,26 @@ export function token(
   if (!provider)
     return oauthError("invalid_client", "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)");
   const grant = form.get("grant_type") ?? "";
-  if (atLeast(version, 2026, 5) && !provider.grant_types.includes(grant))
-    return oauthError(
-      "invalid_grant",
-      "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
-    );
+  if (atLeast(version, 2026, 5) && !provider.grant_types.includes(grant)) return oauthError("invalid_grant", INVALID_GRANT);
   if (grant === "authorization_code" || grant === "refresh_token") {
+    // views/token.py TokenParams.__post_init__: the secret first (confidential clients only) …
     if (provider.client_type === "confidential" && clientSecret !== provider.client_secret) return oauthError("invalid_client", "Client authentication failed");
-    return oauthError(
-      "invalid_grant",
-      "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
-    );
+    if (grant === "authorization_code") {
+      // … then __post_init_code: a missing code, then the redirect URI (before the code is looked up) …
+      if (!form.get("code")) return oauthError("invalid_grant", INVALID_GRANT);
+      const redirect = form.get("redirect_uri") ?? "";
+      if (!authorizationRedirects(provider, version).some((r) => redirectMatches(r, redirect))) {
+        store.addEvent("configuration_error", "Invalid redirect URI used by provider", { provider: provider.name, redirect_uri: redirect });
+        return oauthError("invalid_client", "Client authentication failed");
+      }
+    }
+    // … and no code or refresh token is ever issued by the fake.
+    return oauthError("invalid_grant", INVALID_GRANT);
   }
   if (grant === "urn:ietf:params:oauth:grant-type:device_code") {
     // Nobody confirms device codes in the fake: a known one stays pending until it expires.
     const code = store.deviceCodes.find((d) => d.device_code === form.get("device_code") && d.client_id === provider.client_id);
-    if (!code)
-      return oauthError(
-        "invalid_grant",
-        "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
-      );
+    if (!code) return oauthError("invalid_grant", INVALID_GRANT);
     if (code.expires < Date.now()) return oauthError("expired_token", "The device_code has expired, and the device authorization session has concluded.");
     return oauthError("authorization_pending", "The authorization request is still pending as the end user hasn't yet completed the user-interaction steps.");
   }
@@ -160,26 +178,16 @@ export function token(
   if (username) {
     user = store.userByName(username);
     const password = form.get("password") ?? "";
-    const t = [...store.tokens.values()].find((x) => x.key === password && x.intent === "app_password");
-    const expired = t?.expiring && t.expires !== null && Date.parse(t.expires) < Date.now();
-    if (!user || !t || t.user !== user.pk || expired || (atLeast(version, 2025, 12) && !user.is_active))
-      return oauthError(
-        "invalid_grant",
-        "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
-      );
+    // `Token.filter_not_expired(key=…, intent=app_password, user=…)` deletes the expired matches first.
+    const matches = [...store.tokens.values()].filter((x) => x.key === password && x.intent === "app_password" && x.user === user?.pk);
+    for (const x of matches.filter(isExpired)) store.tokens.delete(x.identifier);
+    const t = matches.find((x) => !isExpired(x));
+    if (!user || !t || (atLeast(version, 2025, 12) && !user.is_active)) return oauthError("invalid_grant", INVALID_GRANT);
   } else if (clientSecret && clientSecret === provider.client_secret && atLeast(version, 2024, 4)) {
     const name = `ak-${provider.name}-client_credentials`;
     user = store.userByName(name) ?? store.addUser({ username: name, type: "internal_service_account" });
-  } else
-    return oauthError(
-      "invalid_grant",
-      "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
-    );
-  if (!app)
-    return oauthError(
-      "invalid_grant",
-      "The provided authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client",
-    );
+  } else return oauthError("invalid_grant", INVALID_GRANT);
+  if (!app) return oauthError("invalid_grant", INVALID_GRANT);
 
   const requested = (form.get("scope") ?? "").split(/\s+/).filter(Boolean);
   const allowed = new Set([...store.scopeMappings.values()].filter((m) => provider.property_mappings.includes(m.pk)).map((m) => m.scope_name));
@@ -204,13 +212,31 @@ export function token(
   };
 }
 
-export function deviceAuthorization(store: Store, version: Version, form: URLSearchParams, base: string): OidcResult {
+/**
+ * `POST /application/o/device/` (views/device_backchannel.py): anonymous, throttled per client IP
+ * (`throttle.providers.oauth2.device`, default 20/hour; the 21st answer is an empty 429 before 2025.8, then
+ * `{"error": "slow_down"}`); the provider must back an application; no secret and no brand are checked.
+ */
+export function deviceAuthorization(store: Store, version: Version, form: URLSearchParams, base: string, clientIp: string, limitPerHour = 20): OidcResult {
+  const now = Date.now();
+  const seen = (store.deviceRequests.get(clientIp) ?? []).filter((at) => at > now - 3_600_000);
+  if (seen.length >= limitPerHour) {
+    return atLeast(version, 2025, 8)
+      ? oauthError(
+          "slow_down",
+          "A variant of authorization_pending, the authorization request is still pending and polling should continue, but the interval MUST be increased by 5 seconds for this and all subsequent requests.",
+          429,
+        )
+      : { status: 429 };
+  }
+  store.deviceRequests.set(clientIp, [...seen, now]);
   const provider = [...store.providers.values()].find((p) => p.type === "oauth2" && p.client_id === (form.get("client_id") ?? ""));
   if (!provider || !store.applicationOf(provider)) return oauthError("invalid_client", "Client authentication failed");
+  // Guess (2026.5+ not verified in source): a provider without the device-code grant refuses it.
   if (atLeast(version, 2026, 5) && !provider.grant_types.includes("urn:ietf:params:oauth:grant-type:device_code")) return oauthError("invalid_grant", "grant type not configured");
   const userCode = randomBytes(4).toString("hex").toUpperCase();
   const expiresIn = seconds(provider.access_code_validity);
-  store.deviceCodes.push({ device_code: randomBytes(32).toString("hex"), user_code: userCode, client_id: provider.client_id, expires: Date.now() + expiresIn * 1000 });
+  store.deviceCodes.push({ device_code: randomBytes(32).toString("hex"), user_code: userCode, client_id: provider.client_id, expires: now + expiresIn * 1000 });
   const code = store.deviceCodes.at(-1)!;
   return {
     status: 200,
@@ -225,11 +251,11 @@ export function deviceAuthorization(store: Store, version: Version, form: URLSea
   };
 }
 
-/** The user-facing code entry page: 404 when the brand serving the host has no device-code flow. */
-export function devicePage(store: Store, host: string): OidcResult {
-  const brand = brandFor(store, host);
-  // authentik's DeviceEntryView answers a bare `HttpResponse(status=404)`: no body.
-  if (!brand?.flow_device_code) return { status: 404 };
-  const flow = store.flows.get(brand.flow_device_code);
-  return { status: 302, headers: { location: `/if/flow/${flow?.slug ?? "device"}/` } };
+/**
+ * The code-entry page `/device` is `login_required(DeviceEntryView)` (providers/oauth2/urls_root.py): without a
+ * session (the fake has none) it always redirects to the login flow, whatever the brand has. The 404 for a brand
+ * without `flow_device_code` only happens after login.
+ */
+export function devicePage(): OidcResult {
+  return { status: 302, headers: { location: "/flows/-/default/authentication/?next=/device" } };
 }

@@ -97,6 +97,7 @@ export function seedScopeMappings(store: Store, version: Version): void {
       if (e.model !== "authentik_providers_oauth2.scopemapping") continue;
       const managed = String(e.identifiers?.managed);
       if (!shipped(version, bp.file, managed)) continue;
+      if ([...store.scopeMappings.values()].some((m) => m.managed === managed)) continue;
       const a = e.attrs ?? {};
       const pk = crypto.randomUUID();
       store.scopeMappings.set(pk, {
@@ -147,14 +148,18 @@ export function seedBootstrap(store: Store, token: string | undefined): void {
   let groupPk: string | undefined;
   let userPk: number | undefined;
   for (const e of bp.entries) {
+    // Blueprints are idempotent: applied again (a restart on the same database) they find what exists.
     if (e.model === "authentik_core.group") {
-      const g = store.addGroup({ name: String(ctx(e.identifiers?.name)), is_superuser: e.attrs?.is_superuser === true });
+      const name = String(ctx(e.identifiers?.name));
+      const g = store.groupByName(name) ?? store.addGroup({ name, is_superuser: e.attrs?.is_superuser === true });
       groupPk = g.pk;
     } else if (e.model === "authentik_core.user") {
-      const u = store.addUser({ username: String(ctx(e.identifiers?.username)), name: String(e.attrs?.name ?? ""), email: String(ctx(e.attrs?.email) ?? "") });
+      const username = String(ctx(e.identifiers?.username));
+      const u = store.userByName(username) ?? store.addUser({ username, name: String(e.attrs?.name ?? ""), email: String(ctx(e.attrs?.email) ?? "") });
       userPk = u.pk;
-      if (groupPk) store.groups.get(groupPk)!.users.push(u.pk);
-    } else if (e.model === "authentik_core.token" && token && userPk !== undefined) {
+      const group = groupPk ? store.groups.get(groupPk) : undefined;
+      if (group && !group.users.includes(u.pk)) group.users.push(u.pk);
+    } else if (e.model === "authentik_core.token" && token && userPk !== undefined && !store.tokens.has(String(e.identifiers?.identifier))) {
       store.addToken({ identifier: String(e.identifiers?.identifier), intent: "api", expiring: e.identifiers?.expiring === true, user: userPk, key: token, managed: null });
     }
   }

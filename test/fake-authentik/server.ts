@@ -34,6 +34,12 @@ export interface FakeAuthentikOptions {
   reportVersion?: string;
   tls?: { key: string | Buffer; cert: string | Buffer };
   validateResponses?: boolean;
+  /** The device endpoint's throttle (authentik's default: 20 an hour per client IP). */
+  deviceThrottlePerHour?: number;
+  /** Behaviours of unreleased authentik branches (guesses), for robustness tests. */
+  quirks?: { groupListOmitsUsers?: boolean };
+  /** Continue from another fake's state (an upgrade: stop one version, start the next on the same database). */
+  store?: Store;
 }
 
 export interface RequestRecord {
@@ -93,7 +99,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promise<FakeAuthentik> {
   const version: Version = resolveVersion(opts.version);
   const schema = loadSchema(version);
-  const store = new Store();
+  const store = opts.store ?? new Store();
   const log: RequestRecord[] = [];
   const faults: (Fault & { seen: number; used: number })[] = [];
   const issued = new Map<string, IssuedToken>();
@@ -184,11 +190,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
   ): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
     const method = req.method ?? "GET";
     const found = schema.find(method, path);
-    // Django's APPEND_SLASH: a known path without its trailing slash is a permanent redirect.
-    if (!found && !path.endsWith("/") && schema.find(method, `${path}/`)) {
-      const search = query.toString();
-      return { status: 301, headers: { location: `${path}/${search ? `?${search}` : ""}` } };
-    }
+    // APPEND_SLASH = False (root/settings.py): a path without its trailing slash is simply not found.
     if (!found) {
       const other = schema.operations.some((op) => op.regex.test(path));
       return other ? { status: 405, body: { detail: `Method "${method}" not allowed.` } } : { status: 404, body: { detail: "Not found." } };
@@ -233,6 +235,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
       host: req.headers.host ?? "",
       base: baseUrl(req),
       accepts: op.query,
+      ...(opts.quirks ? { quirks: opts.quirks } : {}),
     };
     try {
       const result = handler(ctx);
@@ -266,8 +269,10 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
       const basic = req.headers.authorization?.startsWith("Basic ") ? Buffer.from(req.headers.authorization.slice(6), "base64").toString().split(":") : undefined;
       return token(store, version, form, base, issued, basic ? { id: basic[0] ?? "", secret: basic.slice(1).join(":") } : undefined);
     }
-    if (path === "/application/o/device/" && req.method === "POST") return deviceAuthorization(store, version, form, base);
-    if (path === "/device" || path === "/device/") return devicePage(store, req.headers.host ?? "");
+    if (path === "/application/o/device/" && req.method === "POST")
+      return deviceAuthorization(store, version, form, base, req.socket.remoteAddress ?? "", opts.deviceThrottlePerHour);
+    // `path("device", …)`: no trailing slash, and APPEND_SLASH is off, so `/device/` is a 404.
+    if (path === "/device") return devicePage();
     return undefined;
   }
 
@@ -337,10 +342,10 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     }
 
     if (stage === "starting") {
-      const newer = atLeast(version, 2025, 10);
-      record.status = newer ? 503 : 502;
+      const starting = startingAnswer(version, path, String(req.headers.accept ?? ""));
+      record.status = starting.status;
       record.write = false;
-      return send(res, record.status, { error: newer ? "authentik starting" : "failed to connect to authentik backend: authentik starting" }, newer ? { "retry-after": "5" } : {});
+      return send(res, starting.status, starting.body, starting.headers);
     }
     if (path === "/-/health/live/" || path === "/-/health/ready/") {
       record.status = atLeast(version, 2024, 8) ? 200 : 204;
@@ -418,6 +423,24 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     [Symbol.asyncDispose]: close,
   };
   return api;
+}
+
+/**
+ * What the Go router answers while the Python server boots (internal/web/proxy.go per tag): `/-/health/live/` is
+ * its own route from 2024.12 (200; 2024.2 answers 204), proxied (so failing) on 2024.4–2024.10 and again from
+ * 2025.10.4 (its upstream probe fails); every other path gets 502 "failed to connect to authentik backend:
+ * authentik starting" up to 2025.8, then 503 + `Retry-After: 5` "authentik starting" — except that 2025.10.0
+ * answers a request that accepts JSON with status 200 and `{"error": "authentik starting"}` (fixed in 2025.10.1).
+ */
+function startingAnswer(version: Version, path: string, accept: string): { status: number; body?: unknown; headers?: Record<string, string> } {
+  if (path === "/-/health/live/") {
+    if (version === "2024.2.0") return { status: 204 };
+    if (version === "2024.12.0" || version === "2025.10.0") return { status: 200 };
+    if (atLeast(version, 2026, 2)) return { status: 502 };
+  }
+  if (!atLeast(version, 2025, 10)) return { status: 502, body: { error: "failed to connect to authentik backend: authentik starting" } };
+  if (version === "2025.10.0" && accept.includes("application/json")) return { status: 200, body: { error: "authentik starting" }, headers: { "retry-after": "5" } };
+  return { status: 503, body: { error: "authentik starting" }, headers: { "retry-after": "5" } };
 }
 
 function safeJson(text: string): unknown {

@@ -88,6 +88,8 @@ export interface ScopeMapping {
 export interface RedirectUri {
   matching_mode: "strict" | "regex";
   url: string;
+  /** 2026.5+: `authorization` (login) or `logout` (post-logout redirect). */
+  redirect_uri_type?: "authorization" | "logout";
 }
 
 export interface Provider {
@@ -128,6 +130,14 @@ export interface Application {
   group: string;
 }
 
+/** An entry of authentik's event log (`authentik_events.event`), as far as tests look at it. */
+export interface AuditEvent {
+  action: string;
+  message: string;
+  context: Record<string, unknown>;
+  created: number;
+}
+
 export interface DeviceCode {
   device_code: string;
   user_code: string;
@@ -146,6 +156,12 @@ export class Store {
   providers = new Map<number, Provider>();
   applications = new Map<string, Application>();
   deviceCodes: DeviceCode[] = [];
+  /** Device-authorization requests per client IP (the endpoint's throttle). */
+  deviceRequests = new Map<string, number[]>();
+  /** The event log: `configuration_error` from the token endpoint, `secret_view` from view_key, … */
+  events: AuditEvent[] = [];
+  /** The tenant's settings the fake uses (tenants migration 0002: `default_token_duration` defaults to minutes=30). */
+  tenant = { default_token_duration: "minutes=30" };
   private nextUser = 1;
   private nextProvider = 1;
   private nextGroup = 1;
@@ -210,6 +226,21 @@ export class Store {
     return provider;
   }
 
+  addBrand(b: Partial<Brand> & { domain: string }): Brand {
+    const brand: Brand = {
+      brand_uuid: randomUUID(),
+      default: false,
+      branding_title: "authentik",
+      flow_authentication: null,
+      flow_invalidation: null,
+      flow_user_settings: null,
+      flow_device_code: null,
+      ...b,
+    };
+    this.brands.set(brand.brand_uuid, brand);
+    return brand;
+  }
+
   /**
    * A real self-signed X.509 certificate (RSA 2048, node:crypto), fresh unless `reuse`: the start-up
    * certificate reuses one key pair per machine (cached in the temp directory) so a start takes no key generation.
@@ -232,6 +263,21 @@ export class Store {
 
   groupByName(name: string): Group | undefined {
     return [...this.groups.values()].find((g) => g.name === name);
+  }
+
+  /**
+   * The upgrade migration `providers/oauth2/migrations/0024_remove_oauth2provider_redirect_uris_and_more.py`
+   * (2024.12.0; also in 2024.8.5 and 2024.10.3): every line of the old newline-separated string becomes a
+   * `strict` entry, except `*` and `.*`, which become `regex`. The fake stores old-form lines as regex entries.
+   */
+  migrateRedirectUrisToList(): void {
+    for (const p of this.providers.values()) {
+      p.redirect_uris = p.redirect_uris.map((r) => ({ matching_mode: r.url === "*" || r.url === ".*" ? "regex" : "strict", url: r.url }));
+    }
+  }
+
+  addEvent(action: string, message: string, context: Record<string, unknown> = {}): void {
+    this.events.push({ action, message, context, created: Date.now() });
   }
 
   isSuperuser(user: User): boolean {

@@ -59,7 +59,7 @@ describe("consumers", () => {
     await freshThenNoop(baseEnv(fake.url, out, { CONSUMER: "netbird-legacy" }), fake);
     const provider = await providerNamed(fake.url, "netbird-client");
     expect(provider.client_type).toBe("public");
-    expect(provider.redirect_uris).toEqual([{ matching_mode: "regex", url: "https://netbird\\.example\\.com/.*" }]);
+    expect(provider.redirect_uris).toEqual([{ matching_mode: "regex", url: "https://netbird\\.example\\.com/.*", redirect_uri_type: "authorization" }]);
     const vars = sourceWithBash(join(out, "setup.env"), ["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_AUTH_AUDIENCE", "NETBIRD_MGMT_IDP"]);
     expect(vars).toEqual({ NETBIRD_AUTH_CLIENT_ID: provider.client_id, NETBIRD_AUTH_AUDIENCE: provider.client_id, NETBIRD_MGMT_IDP: "" });
     const users = (await (await fetch(`${fake.url}/api/v3/core/users/?username=NetBird`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
@@ -75,7 +75,7 @@ describe("consumers", () => {
     await freshThenNoop(env, fake);
     const provider = await providerNamed(fake.url, "Firezone");
     expect(provider.client_type).toBe("confidential");
-    expect(provider.redirect_uris).toEqual([{ matching_mode: "strict", url: "https://firezone.example.com/auth/oidc/authentik/callback/" }]);
+    expect(provider.redirect_uris).toEqual([{ matching_mode: "strict", url: "https://firezone.example.com/auth/oidc/authentik/callback/", redirect_uri_type: "authorization" }]);
     const file = join(out, "firezone.env");
     const parsed = JSON.parse(sourceWithBash(file, ["OPENID_CONNECT_PROVIDERS"]).OPENID_CONNECT_PROVIDERS!);
     expect(parsed).toEqual([

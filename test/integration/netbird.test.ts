@@ -54,9 +54,9 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(provider.grant_types).toEqual(expect.arrayContaining(["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"]));
     expect(provider.redirect_uris).toEqual(
       expect.arrayContaining([
-        { matching_mode: "strict", url: "http://localhost:53000" },
-        { matching_mode: "strict", url: "https://netbird.example.com" },
-        { matching_mode: "regex", url: "https://netbird\\.example\\.com/.*" },
+        { matching_mode: "strict", url: "http://localhost:53000", redirect_uri_type: "authorization" },
+        { matching_mode: "strict", url: "https://netbird.example.com", redirect_uri_type: "authorization" },
+        { matching_mode: "regex", url: "https://netbird\\.example\\.com/.*", redirect_uri_type: "authorization" },
       ]),
     );
     const app = await api.get("/core/applications/netbird/");
@@ -216,7 +216,7 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(providers).toHaveLength(1);
     // Owned fields were fixed; the flow the admin chose and the extra redirect URI were kept.
     expect(providers[0]).toMatchObject({ client_type: "public", sub_mode: "user_id", authorization_flow: flow.pk });
-    expect(providers[0].redirect_uris).toContainEqual({ matching_mode: "strict", url: "https://other.example.com/cb" });
+    expect(providers[0].redirect_uris).toContainEqual({ matching_mode: "strict", url: "https://other.example.com/cb", redirect_uri_type: "authorization" });
   });
 
   it("stops before any write when the application slug is bound to another provider", async () => {

@@ -122,7 +122,7 @@ describe("verification", () => {
     const { fake, env } = await provisioned();
     await using _ = fake;
     for (const b of fake.store.brands.values()) b.flow_device_code = null;
-    await verifyFails(fake, env, "device", "needs a device-code flow");
+    await verifyFails(fake, env, "device", "has no device-code flow");
   });
 
   it("a later line in setup.env overrides a provisioned value", async () => {

@@ -17,6 +17,8 @@ export interface DesiredProvider {
   signingKey: string;
   accessCodeValidity: string;
   subMode: "user_id" | "hashed_user_id" | "user_uuid" | "user_username" | "user_email" | "user_upn";
+  /** The issuer the consumer is given is the provider's own (`per_provider`); `global` would change it to the site root. */
+  issuerMode: "per_provider";
   propertyMappings: string[];
   /** Sent only when the server knows grant types (2026.5+). */
   grantTypes: string[] | undefined;
@@ -27,9 +29,9 @@ export interface DesiredProvider {
 
 const OAUTH2_MODEL = "authentik_providers_oauth2.oauth2provider";
 
-/** Read either wire form of `redirect_uris` into the list form. */
+/** Read either wire form of `redirect_uris` into the list form (2026.5+ entries keep their type). */
 export function normaliseRedirectUris(value: WireOAuth2Provider["redirect_uris"]): RedirectUri[] {
-  if (Array.isArray(value)) return value.map((r) => ({ matching_mode: r.matching_mode, url: r.url }));
+  if (Array.isArray(value)) return value.map((r) => ({ matching_mode: r.matching_mode, url: r.url, ...(r.redirect_uri_type ? { redirect_uri_type: r.redirect_uri_type } : {}) }));
   if (typeof value !== "string") return [];
   return value
     .split(/\s+/)
@@ -41,15 +43,30 @@ export function normaliseRedirectUris(value: WireOAuth2Provider["redirect_uris"]
     });
 }
 
+const typeOf = (r: RedirectUri) => r.redirect_uri_type ?? "authorization";
+
 function sameRedirect(a: RedirectUri, b: RedirectUri): boolean {
-  return a.matching_mode === b.matching_mode && a.url === b.url;
+  return a.matching_mode === b.matching_mode && a.url === b.url && typeOf(a) === typeOf(b);
+}
+
+/**
+ * An entry this tool wrote on a string-form server (≤2024.10.2) as it looks after authentik's upgrade migration
+ * (providers/oauth2/migrations/0024, in 2024.8.5, 2024.10.3 and 2024.12.0): every old line became `strict`, so
+ * our escaped strict URL (`https://netbird\.example\.com`) and our regex (`https://netbird\.example\.com/.*`)
+ * are now literal URLs that never match. Recognised only in exactly those two forms.
+ */
+export function isMigratedLeftover(entry: RedirectUri, desired: RedirectUri): boolean {
+  if (entry.matching_mode !== "strict" || typeOf(entry) !== typeOf(desired)) return false;
+  return desired.matching_mode === "strict" ? entry.url !== desired.url && entry.url === escapeRegex(desired.url) : entry.url === desired.url;
 }
 
 function missingFrom<T>(have: readonly T[], want: readonly T[], eq: (a: T, b: T) => boolean = (a, b) => a === b): T[] {
   return want.filter((w) => !have.some((h) => eq(h, w)));
 }
 
-const showRedirects = (list: RedirectUri[]) => list.map((r) => `${r.matching_mode}:${r.url}`);
+const showRedirects = (list: RedirectUri[]) => list.map((r) => `${r.matching_mode}:${r.url}${r.redirect_uri_type === "logout" ? " (logout)" : ""}`);
+
+const toRequest = (r: RedirectUri) => ({ matchingMode: r.matching_mode, url: r.url, ...(r.redirect_uri_type ? { redirectUriType: r.redirect_uri_type } : {}) });
 
 /** Pure: the owned fields of `observed` that differ from `desired`, with what they would become. */
 export function diffProvider(desired: DesiredProvider, observed: WireOAuth2Provider): { changes: FieldChange[]; patch: PatchedOAuth2ProviderRequest } {
@@ -65,13 +82,17 @@ export function diffProvider(desired: DesiredProvider, observed: WireOAuth2Provi
   scalar("signing_key", "signingKey", observed.signing_key, desired.signingKey);
   scalar("access_code_validity", "accessCodeValidity", observed.access_code_validity, desired.accessCodeValidity);
   scalar("sub_mode", "subMode", observed.sub_mode, desired.subMode);
+  scalar("issuer_mode", "issuerMode", observed.issuer_mode, desired.issuerMode);
 
+  // Entries an admin added (logout URIs with their type included) are kept as they are; our own entries that
+  // an upgrade turned into dead literals are replaced.
   const redirects = normaliseRedirectUris(observed.redirect_uris);
-  const missingRedirects = missingFrom(redirects, desired.redirectUris, sameRedirect);
-  if (missingRedirects.length) {
-    const next = [...redirects, ...missingRedirects];
+  const kept = redirects.filter((r) => !desired.redirectUris.some((d) => isMigratedLeftover(r, d)));
+  const missingRedirects = missingFrom(kept, desired.redirectUris, sameRedirect);
+  if (missingRedirects.length || kept.length !== redirects.length) {
+    const next = [...kept, ...missingRedirects];
     changes.push({ field: "redirect_uris", from: show(showRedirects(redirects)), to: show(showRedirects(next)) });
-    patch.redirectUris = next.map((r) => ({ matchingMode: r.matching_mode, url: r.url }));
+    patch.redirectUris = next.map(toRequest);
   }
   const mappings = observed.property_mappings ?? [];
   const missingMappings = missingFrom(mappings, desired.propertyMappings);
@@ -97,10 +118,11 @@ export function createBody(desired: DesiredProvider): OAuth2ProviderRequest {
     authorizationFlow: desired.authorizationFlow,
     invalidationFlow: desired.invalidationFlow as string,
     clientType: desired.clientType,
-    redirectUris: desired.redirectUris.map((r) => ({ matchingMode: r.matching_mode, url: r.url })),
+    redirectUris: desired.redirectUris.map(toRequest),
     signingKey: desired.signingKey,
     accessCodeValidity: desired.accessCodeValidity,
     subMode: desired.subMode,
+    issuerMode: desired.issuerMode,
     propertyMappings: desired.propertyMappings,
     ...(desired.grantTypes ? { grantTypes: desired.grantTypes as OAuth2ProviderRequest["grantTypes"] } : {}),
   };

@@ -4,6 +4,7 @@ import type { Observed } from "../../../src/reconcile/observe.ts";
 import { hasChanges, plan, stepsOf } from "../../../src/reconcile/plan.ts";
 import { renderPlan, summarise } from "../../../src/reconcile/render.ts";
 import { ConflictError } from "../../../src/errors.ts";
+import { featuresOf } from "../../../src/authentik/version.ts";
 
 /** A desired state and the observed state that matches it; tests change one thing at a time. */
 function fixtures() {
@@ -15,6 +16,7 @@ function fixtures() {
       signingKey: "cert",
       accessCodeValidity: "minutes=10",
       subMode: "user_id",
+      issuerMode: "per_provider",
       propertyMappings: ["m"],
       grantTypes: undefined,
       authorizationFlow: "f",
@@ -27,6 +29,7 @@ function fixtures() {
     replaceDeviceFlow: false,
     publicHost: "auth.example.com",
     brands: [],
+    features: featuresOf("2026.8.3"),
     rotate: { appPassword: false, clientSecret: false, graceMs: 3_600_000 },
   };
   const observed: Observed = {
@@ -40,15 +43,17 @@ function fixtures() {
       signing_key: "cert",
       access_code_validity: "minutes=10",
       sub_mode: "user_id",
+      issuer_mode: "per_provider",
       property_mappings: ["m"],
     },
     application: { pk: "a", name: "NetBird", slug: "netbird", provider: 3 },
-    user: { pk: 7, username: "NetBird", type: "service_account" },
+    user: { pk: 7, username: "NetBird", type: "service_account", groups: ["g"] },
     tokenIdentifier: "service-account-netbird-password",
     token: { pk: "t", identifier: "service-account-netbird-password", intent: "app_password", user: 7, expiring: false },
     key: "app-password-key",
     deviceFlow: { pk: "df", slug: "default-device-code-flow", name: "Device", designation: "stage_configuration", authentication: "require_authenticated" },
     brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: "df" },
+    brandAmbiguous: [],
     expiredRetired: [],
   };
   return { desired, observed };
@@ -73,6 +78,7 @@ describe("plan", () => {
       key: undefined,
       deviceFlow: undefined,
       brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: null },
+      brandAmbiguous: [],
       expiredRetired: [],
     };
     expect(actions(desired, empty)).toEqual([
@@ -113,7 +119,19 @@ describe("plan", () => {
     const { desired, observed } = fixtures();
     expect(plan(desired, { ...observed, token: undefined }).account!.appPassword.step.action).toBe("create");
     const rotate = plan({ ...desired, rotate: { ...desired.rotate, appPassword: true } }, observed).account!.appPassword.step;
-    expect(rotate).toMatchObject({ action: "update", changes: [{ field: "key" }] });
+    expect(rotate).toMatchObject({ action: "update", changes: [{ field: "key" }, { field: "attributes.goauthentik.io/user/token-maximum-lifetime" }] });
+  });
+
+  it("membership is read from the user's groups, so a group list without `users` changes nothing", () => {
+    const { desired, observed } = fixtures();
+    expect(plan({ ...desired, adminGroup: { pk: "g", name: "authentik Admins" } }, observed).account!.membership.step.action).toBe("noop");
+    expect(plan(desired, { ...observed, user: { ...observed.user!, groups: [] } }).account!.membership.step.action).toBe("update");
+  });
+
+  it("no brand serves the public host and none is default: a conflict before anything is applied", () => {
+    const { desired, observed } = fixtures();
+    expect(() => plan(desired, { ...observed, brand: undefined })).toThrow(ConflictError);
+    expect(() => plan(desired, { ...observed, brand: undefined })).toThrow(/auth\.example\.com/);
   });
 
   it("consumers without a service account or device login have no such steps", () => {

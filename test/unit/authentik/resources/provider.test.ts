@@ -12,6 +12,7 @@ const desired: DesiredProvider = {
   signingKey: "cert-1",
   accessCodeValidity: "minutes=10",
   subMode: "user_id",
+  issuerMode: "per_provider",
   propertyMappings: ["m1", "m2"],
   grantTypes: ["authorization_code", "client_credentials"],
   authorizationFlow: "flow-1",
@@ -28,6 +29,7 @@ const converged: WireOAuth2Provider = {
   signing_key: "cert-1",
   access_code_validity: "minutes=10",
   sub_mode: "user_id",
+  issuer_mode: "per_provider",
   property_mappings: ["m2", "m1", "m-admin"],
   grant_types: ["client_credentials", "authorization_code", "refresh_token"],
 };
@@ -53,6 +55,7 @@ describe("diffProvider", () => {
     ["signing_key", { signing_key: null }, "signingKey"],
     ["access_code_validity", { access_code_validity: "minutes=1" }, "accessCodeValidity"],
     ["sub_mode", { sub_mode: "hashed_user_id" }, "subMode"],
+    ["issuer_mode", { issuer_mode: "global" }, "issuerMode"],
     ["redirect_uris", { redirect_uris: [] }, "redirectUris"],
     ["property_mappings", { property_mappings: ["m1"] }, "propertyMappings"],
     ["grant_types", { grant_types: ["authorization_code"] }, "grantTypes"],
@@ -71,5 +74,40 @@ describe("diffProvider", () => {
     expect(diffProvider({ ...desired, grantTypes: undefined }, { ...converged, grant_types: undefined }).changes).toEqual([]);
     expect(createBody(desired)).toMatchObject({ authorizationFlow: "flow-1", invalidationFlow: "flow-2", grantTypes: desired.grantTypes });
     expect(createBody({ ...desired, grantTypes: undefined })).not.toHaveProperty("grantTypes");
+  });
+
+  it("2026.5+: entries keep their type; an admin's logout URI is sent back as a logout URI", () => {
+    const typed = { ...desired, redirectUris: desired.redirectUris.map((r) => ({ ...r, redirect_uri_type: "authorization" as const })) };
+    const logout = { matching_mode: "strict" as const, url: "https://nb.example.com/logged-out", redirect_uri_type: "logout" as const };
+    const observed = { ...converged, redirect_uris: [typed.redirectUris[0]!, logout] };
+    const { patch } = diffProvider(typed, observed);
+    expect(patch.redirectUris).toEqual([
+      { matchingMode: "strict", url: "http://localhost:53000", redirectUriType: "authorization" },
+      { matchingMode: "strict", url: "https://nb.example.com/logged-out", redirectUriType: "logout" },
+      { matchingMode: "regex", url: "https://nb\\.example\\.com/.*", redirectUriType: "authorization" },
+    ]);
+    // The same URL as a logout entry does not count as the login entry.
+    expect(diffProvider(typed, { ...converged, redirect_uris: typed.redirectUris.map((r) => ({ ...r, redirect_uri_type: "logout" as const })) }).changes).toHaveLength(1);
+  });
+
+  it("replaces its own entries that authentik's upgrade migration turned into dead strict literals, and nothing else", () => {
+    const strictDomain = { ...desired, redirectUris: [...desired.redirectUris, { matching_mode: "strict" as const, url: "https://nb.example.com" }] };
+    const migrated = {
+      ...converged,
+      redirect_uris: [
+        { matching_mode: "strict" as const, url: "http://localhost:53000" },
+        { matching_mode: "strict" as const, url: "https://nb\\.example\\.com" },
+        { matching_mode: "strict" as const, url: "https://nb\\.example\\.com/.*" },
+        { matching_mode: "strict" as const, url: "https://admin\\.example\\.com" },
+      ],
+    };
+    const { patch, changes } = diffProvider(strictDomain, migrated);
+    expect(changes.map((c) => c.field)).toEqual(["redirect_uris"]);
+    expect(patch.redirectUris).toEqual([
+      { matchingMode: "strict", url: "http://localhost:53000" },
+      { matchingMode: "strict", url: "https://admin\\.example\\.com" },
+      { matchingMode: "regex", url: "https://nb\\.example\\.com/.*" },
+      { matchingMode: "strict", url: "https://nb.example.com" },
+    ]);
   });
 });
