@@ -13,7 +13,9 @@ COPY scripts/bundle.ts ./scripts/bundle.ts
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json --noEmit && node scripts/bundle.ts
 
-# Runtime: what NetBird's configure.sh needs (bash, curl, jq, envsubst, openssl) and nothing more.
+# Runtime: what NetBird's configure.sh needs (bash, curl, jq, envsubst, openssl) and nothing more, plus htpasswd
+# (apache2-utils, ~1.5 MB) that openZro's configure.sh uses to hash the Dex admin password it generates (without
+# it the script falls back to `docker run`, fails silently and writes an empty hash).
 FROM node:24-bookworm-slim
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="authentik-bootstrap" \
@@ -22,7 +24,7 @@ LABEL org.opencontainers.image.title="authentik-bootstrap" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.source="https://github.com/authentik-bootstrap/authentik-bootstrap"
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bash curl jq gettext-base openssl ca-certificates \
+ && apt-get install -y --no-install-recommends bash curl jq gettext-base openssl ca-certificates apache2-utils \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*
 WORKDIR /app
 COPY --from=build /app/dist-bundle/main.js /app/dist/main.js

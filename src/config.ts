@@ -135,7 +135,7 @@ export const SPECS = {
   CONSUMER: consumerList({ default: ["netbird"], desc: `Which consumer(s) to provision for, comma-separated: ${TARGET_IDS.join(", ")}.`, example: "netbird" }),
   NETBIRD_DOMAIN: optionalDomain({
     default: "",
-    desc: "Public host name of NetBird (no scheme, no path); redirect URIs are built from it. Required for the NetBird consumers.",
+    desc: "Public host name of NetBird (no scheme, no path; a :port only for netbird-embedded); redirect URIs are built from it. Required for the NetBird consumers.",
     example: "netbird.example.com",
   }),
   OPENZRO_DOMAIN: optionalDomain({ default: "", desc: "Public host name of openZro. Required for CONSUMER=openzro.", example: "openzro.example.com" }),
@@ -166,7 +166,7 @@ export const SPECS = {
   OUTPUT_FILE: optionalFileName({ default: "", desc: "Name of the output file inside OUTPUT_DIR. Empty: the consumer's own (setup.env for NetBird).", example: "setup.env" }),
   CONFIGURE_SH: str({
     default: "",
-    desc: "Path of NetBird's configure.sh to run after writing the file (it runs in its own directory, with OUTPUT_DIR's file copied beside it). Empty: don't run it.",
+    desc: "Path of NetBird's (or openZro's) configure.sh. The first run runs it in its own directory (OUTPUT_DIR's setup.env copied beside it); later runs never re-run it over its artifacts but update only the places of this tool's values in them. Empty: don't touch NetBird's configuration.",
     example: "/netbird/infrastructure_files/configure.sh",
   }),
   CONFIGURE_TIMEOUT: seconds({ default: 300, desc: "Seconds configure.sh may run before it is stopped.", example: "300" }),
@@ -212,7 +212,7 @@ export const SPECS = {
   }),
   ROTATE_GRACE: seconds({
     default: 3600,
-    desc: "Seconds the old app password stays valid after a rotation (it then expires by itself). authentik caps it at its maximum token lifetime (1 day by default).",
+    desc: "Seconds the old app password stays valid after a rotation (it then expires by itself); restart NetBird's management within it. authentik caps an app password's lifetime (30 minutes on a fresh install): a longer grace raises the service account's own goauthentik.io/user/token-maximum-lifetime.",
     example: "3600",
   }),
   DEVICE_FLOW_REPLACE: bool({ default: false, desc: "Replace a device-code flow the brand already has (default: keep it).", example: "false" }),

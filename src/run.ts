@@ -4,7 +4,6 @@
  * and stops → apply → render the output files → write the ones that changed → verify → configure.sh if
  * needed. Returns a summary; throws BootstrapErrors. No process-level side effects (main.ts owns those).
  */
-import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AuthentikClient } from "./authentik/client.ts";
 import type { Features } from "./authentik/version.ts";
@@ -21,7 +20,8 @@ import { observe, type Observed } from "./reconcile/observe.ts";
 import { hasChanges, plan, stepsOf, type Plan } from "./reconcile/plan.ts";
 import { renderPlan, summarise, type FilePlan, type Summary } from "./reconcile/render.ts";
 import { DONE, type Step } from "./reconcile/types.ts";
-import { checkScript, runScript } from "./script.ts";
+import { configureNetbird, type ConfigureKeys, type ConfigureResult } from "./netbird/configure.ts";
+import { checkScript } from "./script.ts";
 import { registerSecret } from "./secrets.ts";
 import { namesFor, TARGETS } from "./targets/index.ts";
 import type { Target, TargetContext } from "./targets/types.ts";
@@ -132,7 +132,10 @@ type Stats = () => { requests: number; writes: number };
 
 /** Local prerequisites: nothing in authentik is touched if the result could not be written or the script run. */
 async function checkLocal(config: Config, contexts: readonly Context[], scriptDir: string | undefined): Promise<void> {
-  const targetProblems = contexts.flatMap((c) => c.target.checkConfig(config));
+  const targetProblems = contexts.flatMap((c) => c.target.checkConfig(c.ctx));
+  if (config.configureSh && !contexts.some((c) => c.target.configure)) {
+    targetProblems.push(`CONFIGURE_SH is for NetBird's (or openZro's) configure.sh, which reads setup.env: it does not apply to CONSUMER=${config.consumers.join(",")}`);
+  }
   if (targetProblems.length) throw new ConfigError(targetProblems);
   if (config.plan || config.verifyOnly) return;
   await checkWritableDir(config.outputDir);
@@ -157,7 +160,7 @@ async function verifyMode(ak: AuthentikClient, units: readonly Unit[], logger: L
 }
 
 /** Plan mode: print what would change (objects, files, consumer APIs); returns whether anything would. */
-async function planMode(ak: AuthentikClient, units: readonly Unit[], steps: Step[], print: (text: string) => void): Promise<boolean> {
+async function planMode(ak: AuthentikClient, config: Config, units: readonly Unit[], steps: Step[], scriptDir: string | undefined, deps: RunDeps): Promise<boolean> {
   const current = await Promise.all(
     units.map(async (u) => {
       const inFile = (await readIfExists(u.path)) === undefined ? {} : u.target.fromFile(await sourceFile(u.path, u.target.fileVars));
@@ -175,7 +178,45 @@ async function planMode(ak: AuthentikClient, units: readonly Unit[], steps: Step
   for (const c of current) {
     if (c.u.target.publish) steps.push(await c.u.target.publish.plan(c.u.ctx, c.values, await existingVars(c.u.path, c.u.target.publish.fileVars)));
   }
-  print(renderPlan(steps, filePlans));
+  const configuring = config.configureSh && scriptDir ? configureUnits(current) : undefined;
+  if (configuring) {
+    const name = join(scriptDir!, "artifacts");
+    // Values that do not exist yet (a provider to create, a key to rotate) cannot be rendered: say what changes.
+    const pending = current.some((c) => !c.values) || units.some((u) => u.desired.rotate.appPassword);
+    if (pending) {
+      steps.push({
+        kind: "NetBird configuration",
+        name,
+        action: "update",
+        changes: [],
+        note: "the places holding a new client id or app password are updated once they exist; then restart management (and the dashboard for a new client id)",
+      });
+    } else {
+      const path = besideScript(scriptDir!);
+      const setupEnv = render(path, await readIfExists(path), configuring.entries, true);
+      const result = await netbirdConfig(
+        ak,
+        config,
+        configuring,
+        await ownedBefore(
+          path,
+          configuring.entries.map(([k]) => k),
+        ),
+        setupEnv,
+        deps,
+        true,
+      );
+      const restart = restartNotice(result, []);
+      steps.push({
+        kind: "NetBird configuration",
+        name,
+        action: result.action === "generated" ? "create" : result.action === "updated" ? "update" : "noop",
+        changes: result.action === "updated" ? result.changed.map((place) => ({ field: place, from: "(current)", to: "(new)" })) : [],
+        ...(restart ? { note: `then: ${restart.command}` } : {}),
+      });
+    }
+  }
+  deps.print(renderPlan(steps, filePlans));
   return units.some((u) => hasChanges(u.plan)) || filePlans.some((f) => f.action !== "noop") || steps.some((s) => s.action !== "noop");
 }
 
@@ -195,25 +236,75 @@ async function writeOutputs(config: Config, applied: readonly Applied[], scriptD
   return written;
 }
 
-/** configure.sh runs when its input changed, a secret was rotated, or its artifacts are missing. */
-async function maybeRunScript(
+/** The setup.env configure.sh reads: beside the script (a copy when OUTPUT_DIR is elsewhere). */
+function besideScript(scriptDir: string): string {
+  return join(scriptDir, "setup.env");
+}
+
+/** Units whose consumer runs configure.sh on setup.env, with their owned entries. */
+function configureUnits(items: readonly { u: Unit; values: Provisioned | undefined }[]): { entries: [string, string][]; keys: ConfigureKeys } | undefined {
+  const users = items.filter(({ u }) => u.target.configure && u.ctx.names.outputFile === "setup.env");
+  if (users.length === 0) return undefined;
+  return {
+    entries: users.flatMap(({ u, values }) => (values ? u.target.outputs(u.ctx, values) : [])),
+    keys: {
+      provisioned: users.flatMap(({ u }) => u.target.configure!.provisioned),
+      discovery: users.flatMap(({ u }) => u.target.configure!.discovery),
+    },
+  };
+}
+
+/**
+ * NetBird's generated configuration: generated by configure.sh the first time, afterwards only its places
+ * holding this tool's values are updated (src/netbird/configure.ts). `before`: the owned keys as setup.env had
+ * them before this run; `setupEnv`: the file as it is (or, in plan mode, would be) after it.
+ */
+async function netbirdConfig(
+  ak: AuthentikClient,
   config: Config,
-  scriptDir: string | undefined,
-  changed: boolean,
-  logger: Logger,
-  env: NodeJS.ProcessEnv | undefined,
-): Promise<Summary["configureSh"]> {
-  if (!config.configureSh || !scriptDir) return "not-configured";
-  const artifactsPresent = await access(join(scriptDir, "artifacts", "management.json")).then(
-    () => true,
-    () => false,
-  );
-  if (!changed && artifactsPresent) {
-    logger.info("configure.sh skipped: setup.env unchanged and artifacts/management.json present");
-    return "skipped";
-  }
-  await runScript(config.configureSh, config.configureTimeoutMs, logger, env);
-  return "ran";
+  owned: { entries: [string, string][]; keys: ConfigureKeys },
+  before: Record<string, string> | undefined,
+  setupEnv: string,
+  deps: RunDeps,
+  dryRun: boolean,
+): Promise<ConfigureResult> {
+  return configureNetbird({
+    script: config.configureSh!,
+    setupEnv,
+    owned: owned.entries,
+    before,
+    keys: owned.keys,
+    fetchDocument: async (url) => {
+      const r = await ak.external(url);
+      return r.status === 200 ? r.text : undefined;
+    },
+    timeoutMs: config.configureTimeoutMs,
+    env: deps.env ?? {},
+    logger: deps.logger,
+    dryRun,
+  });
+}
+
+/** The owned keys' values in an existing setup.env (as bash reads them), or undefined when there is none. */
+async function ownedBefore(path: string, keys: readonly string[]): Promise<Record<string, string> | undefined> {
+  if ((await readIfExists(path)) === undefined) return undefined;
+  const got = await sourceFile(path, keys);
+  for (const v of Object.values(got)) registerSecret(v);
+  return got;
+}
+
+/** What NetBird must do to read a changed configuration, for the log, the summary and plan mode. */
+function restartNotice(result: ConfigureResult, rotated: readonly Rotation[]): Summary["restart"] {
+  if (!result.restart) return undefined;
+  const until = rotated.find((r) => r.previousValidUntil && r.credential.startsWith("app password"))?.previousValidUntil ?? undefined;
+  return {
+    ...result.restart,
+    reason:
+      result.action === "generated"
+        ? "NetBird's configuration was generated: start NetBird"
+        : `NetBird reads its configuration only at start; changed: ${result.changed.join(", ")}`,
+    ...(until ? { before: until } : {}),
+  };
 }
 
 /** Apply mode: authentik, then consumer APIs, then files, then verification, then configure.sh. */
@@ -232,6 +323,13 @@ async function applyMode(ak: AuthentikClient, config: Config, units: readonly Un
     steps.push(step);
     logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
   }
+  const configuring = config.configureSh && scriptDir ? configureUnits(applied) : undefined;
+  const before = configuring
+    ? await ownedBefore(
+        besideScript(scriptDir!),
+        configuring.entries.map(([k]) => k),
+      )
+    : undefined;
   const written = await writeOutputs(config, applied, scriptDir, logger);
   if (config.verify) {
     // The device endpoint is called only when something it depends on changed in this run.
@@ -251,22 +349,42 @@ async function applyMode(ak: AuthentikClient, config: Config, units: readonly Un
     const failed = results.flat().filter((r) => !r.ok);
     if (failed.length) throw new VerifyError(failed);
   }
-  const configureSh = await maybeRunScript(config, scriptDir, written.length > 0 || rotated.length > 0, logger, deps.env);
+  let configureSh: Summary["configureSh"] = { action: "not-configured", changed: [] };
+  let restart: Summary["restart"];
+  if (configuring) {
+    const result = await netbirdConfig(ak, config, configuring, before, (await readIfExists(besideScript(scriptDir!))) ?? "", deps, false);
+    configureSh = { action: result.action, changed: result.changed, ...(result.unplaced.length ? { unplaced: result.unplaced } : {}) };
+    restart = restartNotice(result, rotated);
+    if (restart)
+      logger.warn(
+        { restart },
+        `NetBird must restart to use it: ${restart.command} (in ${restart.directory})${restart.before ? `, before ${restart.before} when the previous app password stops working` : ""}`,
+      );
+  } else if (written.some((p) => units.some((u) => u.target.configure && p === u.path))) {
+    logger.warn(
+      "setup.env changed: NetBird's generated configuration must follow. Let the bootstrap do it (CONFIGURE_SH): re-running configure.sh by hand over existing artifacts loses NetBird's DataStoreEncryptionKey, relay secret and TURN password",
+    );
+  }
   const credentials = [
     ...applied.filter((a) => a.values.username).map((a) => ({ credential: `app password of '${a.values.username!}'`, expires: "never" })),
     ...rotated.filter((r) => r.previousValidUntil).map((r) => ({ credential: `previous ${r.credential}`, expires: r.previousValidUntil! })),
   ];
   const outputs = [...new Set(applied.map((a) => a.u.path))];
-  return { rotated, credentials, output: { file: outputs.join(","), written: outputs.some((p) => written.includes(p)) }, configureSh };
+  return { rotated, credentials, output: { file: outputs.join(","), written: outputs.some((p) => written.includes(p)) }, configureSh, ...(restart ? { restart } : {}) };
 }
 
 export async function run(config: Config, deps: RunDeps, client?: AuthentikClient): Promise<RunOutcome> {
   const { logger } = deps;
-  const contexts: Context[] = config.consumers.map((id) => {
-    const target = TARGETS[id];
-    const ctx: TargetContext = { config, names: namesFor(config, target) };
-    return { target, ctx, path: join(config.outputDir, ctx.names.outputFile) };
-  });
+  const contexts: Context[] = await Promise.all(
+    config.consumers.map(async (id) => {
+      const target = TARGETS[id];
+      const names = namesFor(config, target);
+      const path = join(config.outputDir, names.outputFile);
+      // The consumer's own settings in its existing file (read with bash, as the consumer does), never written.
+      const ctx: TargetContext = { config, names, file: target.reads ? await existingVars(path, target.reads) : {} };
+      return { target, ctx, path };
+    }),
+  );
   const scriptDir = config.configureSh ? dirname(config.configureSh) : undefined;
   await checkLocal(config, contexts, scriptDir);
   if (config.insecureTls) logger.warn("TLS certificate verification is OFF (AUTHENTIK_INSECURE_TLS=true): anyone on the path can read the API token");
@@ -302,7 +420,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       return { summary: { ...base, ...summarise(steps), ...stats(), changesPending: false } };
     }
     if (mode === "plan") {
-      const changesPending = await planMode(ak, units, steps, deps.print);
+      const changesPending = await planMode(ak, config, units, steps, scriptDir, deps);
       return { summary: { ...base, ...summarise(steps), ...stats(), changesPending } };
     }
     const result = await applyMode(ak, config, units, steps, scriptDir, deps);

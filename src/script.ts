@@ -9,6 +9,7 @@ import { basename, dirname } from "node:path";
 import { execa } from "execa";
 import { ScriptError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { scriptEnvironment } from "./netbird/artifacts.ts";
 
 /** Checked before anything is touched: the script exists, is a file, and is executable. */
 export async function checkScript(path: string): Promise<void> {
@@ -25,21 +26,15 @@ export async function checkScript(path: string): Promise<void> {
 }
 
 /**
- * configure.sh prints `env | grep NETBIRD`, including secrets it generated itself (relay secret, TURN
- * password) that this process never saw: hide the value of every assignment whose name looks secret.
+ * configure.sh prints `env | grep NETBIRD` (openZro's: `env | grep OPENZRO`), including secrets it generated
+ * itself (relay secret, TURN password, the datastore key, database DSNs) that this process never saw: hide the
+ * value of every assignment whose name looks secret. openZro's script also prints the Dex admin password it
+ * generated, on a line of its own (`    Password: <24 characters>`, infrastructure_files/configure.sh line 186).
  */
 export function redactAssignment(line: string): string {
-  return line.replace(/^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*(?:SECRET|PASSWORD|PASS|TOKEN|KEY|CONFIG)[A-Za-z0-9_]*=).*$/i, "$1[REDACTED]");
-}
-
-/** Environment for the script: ours, minus the authentik token and the tool's own settings. */
-function scriptEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined || /^AUTHENTIK_TOKEN/.test(k)) continue;
-    out[k] = v;
-  }
-  return out;
+  return line
+    .replace(/^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*(?:SECRET|PASSWORD|PASS|TOKEN|KEY|CONFIG|DSN|BCRYPT|HASH|PAT)[A-Za-z0-9_]*=).*$/i, "$1[REDACTED]")
+    .replace(/^(\s*Password:\s*).+$/i, "$1[REDACTED]");
 }
 
 export async function runScript(path: string, timeoutMs: number, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -47,7 +42,7 @@ export async function runScript(path: string, timeoutMs: number, logger: Logger,
   const started = Date.now();
   const subprocess = execa(path, [], {
     cwd: dirname(path),
-    env: scriptEnv(env),
+    env: scriptEnvironment(env),
     extendEnv: false,
     timeout: timeoutMs,
     forceKillAfterDelay: 5000,

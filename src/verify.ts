@@ -9,7 +9,8 @@ import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import type { AuthentikClient } from "./authentik/client.ts";
-import { BootstrapError } from "./errors.ts";
+import { BootstrapError, OutputError } from "./errors.ts";
+import { scrub } from "./secrets.ts";
 import type { Logger } from "./log.ts";
 import type { WireCurrentBrand } from "./authentik/wire.ts";
 
@@ -84,7 +85,15 @@ function oauthError(json: unknown, text: string): string {
 /** Read `keys` from a file the way configure.sh does: `source` it with bash. */
 export async function sourceFile(path: string, keys: readonly string[]): Promise<Record<string, string>> {
   const script = `set -e; source "$1"; shift; for k in "$@"; do printf '%s\\0%s\\0' "$k" "\${!k-}"; done`;
-  const { stdout } = await run("bash", ["-c", script, "_", path, ...keys], { encoding: "utf8" });
+  let stdout: string;
+  try {
+    ({ stdout } = await run("bash", ["-c", script, "_", path, ...keys], { encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }));
+  } catch (error) {
+    const why = String((error as { stderr?: string }).stderr ?? (error as Error).message)
+      .trim()
+      .split("\n")[0];
+    throw new OutputError(`Cannot read '${path}' the way its consumer does (bash \`source\`): ${scrub(why ?? "")}`, { cause: error });
+  }
   const parts = stdout.split("\0");
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i]!] = parts[i + 1]!;

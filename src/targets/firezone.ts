@@ -23,7 +23,7 @@ export const firezone: Target = {
     outputFile: "firezone.env",
   },
   uses: { serviceAccount: false, deviceFlow: false },
-  checkConfig: (config) =>
+  checkConfig: ({ config }) =>
     (config.firezone.url ? [] : ["FIREZONE_URL is required for CONSUMER=firezone (Firezone's EXTERNAL_URL); example: FIREZONE_URL=https://firezone.example.com"]).concat(
       config.rotate.includes("app-password") ? ["ROTATE=app-password does not apply to CONSUMER=firezone (no service account); use ROTATE=client-secret"] : [],
     ),

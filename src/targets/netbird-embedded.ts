@@ -100,7 +100,7 @@ export const netbirdEmbedded: Target = {
     outputFile: "netbird-idp.env",
   },
   uses: { serviceAccount: false, deviceFlow: false },
-  checkConfig: (config) => {
+  checkConfig: ({ config }) => {
     const problems: string[] = [];
     if (!config.domain)
       problems.push(

@@ -1,8 +1,12 @@
 /**
- * NetBird, older guide: a public client with only the regex redirect `https://<domain>/.*`, subject mode by
+ * NetBird, older guide: a public client with the regex redirect `https://<domain>/.*`, subject mode by
  * username, audience = client id, no IdP manager and no device flow. For installations that still run it.
+ * Today's configure.sh always configures the CLI's browser login on `http://localhost:<port>` (lines 222-228,
+ * management.json.tmpl `PKCEAuthorizationFlow`), so those redirects are registered too, and NetBird ≥ 0.40's
+ * `prompt=login` (which authentik does not handle, NetBird issue 3654) is turned off as in the current guide.
  */
 import { escapeRegex } from "../authentik/client.ts";
+import { configureShChecks, localhostRedirects } from "./netbird.ts";
 import { scopeId, simpleDesired, type Target } from "./types.ts";
 
 const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
@@ -19,15 +23,16 @@ export const netbirdLegacy: Target = {
     outputFile: "setup.env",
   },
   uses: { serviceAccount: false, deviceFlow: false },
-  checkConfig: (config) =>
-    (config.domain ? [] : ["NETBIRD_DOMAIN is required for CONSUMER=netbird-legacy; example: NETBIRD_DOMAIN=netbird.example.com"]).concat(
-      config.rotate.length ? ["ROTATE has nothing to rotate for CONSUMER=netbird-legacy (a public client without service account)"] : [],
+  checkConfig: (ctx) =>
+    configureShChecks(ctx, "netbird-legacy", "NETBIRD_DOMAIN", ctx.config.domain, "NETBIRD").concat(
+      ctx.config.rotate.length ? ["ROTATE has nothing to rotate for CONSUMER=netbird-legacy (a public client without service account)"] : [],
     ),
+  reads: ["NETBIRD_AUTH_PKCE_REDIRECT_URL_PORTS"],
   scopeMappings: () => SCOPES,
   desired: (ctx, defaults) =>
     simpleDesired(ctx, defaults, {
       clientType: "public",
-      redirectUris: [{ matching_mode: "regex", url: `https://${escapeRegex(ctx.config.domain)}/.*` }],
+      redirectUris: [...localhostRedirects(ctx.file, "NETBIRD"), { matching_mode: "regex", url: `https://${escapeRegex(ctx.config.domain)}/.*` }],
       scopes: SCOPES,
       subMode: "user_username",
       accessCodeValidity: "minutes=1",
@@ -40,8 +45,13 @@ export const netbirdLegacy: Target = {
     ["NETBIRD_AUTH_CLIENT_ID", values.clientId],
     ["NETBIRD_AUTH_AUDIENCE", values.clientId],
     ["NETBIRD_AUTH_SUPPORTED_SCOPES", "openid profile email"],
+    ["NETBIRD_AUTH_PKCE_DISABLE_PROMPT_LOGIN", "true"],
   ],
   fileVars: ["NETBIRD_AUTH_CLIENT_ID"],
   fromFile: (v) => ({ clientId: v.NETBIRD_AUTH_CLIENT_ID ?? "" }),
   rawJsonSubstitution: true,
+  configure: {
+    provisioned: ["NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT", "NETBIRD_AUTH_CLIENT_ID", "NETBIRD_AUTH_AUDIENCE"],
+    discovery: ["NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT"],
+  },
 };

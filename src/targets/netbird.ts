@@ -3,7 +3,6 @@
  * guide and NetBird's advanced self-hosting guide describe it. Pure data and rendering, no I/O.
  */
 import { escapeRegex } from "../authentik/client.ts";
-import type { Config } from "../config.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
@@ -15,13 +14,35 @@ function scopeMappings(features: Features): string[] {
   return [scopeId("openid"), scopeId("email"), scopeId("profile"), scopeId("offline_access"), ...(features.apiScopeMapping ? [scopeId("authentik_api")] : [])];
 }
 
+/**
+ * The ports of the CLI's browser login: configure.sh registers `http://localhost:<port>` for each port in
+ * `<PREFIX>_AUTH_PKCE_REDIRECT_URL_PORTS` (comma-separated, no spaces; base.setup.env line 61 defaults it to
+ * 53000; configure.sh lines 222-228), so authentik must accept each of them.
+ */
+export function pkcePorts(file: Readonly<Record<string, string>>, prefix: string): { ports: number[]; problem?: string } {
+  const key = `${prefix}_AUTH_PKCE_REDIRECT_URL_PORTS`;
+  const raw = file[key] || "53000";
+  const items = raw.split(",");
+  const bad = items.filter((p) => !/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535);
+  if (bad.length)
+    return {
+      ports: [],
+      problem: `${key} in the existing setup.env is '${raw}': expected port numbers separated by commas without spaces (configure.sh builds http://localhost:<port> from each), e.g. 53000,54000`,
+    };
+  return { ports: [...new Set(items.map(Number))] };
+}
+
+export function localhostRedirects(file: Readonly<Record<string, string>>, prefix: string): { matching_mode: "strict"; url: string }[] {
+  return pkcePorts(file, prefix).ports.map((port) => ({ matching_mode: "strict" as const, url: `http://localhost:${port}` }));
+}
+
 /** The desired state shared by NetBird and openZro standalone (same guide, other names). */
-export function standaloneDesired({ config, names }: TargetContext, defaults: Defaults, domain: string): DesiredState {
+export function standaloneDesired({ config, names, file }: TargetContext, defaults: Defaults, domain: string, prefix: string): DesiredState {
   return {
-    provider: desiredProvider({ config, names }, defaults, {
+    provider: desiredProvider({ config, names, file }, defaults, {
       clientType: "public",
       redirectUris: [
-        { matching_mode: "strict", url: "http://localhost:53000" },
+        ...localhostRedirects(file, prefix),
         { matching_mode: "strict", url: `https://${domain}` },
         { matching_mode: "regex", url: `https://${escapeRegex(domain)}/.*` },
       ],
@@ -64,21 +85,49 @@ export function standaloneOutputs({ config, names }: TargetContext, values: Prov
   ];
 }
 
-export function standaloneChecks(config: Config, consumer: string, domainVar: string, domain: string): string[] {
+/** Checks of the consumers whose setup.env configure.sh reads (NetBird, openZro, NetBird legacy). */
+export function configureShChecks(ctx: TargetContext, consumer: string, domainVar: string, domain: string, prefix: string): string[] {
   const problems: string[] = [];
   if (!domain) problems.push(`${domainVar} is required for CONSUMER=${consumer}; example: ${domainVar}=${consumer}.example.com`);
+  // base.setup.env builds `https://$DOMAIN:$PORT` and certificate paths from it (lines 8-13): a port breaks them.
+  else if (domain.includes(":"))
+    problems.push(
+      `${domainVar} must be a host name without a port for CONSUMER=${consumer} (got '${domain}'): configure.sh builds URLs like https://${domain}:33073 and certificate paths from it; set the ports in setup.env (${prefix}_MGMT_API_PORT, …) instead`,
+    );
+  const { problem } = pkcePorts(ctx.file, prefix);
+  if (problem) problems.push(problem);
+  return problems;
+}
+
+export function standaloneChecks(ctx: TargetContext, consumer: string, domainVar: string, domain: string, prefix: string): string[] {
+  const config = ctx.config;
+  const problems = configureShChecks(ctx, consumer, domainVar, domain, prefix);
   if (config.rotate.includes("client-secret")) {
     problems.push(`ROTATE=client-secret applies to confidential clients only; CONSUMER=${consumer} uses a public client (rotate app-password instead)`);
   }
   return problems;
 }
 
-export function standaloneReadBack(prefix: string): Pick<Target, "fileVars" | "fromFile" | "rawJsonSubstitution"> {
+export function standaloneReadBack(prefix: string): Pick<Target, "fileVars" | "fromFile" | "rawJsonSubstitution" | "configure"> {
   const [id, user, password] = [`${prefix}_AUTH_CLIENT_ID`, `${prefix}_IDP_MGMT_EXTRA_USERNAME`, `${prefix}_IDP_MGMT_EXTRA_PASSWORD`];
+  const endpoint = `${prefix}_AUTH_OIDC_CONFIGURATION_ENDPOINT`;
   return {
     fileVars: [id, user, password],
     fromFile: (v) => ({ clientId: v[id] ?? "", username: v[user] ?? "", appPassword: v[password] ?? "" }),
     rawJsonSubstitution: true,
+    configure: {
+      provisioned: [
+        endpoint,
+        id,
+        `${prefix}_AUTH_AUDIENCE`,
+        `${prefix}_AUTH_DEVICE_AUTH_CLIENT_ID`,
+        `${prefix}_AUTH_DEVICE_AUTH_AUDIENCE`,
+        `${prefix}_IDP_MGMT_CLIENT_ID`,
+        user,
+        password,
+      ],
+      discovery: [endpoint],
+    },
   };
 }
 
@@ -94,9 +143,10 @@ export const netbird: Target = {
     outputFile: "setup.env",
   },
   uses: { serviceAccount: true, deviceFlow: true },
-  checkConfig: (config) => standaloneChecks(config, "netbird", "NETBIRD_DOMAIN", config.domain),
+  checkConfig: (ctx) => standaloneChecks(ctx, "netbird", "NETBIRD_DOMAIN", ctx.config.domain, "NETBIRD"),
+  reads: ["NETBIRD_AUTH_PKCE_REDIRECT_URL_PORTS"],
   scopeMappings,
-  desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.domain),
+  desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.domain, "NETBIRD"),
   outputs: (ctx, values) => standaloneOutputs(ctx, values, "NETBIRD", ctx.config.domain),
   ...standaloneReadBack("NETBIRD"),
 };

@@ -14,9 +14,10 @@ export const openzro: Target = {
     outputFile: "setup.env",
   },
   uses: { serviceAccount: true, deviceFlow: true },
-  checkConfig: (config) => standaloneChecks(config, "openzro", "OPENZRO_DOMAIN", config.openzroDomain),
+  checkConfig: (ctx) => standaloneChecks(ctx, "openzro", "OPENZRO_DOMAIN", ctx.config.openzroDomain, "OPENZRO"),
+  reads: ["OPENZRO_AUTH_PKCE_REDIRECT_URL_PORTS"],
   scopeMappings: netbird.scopeMappings,
-  desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.openzroDomain),
+  desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.openzroDomain, "OPENZRO"),
   outputs: (ctx, values) => standaloneOutputs(ctx, values, "OPENZRO", ctx.config.openzroDomain),
   ...standaloneReadBack("OPENZRO"),
 };

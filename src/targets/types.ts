@@ -7,6 +7,7 @@ import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredProvider } from "../authentik/resources/provider.ts";
 import type { Logger } from "../log.ts";
+import type { ConfigureKeys } from "../netbird/configure.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
 import type { Step } from "../reconcile/types.ts";
 
@@ -26,6 +27,8 @@ export interface Names {
 export interface TargetContext {
   config: Config;
   names: Names;
+  /** The consumer's own settings this tool reads (never writes) from the existing output file (`reads`). */
+  file: Readonly<Record<string, string>>;
 }
 
 export interface Target {
@@ -35,7 +38,9 @@ export interface Target {
   readonly defaults: Pick<Names, "app" | "slug" | "provider" | "serviceAccount" | "authorizationFlow" | "outputFile">;
   readonly uses: { serviceAccount: boolean; deviceFlow: boolean };
   /** Problems with the configuration for this consumer (e.g. its domain missing), reported before anything is touched. */
-  checkConfig(config: Config): string[];
+  checkConfig(ctx: TargetContext): string[];
+  /** Settings of the consumer's own that are read from its existing output file (e.g. PKCE redirect ports). */
+  readonly reads?: readonly string[];
   /** Managed ids of the scope mappings the provider gets. */
   scopeMappings(features: Features): string[];
   desired(ctx: TargetContext, defaults: Defaults): DesiredState;
@@ -48,6 +53,8 @@ export interface Target {
   /** Values are later pasted raw into JSON (NetBird's envsubst): refuse `"` and `\` in them. */
   readonly rawJsonSubstitution: boolean;
   readonly publish?: Publisher;
+  /** Consumers whose setup.env is read by NetBird's (or openZro's) configure.sh. */
+  readonly configure?: ConfigureKeys;
 }
 
 /** A step outside authentik: handing the values to the consumer's own API (NetBird's connector). */
@@ -78,9 +85,10 @@ export interface ProviderSpec {
 }
 
 /** The desired state of a consumer with a provider and an application only (no service account, no device login). */
-export function simpleDesired({ config, names }: TargetContext, defaults: Defaults, spec: ProviderSpec): DesiredState {
+export function simpleDesired(ctx: TargetContext, defaults: Defaults, spec: ProviderSpec): DesiredState {
+  const { config, names } = ctx;
   return {
-    provider: desiredProvider({ config, names }, defaults, spec),
+    provider: desiredProvider(ctx, defaults, spec),
     application: { name: names.app, slug: names.slug },
     replaceDeviceFlow: false,
     publicHost: new URL(config.publicUrl).host,

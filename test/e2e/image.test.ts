@@ -140,6 +140,33 @@ describe.skipIf(!docker)("the built image", () => {
     expect(mgmt.IdpManagerConfig.ClientConfig.ClientID).toBe(clientId);
     expect(mgmt.HttpConfig.AuthIssuer).toBe(`${ak.url}/application/o/netbird/`);
     expect(statSync(join(infra, "artifacts", "docker-compose.yml")).size).toBeGreaterThan(0);
+
+    // Day two in the image: NetBird's key survives a rotation; only the app password's place changes.
+    mgmt.DataStoreEncryptionKey = "a2VlcC1tZS1hY3Jvc3MtcmUtcnVucy0wMTIzNDU2Nzg5";
+    writeFileSync(join(infra, "artifacts", "management.json"), `${JSON.stringify(mgmt, null, "    ")}\n`);
+    const rotated = await runTool(
+      {
+        AUTHENTIK_URL: ak.url,
+        AUTHENTIK_TOKEN: TOKEN,
+        NETBIRD_DOMAIN: "netbird.example.com",
+        OUTPUT_DIR: "/netbird",
+        CONFIGURE_SH: "/netbird/configure.sh",
+        ROTATE: "app-password",
+      },
+      [`${infra}:/netbird`],
+    );
+    expect(rotated.stderr).not.toContain('"level":50');
+    expect(rotated.code).toBe(0);
+    const after = JSON.parse(readFileSync(join(infra, "artifacts", "management.json"), "utf8"));
+    expect(after.DataStoreEncryptionKey).toBe(mgmt.DataStoreEncryptionKey);
+    expect(after.IdpManagerConfig.ExtraConfig.Password).not.toBe(mgmt.IdpManagerConfig.ExtraConfig.Password);
+    expect(after.Relay.Secret).toBe(mgmt.Relay.Secret);
+  });
+
+  it("carries htpasswd for openZro's configure.sh (it hashes the Dex admin password with it)", async () => {
+    const r = await dockerRun(["--entrypoint", "htpasswd", tool, "-bnBC", "10", "", "a-password"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^:\$2y\$10\$/);
   });
 });
 

@@ -28,7 +28,7 @@ describe("configure.sh", () => {
     const result = await runMain(env);
     expect(result.summary.error?.message).toBeUndefined();
     expect(result.code).toBe(0);
-    expect(result.summary.configureSh).toBe("ran");
+    expect(result.summary.configureSh).toMatchObject({ action: "generated" });
 
     const mgmt = JSON.parse(readFileSync(join(infra, "artifacts", "management.json"), "utf8"));
     const discovery = JSON.parse(readFileSync(join(infra, "artifacts", "openid-configuration.json"), "utf8"));
@@ -55,7 +55,7 @@ describe("configure.sh", () => {
     fake.resetLog();
     const again = await runMain(env);
     expect(again.code).toBe(0);
-    expect(again.summary.configureSh).toBe("skipped");
+    expect(again.summary.configureSh).toMatchObject({ action: "unchanged", changed: [] });
     expect(fake.writes()).toEqual([]);
   });
 

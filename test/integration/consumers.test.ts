@@ -53,15 +53,24 @@ describe("consumers", () => {
     expect(readFileSync(join(out, "setup.env"), "utf8")).not.toContain("NETBIRD_");
   });
 
-  it("netbird-legacy: public client with only the regex redirect, no service account, no device flow", async () => {
+  it("netbird-legacy: public client with the regex redirect and the CLI's localhost login, no service account, no device flow", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const out = tempDir();
     await freshThenNoop(baseEnv(fake.url, out, { CONSUMER: "netbird-legacy" }), fake);
     const provider = await providerNamed(fake.url, "netbird-client");
     expect(provider.client_type).toBe("public");
-    expect(provider.redirect_uris).toEqual([{ matching_mode: "regex", url: "https://netbird\\.example\\.com/.*", redirect_uri_type: "authorization" }]);
-    const vars = sourceWithBash(join(out, "setup.env"), ["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_AUTH_AUDIENCE", "NETBIRD_MGMT_IDP"]);
-    expect(vars).toEqual({ NETBIRD_AUTH_CLIENT_ID: provider.client_id, NETBIRD_AUTH_AUDIENCE: provider.client_id, NETBIRD_MGMT_IDP: "" });
+    // configure.sh always configures `netbird up`'s browser login on http://localhost:53000.
+    expect(provider.redirect_uris).toEqual([
+      { matching_mode: "strict", url: "http://localhost:53000", redirect_uri_type: "authorization" },
+      { matching_mode: "regex", url: "https://netbird\\.example\\.com/.*", redirect_uri_type: "authorization" },
+    ]);
+    const vars = sourceWithBash(join(out, "setup.env"), ["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_AUTH_AUDIENCE", "NETBIRD_MGMT_IDP", "NETBIRD_AUTH_PKCE_DISABLE_PROMPT_LOGIN"]);
+    expect(vars).toEqual({
+      NETBIRD_AUTH_CLIENT_ID: provider.client_id,
+      NETBIRD_AUTH_AUDIENCE: provider.client_id,
+      NETBIRD_MGMT_IDP: "",
+      NETBIRD_AUTH_PKCE_DISABLE_PROMPT_LOGIN: "true",
+    });
     const users = (await (await fetch(`${fake.url}/api/v3/core/users/?username=NetBird`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
       results: { username: string }[];
     };
