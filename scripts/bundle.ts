@@ -10,8 +10,12 @@ await build({
   platform: "node",
   format: "esm",
   target: "node24",
+  // ESM builds first: jsonc-parser's "main" is a UMD build whose require() calls esbuild cannot follow.
+  mainFields: ["module", "main"],
   outfile: "dist-bundle/main.js",
   minify: true,
+  // Error classes name themselves after their class (`ConfigError`…): keep the names minification would mangle.
+  keepNames: true,
   sourcemap: false,
   legalComments: "external",
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.

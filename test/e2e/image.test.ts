@@ -105,6 +105,8 @@ describe.skipIf(!docker)("the built image", () => {
     expect(r.stdout).toContain("AUTHENTIK_URL");
     expect(r.stdout).toContain("AUTHENTIK_TOKEN is required");
     expect(r.stdout).toContain("NETBIRD_DOMAIN");
+    // The bundle keeps class names: the summary names the error class, not a minified one.
+    expect(r.stdout).toContain('"type":"ConfigError"');
     expect(() => statSync(join(out, "setup.env"))).toThrow();
     // Only the container's own health checks reached it: no API request.
     expect((await log(ak.api)).filter((r) => !r.path.startsWith("/-/health/"))).toEqual([]);
