@@ -5,9 +5,8 @@
  * authorization endpoint, and the output file as bash reads it. Each failure says what the consumer would
  * see and the likely cause.
  */
-import { execFile } from "node:child_process";
+import { execa } from "execa";
 import { X509Certificate } from "node:crypto";
-import { promisify } from "node:util";
 import type { AuthentikClient } from "./authentik/client.ts";
 import { BootstrapError, OutputError } from "./errors.ts";
 import { scrub } from "./secrets.ts";
@@ -65,8 +64,6 @@ export class VerifyError extends BootstrapError {
   }
 }
 
-const run = promisify(execFile);
-
 function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
   const part = token.split(".")[1];
   if (!part || token.split(".").length !== 3) return undefined;
@@ -85,15 +82,22 @@ function oauthError(json: unknown, text: string): string {
 /** Read `keys` from a file the way configure.sh does: `source` it with bash. */
 export async function sourceFile(path: string, keys: readonly string[]): Promise<Record<string, string>> {
   const script = `set -e; source "$1"; shift; for k in "$@"; do printf '%s\\0%s\\0' "$k" "\${!k-}"; done`;
-  let stdout: string;
-  try {
-    ({ stdout } = await run("bash", ["-c", script, "_", path, ...keys], { encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }));
-  } catch (error) {
-    const why = String((error as { stderr?: string }).stderr ?? (error as Error).message)
+  // stdin is /dev/null: bash started with a socket as stdin (Node's default pipes are socket pairs) and no SHLVL
+  // takes itself for an rshd session and reads ~/.bashrc first. Only PATH is passed: the file sees none of ours.
+  const result = await execa("bash", ["-c", script, "_", path, ...keys], {
+    stdin: "ignore",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+  });
+  if (result.failed) {
+    const why = String(result.stderr || result.message)
       .trim()
       .split("\n")[0];
-    throw new OutputError(`Cannot read '${path}' the way its consumer does (bash \`source\`): ${scrub(why ?? "")}`, { cause: error });
+    throw new OutputError(`Cannot read '${path}' the way its consumer does (bash \`source\`): ${scrub(why ?? "")}`);
   }
+  const stdout = String(result.stdout);
   const parts = stdout.split("\0");
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i]!] = parts[i + 1]!;

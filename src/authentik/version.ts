@@ -29,8 +29,6 @@ export interface Features {
    * schema): whether authentik enforces them at the token and device endpoints is a guess.
    */
   readonly grantTypes: boolean;
-  /** 2026.5+ (main, 2026-04): expired tokens are hidden (404) but keep their identifier until the worker's cleanup. */
-  readonly hidesExpiredTokens: boolean;
   /** The brand authentik picks for a Host. */
   readonly brandRule: BrandRule;
   /** 2024.4+: an app password's `expires` may not exceed the maximum token lifetime (tokens.py). */
@@ -69,7 +67,6 @@ export function featuresOf(versionText: string): Features {
     legacyScopeMappingPath: !atLeast(v, 2024, 8),
     apiScopeMapping: atLeast(v, 2024, 6),
     grantTypes: atLeast(v, 2026, 5),
-    hidesExpiredTokens: atLeast(v, 2026, 5),
     brandRule: atLeast(v, 2026, 2) ? "longest-dot-suffix" : atLeast(v, 2025, 10, 2) ? "longest-suffix" : "any-suffix",
     tokenMaximumLifetime: atLeast(v, 2024, 4),
     unknownNewer: parsed !== undefined && !atLeast(newest, v[0], v[1]),

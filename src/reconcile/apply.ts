@@ -158,10 +158,10 @@ async function applyAccountChain(
       const lifetime = lifetimeForGrace(account, d.rotate.graceMs, d.features);
       if (lifetime) await client.patchUser(account, lifetime.patch);
       await client.patchToken(id, retireBody(account, retired, validUntil));
-      await createAppPassword(client, d, id, account, log);
+      await createAppPassword(client, id, account, log);
       rotated.push({ credential: `app password of '${username}'`, previousValidUntil: validUntil.toISOString() });
     } else if (!token) {
-      await createAppPassword(client, d, id, account, log);
+      await createAppPassword(client, id, account, log);
     } else if (diffAppPassword(token, account).changes.length) {
       await client.patchToken(id, diffAppPassword(token, account).patch);
     }
@@ -179,30 +179,14 @@ async function applyAccountChain(
   return { user: account, appPassword };
 }
 
-/**
- * Create the app password (or adopt one a concurrent run made). From 2026.5 an expired token is hidden but keeps
- * its identifier until the worker's cleanup (every 5 minutes), and a create with that identifier fails in the
- * database (500): say so instead of the bare status.
- */
-async function createAppPassword(client: AuthentikClient, d: DesiredState, id: string, account: WireUser, log: Logger): Promise<void> {
-  try {
-    await createOrAdopt(
-      () => client.createToken(createAppPasswordBody(id, account)),
-      () => observeAppPassword(client, id, account),
-      log,
-      `app password '${id}'`,
-    );
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 500 && d.features.hidesExpiredTokens) {
-      throw new ApiError(
-        `create app password '${id}'`,
-        500,
-        "authentik refused it, most likely because an expired token with this identifier is still in its database: authentik 2026.5+ hides expired tokens but keeps them until its worker's cleanup, every 5 minutes. Run the bootstrap again in 5 minutes",
-        { cause: error },
-      );
-    }
-    throw error;
-  }
+/** Create the app password, or adopt the one a concurrent run made meanwhile. */
+async function createAppPassword(client: AuthentikClient, id: string, account: WireUser, log: Logger): Promise<void> {
+  await createOrAdopt(
+    () => client.createToken(createAppPasswordBody(id, account)),
+    () => observeAppPassword(client, id, account),
+    log,
+    `app password '${id}'`,
+  );
 }
 
 async function applyDeviceChain(client: AuthentikClient, d: DesiredState, o: Observed, p: NonNullable<Plan["device"]>, log: Logger): Promise<void> {

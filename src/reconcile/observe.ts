@@ -55,7 +55,7 @@ export async function observe(client: AuthentikClient, desired: DesiredState, op
       : ([undefined, undefined, undefined, []] as const),
     desired.deviceFlow ? client.findFlow(desired.deviceFlow.slug) : undefined,
   ]);
-  // App passwords retired by an earlier rotation are cleaned up once expired (from 2026.5 authentik hides them).
+  // App passwords retired by an earlier rotation are cleaned up once expired (unless authentik's worker was faster).
   const expiredRetired = user
     ? appPasswords.filter((t) => t.identifier.startsWith(`${tokenIdentifier}${RETIRED_INFIX}`) && t.user === user.pk && t.expires && Date.parse(t.expires) <= now)
     : [];

@@ -114,6 +114,28 @@ function filtered<T extends Record<string, any>>(ctx: Ctx, items: T[], exact: Re
 const bool = (v: string) => v === "true" || v === "True" || v === "1";
 
 /**
+ * DRF's `OrderingFilter`: `?ordering=a,-b` over the fields given (others are ignored), else the view's default
+ * `ordering`. Like PostgreSQL, nulls sort last ascending and first descending; ties keep the store's order.
+ */
+function ordered<T>(ctx: Ctx, items: T[], fallback: string[], fields: Record<string, (item: T) => string | number | null>): T[] {
+  const asked = ctx.accepts && !ctx.accepts.has("ordering") ? [] : (ctx.query.get("ordering") ?? "").split(",").map((f) => f.trim());
+  const valid = asked.filter((f) => fields[f.replace(/^-/, "")]);
+  const keys = (valid.length ? valid : fallback).map((f) => ({ desc: f.startsWith("-"), get: fields[f.replace(/^-/, "")]! }));
+  return [...items].sort((a, b) => {
+    for (const { desc, get } of keys) {
+      const x = get(a);
+      const y = get(b);
+      if (x === y) continue;
+      if (x === null) return desc ? -1 : 1;
+      if (y === null) return desc ? 1 : -1;
+      const c = x < y ? -1 : 1;
+      return desc ? -c : c;
+    }
+    return 0;
+  });
+}
+
+/**
  * django-filter's ChoiceFilter and AllValues(Multiple)Filter: a value outside the choices makes the filterset
  * invalid, and DRF's DjangoFilterBackend answers 400 (`{"managed": ["Select a valid choice. … is not one of the
  * available choices."]}`). For `AllValues…` the choices are the values currently in the database.
@@ -139,9 +161,11 @@ function flowRef(ctx: Ctx, field: string, value: unknown, required: boolean): st
 }
 
 /**
- * From 2026.5 `Token.objects` is an `ExpiringManager` that hides expired tokens (core/models.py on main, 2026-04;
- * 2026.5+ not verified in a release): they 404 and drop out of lists, but their row, and so their unique
- * identifier, stays until the worker's cleanup.
+ * From 2026.5 `Token.objects` is an `ExpiringManager` that hides expired tokens (core/models.py on main at
+ * addbf5a2f, 2026-04; not verified in a release). The token API itself is unaffected — `TokenViewSet.queryset =
+ * Token.objects.including_expired()` (core/api/tokens.py @addbf5a2f L127), so lists, retrieve and view_key show
+ * expired tokens as before — but the identifier's unique validator uses the filtered default manager, so a
+ * create with the identifier of an expired token passes validation and fails in the database (500).
  */
 function hidesExpired(ctx: Ctx): boolean {
   return atLeast(ctx.version, 2026, 5);
@@ -151,13 +175,30 @@ export function isExpired(t: Token): boolean {
   return t.expiring && t.expires !== null && Date.parse(t.expires) < Date.now();
 }
 
+/**
+ * TokenViewSet (core/api/tokens.py): a non-superuser sees and may change only their own tokens — `get_queryset`
+ * filters by owner and `OwnerSuperuserPermissions` allows the owner (version/2024.2.0), from 2025.10
+ * `ObjectPermissions` with `owner_field = "user"` and the `ObjectFilter` owner filter (version/2025.10.0). Another
+ * user's token is a 404.
+ */
 function visibleTokens(ctx: Ctx): Token[] {
-  return [...ctx.store.tokens.values()].filter((t) => !(hidesExpired(ctx) && isExpired(t)));
+  const own = ctx.store.isSuperuser(ctx.user) ? undefined : ctx.user.pk;
+  return [...ctx.store.tokens.values()].filter((t) => own === undefined || t.user === own);
 }
 
 function tokenByIdentifier(ctx: Ctx): Token {
   const t = ctx.store.tokens.get(ctx.params.identifier!);
-  if (!t || (hidesExpired(ctx) && isExpired(t))) throw notFound(ctx, "Token");
+  if (!t || !(ctx.store.isSuperuser(ctx.user) || t.user === ctx.user.pk)) throw notFound(ctx, "Token");
+  return t;
+}
+
+/**
+ * `@permission_required(perm)` (rbac/decorators.py): the global permission (superusers have all), else the object
+ * is looked up (404 when invisible) and the object permission is needed (403 without).
+ */
+function requireObjectPermission(ctx: Ctx, perm: string): Token {
+  const t = tokenByIdentifier(ctx);
+  if (!ctx.store.hasPermission(ctx.user, perm, `token:${t.identifier}`)) throw new HttpError(403, { detail: "You do not have permission to perform this action." });
   return t;
 }
 
@@ -184,7 +225,7 @@ function applyProvider(ctx: Ctx, p: Provider, body: Record<string, any>, creatin
     for (const pk of body.property_mappings as string[]) if (!s.scopeMappings.has(pk)) throw invalidPk("property_mappings", pk);
     p.property_mappings = [...(body.property_mappings as string[])];
   }
-  for (const key of ["access_code_validity", "access_token_validity", "refresh_token_validity"]) validityCheck(key, body[key]);
+  for (const key of ["access_code_validity", "access_token_validity", "refresh_token_validity", "refresh_token_threshold"]) validityCheck(key, body[key]);
   if (body.redirect_uris !== undefined) {
     if (typeof body.redirect_uris === "string") {
       p.redirect_uris = body.redirect_uris
@@ -222,6 +263,7 @@ function applyProvider(ctx: Ctx, p: Provider, body: Record<string, any>, creatin
     "access_code_validity",
     "access_token_validity",
     "refresh_token_validity",
+    "refresh_token_threshold",
     "include_claims_in_id_token",
     "sub_mode",
     "issuer_mode",
@@ -318,12 +360,18 @@ function applyToken(ctx: Ctx, t: Token, body: Record<string, any>, creating: boo
   if (t.expiring && t.expires === null) t.expires = new Date(defaultTokenExpiry(ctx)).toISOString();
 }
 
-function groupBody(ctx: Ctx, g: Group, body: Record<string, any>): void {
+function groupBody(ctx: Ctx, g: Group, body: Record<string, any>, creating = false): void {
   // Group names are unique from 2024.6 (API-enforced).
   if (body.name !== undefined && atLeast(ctx.version, 2024, 6) && [...ctx.store.groups.values()].some((o) => o !== g && o.name === body.name)) throw unique("name", "Group");
   if (body.users !== undefined) {
     for (const pk of body.users as number[]) if (!ctx.store.users.has(pk)) throw invalidPk("users", pk);
     g.users = [...(body.users as number[])];
+  }
+  if (body.parent !== undefined) {
+    if (body.parent !== null && !ctx.store.groups.has(body.parent)) throw invalidPk("parent", body.parent);
+    // GroupSerializer.validate_parent (core/api/groups.py at version/2024.2.0).
+    if (!creating && body.parent === g.pk) throw new HttpError(400, { parent: ["Cannot set group as parent of itself."] });
+    g.parent = body.parent;
   }
   assign(g, body, ["name", "is_superuser", "attributes"]);
 }
@@ -351,6 +399,7 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   core_users_list: (ctx) => {
     requireSuperuser(ctx);
     choice(ctx, "type", ["internal", "external", "service_account", "internal_service_account"]);
+    const at = (v: string | null | undefined) => (v ? Date.parse(v) : NaN);
     const users = filtered(
       ctx,
       [...ctx.store.users.values()],
@@ -366,12 +415,34 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
         is_superuser: (u, v) => ctx.store.isSuperuser(u) === bool(v),
         groups_by_name: (u, v) => ctx.store.groupByName(v)?.users.includes(u.pk) ?? false,
         groups_by_pk: (u, v) => ctx.store.groups.get(v)?.users.includes(u.pk) ?? false,
+        // IsoDateTimeFilter / BooleanFilter on the timestamps (UsersFilter, core/api/users.py at version/2026.2.2).
+        date_joined: (u, v) => at(u.date_joined) === at(v),
+        date_joined__lt: (u, v) => at(u.date_joined) < at(v),
+        date_joined__gt: (u, v) => at(u.date_joined) > at(v),
+        last_updated: (u, v) => at(u.last_updated) === at(v),
+        last_updated__lt: (u, v) => at(u.last_updated) < at(v),
+        last_updated__gt: (u, v) => at(u.last_updated) > at(v),
+        last_login: (u, v) => at(u.last_login) === at(v),
+        last_login__lt: (u, v) => at(u.last_login) < at(v),
+        last_login__gt: (u, v) => at(u.last_login) > at(v),
+        last_login__isnull: (u, v) => (u.last_login == null) === bool(v),
       },
       ["username", "name", "email"],
     );
     return paginate(
       ctx,
-      users.sort((a, b) => a.pk - b.pk).map((u) => userWire(ctx.store, u)),
+      ordered(ctx, users, ["username"], {
+        pk: (u) => u.pk,
+        username: (u) => u.username,
+        name: (u) => u.name,
+        email: (u) => u.email,
+        date_joined: (u) => at(u.date_joined),
+        last_updated: (u) => at(u.last_updated),
+        last_login: (u) => (u.last_login ? at(u.last_login) : null),
+        is_active: (u) => Number(u.is_active),
+        type: (u) => u.type,
+        path: (u) => u.path,
+      }).map((u) => userWire(ctx.store, u)),
     );
   },
   core_users_retrieve: (ctx) => {
@@ -393,11 +464,18 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
       if (ctx.store.userByName(ctx.body.username) && ctx.store.userByName(ctx.body.username) !== u) throw unique("username", "User");
       u.username = ctx.body.username;
     }
+    // `last_updated` is `auto_now` (core/models.py).
+    u.last_updated = ctx.store.stamp();
+    // UserViewSet.partial_update: an inactive user's sessions are deleted (core/api/users.py at version/2024.2.0).
+    if (!u.is_active) for (const [key, pk] of [...ctx.store.sessions]) if (pk === u.pk) ctx.store.sessions.delete(key);
     return { body: userWire(ctx.store, u) };
   },
   core_users_service_account_create: (ctx) => {
     requireSuperuser(ctx);
-    const name = String(ctx.body.name);
+    // From 2025.10 the body goes through UserServiceAccountSerializer, whose CharField trims whitespace: a blank
+    // name is "This field may not be blank." (core/api/users.py at version/2025.10.0).
+    const name = atLeast(ctx.version, 2025, 10) ? String(ctx.body.name).trim() : String(ctx.body.name);
+    if (atLeast(ctx.version, 2025, 10) && !name) throw new HttpError(400, { name: ["This field may not be blank."] });
     const identifier = slugify(`service-account-${name}-password`);
     if (ctx.store.userByName(name)) {
       throw new HttpError(
@@ -459,7 +537,7 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     requireSuperuser(ctx);
     const g = ctx.store.addGroup({ name: "\u0000pending" });
     try {
-      groupBody(ctx, g, ctx.body);
+      groupBody(ctx, g, ctx.body, true);
     } catch (error) {
       ctx.store.groups.delete(g.pk);
       throw error;
@@ -486,12 +564,14 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     requireSuperuser(ctx);
     const g = ctx.store.groups.get(ctx.params.group_uuid!);
     if (!g) throw notFound(ctx, "Group");
-    g.users = g.users.filter((pk) => pk !== Number(ctx.body.pk));
+    // Like add_user: an unknown user is `Http404` (core/api/groups.py).
+    const u = ctx.store.users.get(Number(ctx.body.pk));
+    if (!u) throw new HttpError(404, { detail: "Not found." });
+    g.users = g.users.filter((pk) => pk !== u.pk);
     return { status: 204 };
   },
 
   core_tokens_list: (ctx) => {
-    requireSuperuser(ctx);
     choice(ctx, "intent", ["api", "app_password", "recovery", "verification"]);
     const tokens = filtered(
       ctx,
@@ -512,10 +592,10 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     );
   },
   core_tokens_create: (ctx) => {
-    requireSuperuser(ctx);
+    // `rbac_allow_create_without_perm` / `OwnerSuperuserPermissions`: any authenticated user may create tokens.
     const existing = ctx.store.tokens.get(ctx.body.identifier);
     if (existing) {
-      // The unique validator queries the (filtered) manager; a hidden expired row then trips the database constraint.
+      // 2026.5+: the unique validator queries the filtered manager; an expired row then trips the database constraint.
       if (hidesExpired(ctx) && isExpired(existing)) throw new HttpError(500, { detail: "Internal Server Error" });
       throw unique("identifier", "Token");
     }
@@ -532,11 +612,12 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     };
     applyToken(ctx, t, ctx.body, true);
     ctx.store.tokens.set(t.identifier, t);
+    // perform_create: a non-superuser gets `view_token_key` on their new token.
+    if (!ctx.store.isSuperuser(ctx.user)) ctx.store.grantPermission("authentik_core.view_token_key", ctx.user.pk, `token:${t.identifier}`);
     return { status: 201, body: tokenWire(ctx.store, t) };
   },
   core_tokens_retrieve: (ctx) => ({ body: tokenWire(ctx.store, tokenByIdentifier(ctx)) }),
   core_tokens_partial_update: (ctx) => {
-    requireSuperuser(ctx);
     const t = tokenByIdentifier(ctx);
     const old = t.identifier;
     const before = structuredClone(t);
@@ -549,21 +630,33 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     if (t.identifier !== old) {
       ctx.store.tokens.delete(old);
       ctx.store.tokens.set(t.identifier, t);
+      for (const key of [...ctx.store.objectPermissions].filter((k) => k.endsWith(`|token:${old}`))) {
+        ctx.store.objectPermissions.delete(key);
+        ctx.store.objectPermissions.add(key.replace(`|token:${old}`, `|token:${t.identifier}`));
+      }
     }
     return { body: tokenWire(ctx.store, t) };
   },
+  // PUT: the same serializer (TokenRequest requires `identifier`), so the same checks.
+  core_tokens_update: (ctx) => handlers.core_tokens_partial_update!(ctx),
   core_tokens_destroy: (ctx) => {
-    requireSuperuser(ctx);
     const t = tokenByIdentifier(ctx);
     ctx.store.tokens.delete(t.identifier);
     return { status: 204 };
   },
   core_tokens_view_key_retrieve: (ctx) => {
-    requireSuperuser(ctx);
-    const t = tokenByIdentifier(ctx);
+    const t = requireObjectPermission(ctx, "authentik_core.view_token_key");
     // Every read of a key is an audit event (`Event.new(EventAction.SECRET_VIEW, secret=token)`).
     ctx.store.addEvent("secret_view", "", { secret: t.identifier });
     return { body: { key: t.key } };
+  },
+  core_tokens_set_key_create: (ctx) => {
+    // `set_token_key` is never granted per object by the fake: superusers only.
+    const t = requireObjectPermission(ctx, "authentik_core.set_token_key");
+    if (!ctx.body.key) return { status: 400 };
+    t.key = String(ctx.body.key);
+    ctx.store.addEvent("model_updated", "", { model: { identifier: t.identifier } });
+    return { status: 204 };
   },
 
   flows_instances_list: (ctx) => {
@@ -643,26 +736,39 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
       flow_device_code: null,
     };
     ctx.store.brands.set(uuid, b);
-    handlers.core_brands_partial_update!({ ...ctx, params: { brand_uuid: uuid }, body: Object.fromEntries(Object.entries(ctx.body).filter(([k]) => k !== "domain")) });
+    try {
+      handlers.core_brands_partial_update!({ ...ctx, params: { brand_uuid: uuid }, body: Object.fromEntries(Object.entries(ctx.body).filter(([k]) => k !== "domain")) });
+    } catch (error) {
+      ctx.store.brands.delete(uuid);
+      throw error;
+    }
     return { status: 201, body: brandWire(ctx.store.brands.get(uuid)!) };
   },
   core_brands_current_retrieve: (ctx) => {
-    // Anonymous (AllowAny). CurrentBrandSerializer: `matched_domain` is the brand's domain, flows by slug.
+    // Anonymous (AllowAny). CurrentBrandSerializer (brands/api.py): `matched_domain` is the brand's domain (the
+    // in-memory DEFAULT_BRAND "fallback" when none matches), logo and favicon the brand's (model defaults), flows
+    // by slug and left out when unset, `flags` the public flags only.
     const b = brandFor(ctx.store, ctx.host, ctx.version);
-    const slug = (pk: string | null | undefined) => (pk ? ctx.store.flows.get(pk)?.slug : undefined);
+    const slug = (pk: unknown) => (typeof pk === "string" ? ctx.store.flows.get(pk)?.slug : undefined);
+    // Flag.get: the tenant's value unless null, else the default.
+    const flags = Object.fromEntries(Object.entries(PUBLIC_FLAGS[ctx.version]).map(([k, d]) => [k, ctx.store.tenant.flags[k] ?? d]));
     return {
       body: {
         matched_domain: b?.domain ?? "fallback",
         branding_title: b?.branding_title ?? "authentik",
-        branding_logo: "/static/dist/assets/icons/icon_left_brand.svg",
-        branding_favicon: "/static/dist/assets/icons/icon.png",
-        branding_custom_css: "",
+        branding_logo: (b?.branding_logo as string | undefined) || "/static/dist/assets/icons/icon_left_brand.svg",
+        branding_logo_themed_urls: null,
+        branding_favicon: (b?.branding_favicon as string | undefined) || "/static/dist/assets/icons/icon.png",
+        branding_favicon_themed_urls: null,
+        branding_custom_css: (b?.branding_custom_css as string | undefined) ?? "",
         ui_footer_links: [],
         ui_theme: "automatic",
-        default_locale: "",
-        flags: {},
+        default_locale: (b?.default_locale as string | undefined) ?? "",
+        flags,
         flow_authentication: slug(b?.flow_authentication),
         flow_invalidation: slug(b?.flow_invalidation),
+        flow_recovery: slug(b?.flow_recovery),
+        flow_unenrollment: slug(b?.flow_unenrollment),
         flow_user_settings: slug(b?.flow_user_settings),
         flow_device_code: slug(b?.flow_device_code),
       },
@@ -867,6 +973,22 @@ function application(ctx: Ctx): Application {
   if (!a) throw notFound(ctx, "Application");
   return a;
 }
+
+/**
+ * The public tenant flags per release (`Flag` subclasses with `visibility = "public"`, default values):
+ * policies/apps.py at version/2025.10.0; flows/apps.py and policies/apps.py at version/2026.2.2; flows/apps.py on
+ * main at addbf5a2f (2026.5.0-rc1, policies_buffered_access_view gone). The schema lists every flag as required
+ * (FlagsJSONExtension uses `Flag.available()`), the view returns only the public ones: see `applyErrata` in schema.ts.
+ */
+const PUBLIC_FLAGS: Record<Version, Record<string, unknown>> = {
+  "2024.2.0": {},
+  "2024.10.2": {},
+  "2024.12.0": {},
+  "2025.10.0": { policies_buffered_access_view: false },
+  "2026.2.2": { flows_refresh_others: false, flows_continuous_login: false, policies_buffered_access_view: false },
+  "2026.5.6": { flows_refresh_others: false, flows_continuous_login: false },
+  "2026.8.3": { flows_refresh_others: false, flows_continuous_login: false },
+};
 
 /** `[year, minor, patch]` of an emulated version. */
 function triple(version: Version): [number, number, number] {

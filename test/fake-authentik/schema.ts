@@ -116,7 +116,11 @@ function drfMessage(e: ErrorObject, value: unknown): string {
       return "Not a valid string.";
     }
     case "format":
-      return (e.params as { format?: string }).format === "uuid" ? `“${String(value)}” is not a valid UUID.` : "Enter a valid value.";
+      // DRF's UUIDField and DateTimeField messages (rest_framework/fields.py).
+      if ((e.params as { format?: string }).format === "uuid") return `“${String(value)}” is not a valid UUID.`;
+      if ((e.params as { format?: string }).format === "date-time")
+        return "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+      return "Enter a valid value.";
     case "maxLength":
       return `Ensure this field has no more than ${(e.params as { limit: number }).limit} characters.`;
     case "minLength":
@@ -134,6 +138,17 @@ function valueAt(body: unknown, pointer: string): unknown {
   return cur;
 }
 
+/**
+ * Where authentik's answers do not follow its own schema, the schema is corrected before use:
+ * - `CurrentBrand.flags`: `FlagsJSONExtension` (tenants/api/settings.py) declares every flag of `Flag.available()`
+ *   as required, but `CurrentBrandSerializer.get_flags` (brands/api.py) returns only the flags with
+ *   `visibility = "public"` (version/2025.10.0, version/2026.2.2, addbf5a2f). The flags stay declared, not required.
+ */
+function applyErrata(components: Record<string, JsonSchema>): void {
+  const flags = components.CurrentBrand?.properties?.flags as JsonSchema | undefined;
+  if (flags && Array.isArray(flags.required)) delete flags.required;
+}
+
 export function loadSchema(version: Version): Schema {
   const cached = cache.get(version);
   if (cached) return cached;
@@ -142,6 +157,7 @@ export function loadSchema(version: Version): Schema {
     components: { schemas: Record<string, JsonSchema>; parameters?: Record<string, JsonSchema> };
   };
   const components = doc.components.schemas;
+  applyErrata(components);
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, discriminator: false });
   addFormats(ajv);
   ajv.addSchema({ $id: "ak", components: { schemas: forAjv(components) as Record<string, JsonSchema> } });

@@ -5,9 +5,10 @@
  */
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttps } from "node:https";
+import { randomBytes } from "node:crypto";
 import type { AddressInfo, Socket } from "node:net";
 import { atLeast, handlers, HttpError, type Ctx } from "./api.ts";
-import { deviceAuthorization, devicePage, discovery, jwks, token, type IssuedToken, type OidcResult } from "./oidc.ts";
+import { deviceAuthorization, devicePage, discovery, jwks, token, webfinger, type OidcResult, type TokenCtx } from "./oidc.ts";
 import { loadSchema, resolveVersion, type Version } from "./schema.ts";
 import { seedBootstrap, seedBrand, seedCertificate, seedFlows, seedScopeMappings } from "./seed.ts";
 import { Store, type User } from "./store.ts";
@@ -102,7 +103,6 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
   const store = opts.store ?? new Store();
   const log: RequestRecord[] = [];
   const faults: (Fault & { seen: number; used: number })[] = [];
-  const issued = new Map<string, IssuedToken>();
   const schemaViolations: string[] = [];
   const validateResponses = opts.validateResponses ?? true;
   const tl = opts.timeline ?? {};
@@ -169,12 +169,24 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
       const u = store.users.get(t.user);
       if (u && u.is_active) return u;
     }
-    const oauth = issued.get(key);
-    if (oauth && oauth.exp > Date.now() && oauth.scope.includes("goauthentik.io/api")) {
+    // An OAuth2 access token with the `goauthentik.io/api` scope acts as its user (api/authentication.py).
+    const oauth = store.accessTokens.find((a) => a.token === key);
+    if (oauth && oauth.expires > Date.now() && !oauth.revoked && oauth.scope.includes("goauthentik.io/api")) {
       const u = store.users.get(oauth.user);
       if (u) return u;
     }
     return new HttpError(403, { detail: "Token invalid/expired" });
+  }
+
+  /** The user of the browser session in the `authentik_session` cookie (SESSION_COOKIE_NAME, root/settings.py). */
+  function sessionUser(req: IncomingMessage): User | undefined {
+    const cookie = String(req.headers.cookie ?? "")
+      .split(";")
+      .map((c) => c.trim().split("="))
+      .find(([name]) => name === "authentik_session");
+    const pk = cookie?.[1] ? store.sessions.get(decodeURIComponent(cookie[1])) : undefined;
+    const user = pk === undefined ? undefined : store.users.get(pk);
+    return user?.is_active ? user : undefined;
   }
 
   function baseUrl(req: IncomingMessage): string {
@@ -259,20 +271,20 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     }
   }
 
-  function handleOidc(req: IncomingMessage, path: string, rawBody: string): OidcResult | undefined {
+  function handleOidc(req: IncomingMessage, path: string, query: URLSearchParams, rawBody: string, requestId: string): OidcResult | undefined {
     const base = baseUrl(req);
+    const ctx: TokenCtx = { store, version, base, requestId };
     let m: RegExpExecArray | null;
     if ((m = /^\/application\/o\/([^/]+)\/\.well-known\/openid-configuration$/.exec(path))) return discovery(store, m[1]!, base, version);
     if ((m = /^\/application\/o\/([^/]+)\/jwks\/$/.exec(path))) return jwks(store, m[1]!);
     const form = new URLSearchParams(rawBody);
-    if (path === "/application/o/token/" && req.method === "POST") {
-      const basic = req.headers.authorization?.startsWith("Basic ") ? Buffer.from(req.headers.authorization.slice(6), "base64").toString().split(":") : undefined;
-      return token(store, version, form, base, issued, basic ? { id: basic[0] ?? "", secret: basic.slice(1).join(":") } : undefined);
-    }
+    if (path === "/application/o/token/" && req.method === "POST") return token(ctx, form, req.headers.authorization, req.headers.origin);
     if (path === "/application/o/device/" && req.method === "POST")
-      return deviceAuthorization(store, version, form, base, req.socket.remoteAddress ?? "", opts.deviceThrottlePerHour);
+      return deviceAuthorization(ctx, form, req.socket.remoteAddress ?? "", req.headers.authorization, opts.deviceThrottlePerHour);
+    // brands/urls_root.py: `.well-known/webfinger` from 2024.8 (absent at version/2024.2.0, present at version/2024.10.2).
+    if (path === "/.well-known/webfinger" && atLeast(version, 2024, 8)) return webfinger(store, version, req.headers.host ?? "", base, query.get("resource"));
     // `path("device", …)`: no trailing slash, and APPEND_SLASH is off, so `/device/` is a 404.
-    if (path === "/device") return devicePage();
+    if (path === "/device") return devicePage(store, version, req.headers.host ?? "", query, sessionUser(req));
     return undefined;
   }
 
@@ -351,21 +363,24 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
       record.status = atLeast(version, 2024, 8) ? 200 : 204;
       return send(res, record.status);
     }
+    // RequestIDMiddleware (core/middleware.py): every answer of the Python server carries its request id.
+    const requestId = randomBytes(16).toString("hex");
+    const idHeader = { "x-authentik-id": requestId };
     if (path.startsWith("/api/v3/")) {
       const r = await handleApi(req, path, url.searchParams, rawBody);
       record.status = r.status;
       if (r.status >= 400) record.write = false;
       // What the client sent (unknown fields included), so tests see exactly what a tool wrote.
       if (isApiWrite && rawBody) record.body = safeJson(rawBody);
-      return send(res, r.status, r.body, r.headers);
+      return send(res, r.status, r.body, { ...r.headers, ...idHeader });
     }
-    const oidc = handleOidc(req, path, rawBody);
+    const oidc = handleOidc(req, path, url.searchParams, rawBody, requestId);
     if (oidc) {
       record.status = oidc.status;
-      return send(res, oidc.status, oidc.body, oidc.headers);
+      return send(res, oidc.status, oidc.body, { ...oidc.headers, ...idHeader });
     }
     record.status = 404;
-    return send(res, 404, { detail: "Not found." });
+    return send(res, 404, { detail: "Not found." }, idHeader);
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {

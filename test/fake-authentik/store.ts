@@ -18,6 +18,10 @@ export interface User {
   path: string;
   email: string;
   attributes: Record<string, unknown>;
+  /** ISO timestamps (`date_joined` and `last_updated` are set by `addUser`; `last_login` stays null until a login). */
+  date_joined?: string;
+  last_updated?: string;
+  last_login?: string | null;
 }
 
 export interface Group {
@@ -27,6 +31,8 @@ export interface Group {
   is_superuser: boolean;
   users: number[];
   attributes: Record<string, unknown>;
+  /** The parent group's pk (Group.parent, a single parent up to 2025.12). */
+  parent?: string | null;
 }
 
 export interface Token {
@@ -143,6 +149,40 @@ export interface DeviceCode {
   user_code: string;
   client_id: string;
   expires: number;
+  /** Space-separated scopes the device asked for (DeviceToken._scope). */
+  scope?: string;
+}
+
+/**
+ * The OAuth2 grants authentik keeps in its database (providers/oauth2/models.py, BaseGrantModel and its
+ * subclasses): times are epoch milliseconds, `id_token` is the IDToken as a dict (`asdict(IDToken)` merged with
+ * its claims, without null values), `scope` a list of scope names.
+ */
+export interface GrantBase {
+  provider: number;
+  user: number;
+  scope: string[];
+  auth_time: number;
+  expires: number;
+  revoked: boolean;
+}
+
+export interface AuthorizationCode extends GrantBase {
+  code: string;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+}
+
+export interface RefreshToken extends GrantBase {
+  token: string;
+  id_token: Record<string, unknown>;
+}
+
+export interface AccessToken extends GrantBase {
+  /** The JWT (or JWE) handed out; also accepted as an API bearer token when `scope` has `goauthentik.io/api`. */
+  token: string;
+  id_token: Record<string, unknown>;
 }
 
 export class Store {
@@ -156,18 +196,49 @@ export class Store {
   providers = new Map<number, Provider>();
   applications = new Map<string, Application>();
   deviceCodes: DeviceCode[] = [];
+  authorizationCodes: AuthorizationCode[] = [];
+  refreshTokens: RefreshToken[] = [];
+  accessTokens: AccessToken[] = [];
+  /** Browser sessions (the `authentik_session` cookie → user pk), for the views that need a logged-in user. */
+  sessions = new Map<string, number>();
+  /**
+   * Object permissions (django-guardian / RBAC), as `<perm>|<user pk>|<object key>`: only what the fake's
+   * handlers grant themselves (e.g. `authentik_core.view_token_key` on a token a non-superuser created).
+   */
+  objectPermissions = new Set<string>();
   /** Device-authorization requests per client IP (the endpoint's throttle). */
   deviceRequests = new Map<string, number[]>();
   /** The event log: `configuration_error` from the token endpoint, `secret_view` from view_key, … */
   events: AuditEvent[] = [];
   /** The tenant's settings the fake uses (tenants migration 0002: `default_token_duration` defaults to minutes=30). */
-  tenant = { default_token_duration: "minutes=30" };
+  tenant: { default_token_duration: string; flags: Record<string, unknown> } = { default_token_duration: "minutes=30", flags: {} };
   private nextUser = 1;
   private nextProvider = 1;
   private nextGroup = 1;
+  private lastStamp = 0;
+
+  /** A strictly increasing "now" (ISO), so creation order survives in `date_joined`/`last_updated` like microseconds in the database. */
+  stamp(): string {
+    this.lastStamp = Math.max(Date.now(), this.lastStamp + 1);
+    return new Date(this.lastStamp).toISOString();
+  }
 
   addUser(u: Partial<User> & { username: string }): User {
-    const user: User = { pk: this.nextUser++, uuid: randomUUID(), name: u.username, type: "internal", is_active: true, path: "users", email: "", attributes: {}, ...u };
+    const at = this.stamp();
+    const user: User = {
+      pk: this.nextUser++,
+      uuid: randomUUID(),
+      name: u.username,
+      type: "internal",
+      is_active: true,
+      path: "users",
+      email: "",
+      attributes: {},
+      date_joined: at,
+      last_updated: at,
+      last_login: null,
+      ...u,
+    };
     this.users.set(user.pk, user);
     return user;
   }
@@ -213,6 +284,8 @@ export class Store {
       access_code_validity: "minutes=1",
       access_token_validity: "hours=1",
       refresh_token_validity: "days=30",
+      // From 2025.10 (providers/oauth2/models.py): renew refresh tokens only this close to their expiry; 0 = always.
+      refresh_token_threshold: "seconds=0",
       include_claims_in_id_token: true,
       signing_key: null,
       encryption_key: null,
@@ -251,6 +324,38 @@ export class Store {
     const cert: CertificateKeyPair = { pk: randomUUID(), name, privateKey, publicKey, certificatePem: certPem, managed };
     this.certificates.set(cert.pk, cert);
     return cert;
+  }
+
+  addAuthorizationCode(c: Partial<AuthorizationCode> & { code: string; provider: number; user: number }): AuthorizationCode {
+    const now = Date.now();
+    const code: AuthorizationCode = {
+      scope: [],
+      auth_time: now,
+      // ExpiringModel's default: default_token_duration() (the tenant's default, minutes=30)
+      expires: now + 30 * 60_000,
+      revoked: false,
+      nonce: null,
+      code_challenge: null,
+      code_challenge_method: null,
+      ...c,
+    };
+    this.authorizationCodes.push(code);
+    return code;
+  }
+
+  addRefreshToken(t: Partial<RefreshToken> & { provider: number; user: number }): RefreshToken {
+    const now = Date.now();
+    const token: RefreshToken = { token: randomKey(128), scope: [], auth_time: now, expires: now + 30 * 60_000, revoked: false, id_token: {}, ...t };
+    this.refreshTokens.push(token);
+    return token;
+  }
+
+  grantPermission(perm: string, user: number, object: string): void {
+    this.objectPermissions.add(`${perm}|${user}|${object}`);
+  }
+
+  hasPermission(user: User, perm: string, object: string): boolean {
+    return this.isSuperuser(user) || this.objectPermissions.has(`${perm}|${user.pk}|${object}`);
   }
 
   userByName(username: string): User | undefined {

@@ -12,8 +12,14 @@ const PROVIDER_TYPES: Record<string, { component: string; verbose: string; model
   proxy: { component: "ak-provider-proxy-form", verbose: "Proxy Provider", model: "authentik_providers_proxy.proxyprovider" },
 };
 
-export function groupLite(g: Group) {
-  return { pk: g.pk, num_pk: g.num_pk, name: g.name, is_superuser: g.is_superuser, parent: null, parent_name: null, attributes: g.attributes };
+export function groupLite(g: Group, store?: Store) {
+  const parent = g.parent ? store?.groups.get(g.parent) : undefined;
+  return { pk: g.pk, num_pk: g.num_pk, name: g.name, is_superuser: g.is_superuser, parent: g.parent ?? null, parent_name: parent?.name ?? null, attributes: g.attributes };
+}
+
+/** `User.uid` (core/models.py: sha256 of the pk and the install's secret; the fake has no secret). */
+export function userUid(u: User): string {
+  return createHash("sha256").update(String(u.pk)).digest("hex");
 }
 
 export function userLite(u: User) {
@@ -22,10 +28,10 @@ export function userLite(u: User) {
     username: u.username,
     name: u.name,
     is_active: u.is_active,
-    last_login: null,
+    last_login: u.last_login ?? null,
     email: u.email,
     attributes: u.attributes,
-    uid: createHash("sha256").update(String(u.pk)).digest("hex"),
+    uid: userUid(u),
     path: u.path,
     type: u.type,
     uuid: u.uuid,
@@ -36,22 +42,22 @@ export function userWire(store: Store, u: User) {
   const groups = [...store.groups.values()].filter((g) => g.users.includes(u.pk));
   return {
     ...userLite(u),
-    date_joined: new Date(0).toISOString(),
+    date_joined: u.date_joined ?? new Date(0).toISOString(),
     is_superuser: store.isSuperuser(u),
     groups: groups.map((g) => g.pk),
-    groups_obj: groups.map(groupLite),
+    groups_obj: groups.map((g) => groupLite(g, store)),
     roles: [],
     roles_obj: [],
     avatar: "data:image/svg+xml;base64,",
     password_change_date: new Date(0).toISOString(),
-    last_updated: new Date(0).toISOString(),
+    last_updated: u.last_updated ?? new Date(0).toISOString(),
   };
 }
 
 export function groupWire(store: Store, g: Group, includeUsers: boolean) {
   const members = g.users.map((pk) => store.users.get(pk)).filter((u): u is User => Boolean(u));
   return {
-    ...groupLite(g),
+    ...groupLite(g, store),
     parents: [],
     parents_obj: [],
     children: [],
