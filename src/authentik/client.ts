@@ -448,12 +448,6 @@ export class AuthentikClient {
     return found;
   }
 
-  async getOAuth2Provider(pk: number): Promise<WireOAuth2Provider> {
-    const found = await this.send<WireOAuth2Provider>(`read OAuth2 provider ${pk}`, "read", (init) => this.providers.providersOauth2RetrieveRaw({ id: pk }, init));
-    registerSecret(found.client_secret);
-    return found;
-  }
-
   /** Every provider of any type whose name contains `name` (names are unique across types). */
   async searchProviders(name: string): Promise<WireProvider[]> {
     return this.listAll<WireProvider>(`search providers named '${name}'`, (page, init) => this.providers.providersAllListRaw({ search: name, page, pageSize: PAGE_SIZE }, init));

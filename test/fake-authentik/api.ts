@@ -278,8 +278,9 @@ function applicationBody(ctx: Ctx, a: Application, body: Record<string, any>): v
   const s = ctx.store;
   if (body.slug !== undefined) {
     if ([...s.applications.values()].some((o) => o.pk !== a.pk && o.slug === body.slug)) throw unique("slug", "Application");
-    if (atLeast(ctx.version, 2025, 10) && ["authorize", "token", "device", "userinfo", "introspect", "revoke"].includes(body.slug))
-      throw new HttpError(400, { slug: ["This slug is reserved."] });
+    // Application.reserved_slugs (core/models.py, validate_slug in core/api/applications.py, from version/2025.8.0).
+    if (atLeast(ctx.version, 2025, 8) && ["authorize", "token", "device", "userinfo", "introspect", "revoke"].includes(body.slug))
+      throw new HttpError(400, { slug: [`The slug '${String(body.slug)}' is reserved and cannot be used for applications.`] });
   }
   if (body.provider !== undefined && body.provider !== null) {
     if (!s.providers.has(body.provider)) throw invalidPk("provider", body.provider);
@@ -385,17 +386,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   admin_version_retrieve: (ctx) => ({
     body: { version_current: ctx.reportVersion, version_latest: ctx.reportVersion, version_latest_valid: true, build_hash: "fake", outdated: false, outpost_outdated: false },
   }),
-  root_config_retrieve: () => ({
-    body: {
-      error_reporting: { enabled: false, sentry_dsn: "", environment: "", send_pii: false, traces_sample_rate: 0 },
-      capabilities: [],
-      cache_timeout: 300,
-      cache_timeout_flows: 300,
-      cache_timeout_policies: 300,
-      cache_timeout_reputation: 300,
-    },
-  }),
-
   core_users_list: (ctx) => {
     requireSuperuser(ctx);
     choice(ctx, "type", ["internal", "external", "service_account", "internal_service_account"]);
@@ -454,6 +444,16 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     // UserSelf embeds its groups as {pk, name} objects, not as uuids.
     const groups = [...ctx.store.groups.values()].filter((g) => g.users.includes(ctx.user.pk)).map((g) => ({ pk: g.pk, name: g.name }));
     return { body: { user: { ...userWire(ctx.store, ctx.user), groups, roles: [], settings: {}, system_permissions: [] }, users: [] } };
+  },
+  // A user's tokens cascade (Token.user on_delete=CASCADE) and its group memberships go with it.
+  core_users_destroy: (ctx) => {
+    requireSuperuser(ctx);
+    const u = ctx.store.users.get(Number(ctx.params.id));
+    if (!u) throw notFound(ctx, "User");
+    ctx.store.users.delete(u.pk);
+    for (const [id, t] of ctx.store.tokens) if (t.user === u.pk) ctx.store.tokens.delete(id);
+    for (const g of ctx.store.groups.values()) g.users = g.users.filter((pk) => pk !== u.pk);
+    return { status: 204 };
   },
   core_users_partial_update: (ctx) => {
     requireSuperuser(ctx);
@@ -532,17 +532,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     const g = ctx.store.groups.get(ctx.params.group_uuid!);
     if (!g) throw notFound(ctx, "Group");
     return { body: groupWire(ctx.store, g, true) };
-  },
-  core_groups_create: (ctx) => {
-    requireSuperuser(ctx);
-    const g = ctx.store.addGroup({ name: "\u0000pending" });
-    try {
-      groupBody(ctx, g, ctx.body, true);
-    } catch (error) {
-      ctx.store.groups.delete(g.pk);
-      throw error;
-    }
-    return { status: 201, body: groupWire(ctx.store, g, true) };
   },
   core_groups_partial_update: (ctx) => {
     requireSuperuser(ctx);
@@ -689,6 +678,15 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     flowBody(ctx, f, ctx.body);
     return { body: flowWire(f) };
   },
+  // Brand.flow_* are `on_delete=SET_NULL` (brands/models.py): a deleted flow leaves the brands without it.
+  flows_instances_destroy: (ctx) => {
+    requireSuperuser(ctx);
+    const f = ctx.store.flowBySlug(ctx.params.slug!);
+    if (!f) throw notFound(ctx, "Flow");
+    ctx.store.flows.delete(f.pk);
+    for (const b of ctx.store.brands.values()) for (const k of Object.keys(b)) if (k.startsWith("flow_") && b[k] === f.pk) b[k] = null;
+    return { status: 204 };
+  },
 
   core_brands_list: (ctx) => {
     const brands = filtered(
@@ -703,11 +701,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
       ["domain", "branding_title"],
     );
     return paginate(ctx, brands.map(brandWire));
-  },
-  core_brands_retrieve: (ctx) => {
-    const b = ctx.store.brands.get(ctx.params.brand_uuid!);
-    if (!b) throw notFound(ctx, "Brand");
-    return { body: brandWire(b) };
   },
   core_brands_partial_update: (ctx) => {
     requireSuperuser(ctx);
@@ -784,23 +777,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     );
     return paginate(ctx, certs.map(certWire));
   },
-  crypto_certificatekeypairs_retrieve: (ctx) => {
-    const c = ctx.store.certificates.get(ctx.params.kp_uuid!);
-    if (!c) throw notFound(ctx, "CertificateKeyPair");
-    return { body: certWire(c) };
-  },
-  crypto_certificatekeypairs_generate_create: (ctx) => {
-    requireSuperuser(ctx);
-    const name = String(ctx.body.common_name);
-    if ([...ctx.store.certificates.values()].some((c) => c.name === name)) throw unique("name", "Certificate-Key Pair");
-    const days = Number(ctx.body.validity_days);
-    if (!Number.isInteger(days) || days < 1) throw new HttpError(400, { validity_days: ["A valid integer is required."] });
-    const altNames = String(ctx.body.subject_alt_name ?? "")
-      .split(",")
-      .map((n) => n.trim())
-      .filter(Boolean);
-    return { body: certWire(ctx.store.addCertificate(name, null, false, { validityDays: days, altNames })) };
-  },
   crypto_certificatekeypairs_view_certificate_retrieve: (ctx) => {
     const c = ctx.store.certificates.get(ctx.params.kp_uuid!);
     if (!c) throw notFound(ctx, "CertificateKeyPair");
@@ -827,12 +803,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     );
     return paginate(ctx, list.map(scopeMappingWire));
   },
-  propertymappings_provider_scope_retrieve: (ctx) => {
-    const m = ctx.store.scopeMappings.get(ctx.params.pm_uuid!);
-    if (!m) throw notFound(ctx, "ScopeMapping");
-    return { body: scopeMappingWire(m) };
-  },
-
   providers_all_list: (ctx) => {
     const list = filtered(ctx, [...ctx.store.providers.values()], { application__isnull: (p, v) => !ctx.store.applicationOf(p) === bool(v) }, ["name"]);
     return paginate(
@@ -888,7 +858,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     }
     return { body: providerWire(ctx.store, p) };
   },
-  providers_oauth2_update: (ctx) => handlers.providers_oauth2_partial_update!(ctx),
   providers_oauth2_destroy: (ctx) => {
     requireSuperuser(ctx);
     const p = oauth2(ctx);
@@ -896,23 +865,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     for (const a of ctx.store.applications.values()) if (a.provider === p.pk) a.provider = null;
     return { status: 204 };
   },
-  providers_oauth2_setup_urls_retrieve: (ctx) => {
-    const p = oauth2(ctx);
-    const app = ctx.store.applicationOf(p);
-    const base = `${ctx.base ?? `http://${ctx.host}`}/application/o`;
-    return {
-      body: {
-        issuer: app ? `${base}/${app.slug}/` : null,
-        authorize: `${base}/authorize/`,
-        token: `${base}/token/`,
-        user_info: `${base}/userinfo/`,
-        provider_info: app ? `${base}/${app.slug}/.well-known/openid-configuration` : null,
-        logout: app ? `${base}/${app.slug}/end-session/` : null,
-        jwks: app ? `${base}/${app.slug}/jwks/` : null,
-      },
-    };
-  },
-
   core_applications_list: (ctx) => {
     const list = filtered(
       ctx,
@@ -950,7 +902,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     applicationBody(ctx, a, ctx.body);
     return { body: applicationWire(ctx.store, a) };
   },
-  core_applications_update: (ctx) => handlers.core_applications_partial_update!(ctx),
   core_applications_destroy: (ctx) => {
     requireSuperuser(ctx);
     ctx.store.applications.delete(application(ctx).pk);
@@ -960,7 +911,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
 
 // Older operation ids for the same handlers.
 handlers.propertymappings_scope_list = handlers.propertymappings_provider_scope_list!;
-handlers.propertymappings_scope_retrieve = handlers.propertymappings_provider_scope_retrieve!;
 
 function oauth2(ctx: Ctx): Provider {
   const p = ctx.store.providers.get(Number(ctx.params.id));

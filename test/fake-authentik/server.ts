@@ -37,6 +37,8 @@ export interface FakeAuthentikOptions {
   validateResponses?: boolean;
   /** The device endpoint's throttle (authentik's default: 20 an hour per client IP). */
   deviceThrottlePerHour?: number;
+  /** Put the server's clock (its `Date` header) ahead (positive) or behind by this many ms. */
+  clockSkewMs?: number;
   /** Behaviours of unreleased authentik branches (guesses), for robustness tests. */
   quirks?: { groupListOmitsUsers?: boolean };
   /** Continue from another fake's state (an upgrade: stop one version, start the next on the same database). */
@@ -50,6 +52,8 @@ export interface RequestRecord {
   status: number;
   write: boolean;
   body?: unknown;
+  /** The form fields of an OIDC POST, secrets left out. */
+  form?: Record<string, string>;
   dropped?: boolean;
   /** Epoch ms when the request arrived. */
   at: number;
@@ -149,6 +153,8 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
 
   // ---- request handling ---------------------------------------------------------------------------------------
   const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+    // The server's clock, as HTTP's `Date` header shows it (tests may put it ahead or behind).
+    if (opts.clockSkewMs) res.setHeader("date", new Date(Date.now() + opts.clockSkewMs).toUTCString());
     if (body === undefined || status === 204) {
       res.writeHead(status, headers);
       res.end();
@@ -208,7 +214,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
       return other ? { status: 405, body: { detail: `Method "${method}" not allowed.` } } : { status: 404, body: { detail: "Not found." } };
     }
     const { op, params } = found;
-    const anonymous = op.operationId === "root_config_retrieve" || op.operationId === "core_brands_current_retrieve";
+    const anonymous = op.operationId === "core_brands_current_retrieve";
     let user: User | undefined;
     if (!anonymous) {
       const auth = authenticate(req);
@@ -377,6 +383,11 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     const oidc = handleOidc(req, path, url.searchParams, rawBody, requestId);
     if (oidc) {
       record.status = oidc.status;
+      // What a client asked the token and device endpoints for (never its secrets), so tests see the exact request.
+      if (req.method === "POST") {
+        const form = new URLSearchParams(rawBody);
+        record.form = Object.fromEntries([...form].filter(([k]) => !/secret|password|code|token/i.test(k) || k === "grant_type"));
+      }
       return send(res, oidc.status, oidc.body, { ...oidc.headers, ...idHeader });
     }
     record.status = 404;

@@ -149,6 +149,24 @@ describe("verification as authentik really answers", () => {
   });
 });
 
+describe("NetBird's point of view", () => {
+  it("verification sends exactly NetBird's token request (scope goauthentik.io/api only)", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    expect((await runMain(baseEnv(fake.url, tempDir()))).code).toBe(0);
+    const requests = fake.log.filter((r) => r.path === "/application/o/token/").map((r) => r.form);
+    expect(requests).toContainEqual({ grant_type: "client_credentials", client_id: expect.any(String), username: "NetBird", scope: "goauthentik.io/api" });
+  });
+
+  it("authentik's clock a minute ahead of this container's: a warning naming NetBird's 'token used before issued', not a failure", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, clockSkewMs: 60_000 });
+    const r = await runMain(baseEnv(fake.url, tempDir()));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/authentik's clock is (59|60|61) s ahead of this container's/);
+    await using inStep = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    expect((await runMain(baseEnv(inStep.url, tempDir()))).stderr).not.toContain("authentik's clock");
+  });
+});
+
 describe("readiness on a fresh start", () => {
   it("the bootstrap token works before the worker made the scope mappings (2025.8+): the wait goes on, it does not abort on a 400", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, timeline: { flowsMs: 300, mappingsMs: 900 } });

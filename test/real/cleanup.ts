@@ -9,8 +9,6 @@ import type { RunNames } from "./target.ts";
 
 export interface CleanupReport {
   removed: string[];
-  /** The server answered 501 (the fake authentik implements no DELETE for some types): left in place. */
-  unsupported: string[];
   failed: string[];
 }
 
@@ -35,15 +33,14 @@ export class Cleanup {
   }
 
   async run(): Promise<CleanupReport> {
-    const report: CleanupReport = { removed: [], unsupported: [], failed: [] };
+    const report: CleanupReport = { removed: [], failed: [] };
     const attempt = async (what: string, action: () => Promise<unknown>) => {
       try {
         await action();
         report.removed.push(what);
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) return;
-        if (error instanceof ApiError && error.status === 501) report.unsupported.push(what);
-        else report.failed.push(`${what}: ${(error as Error).message}`);
+        report.failed.push(`${what}: ${(error as Error).message}`);
       }
     };
     const api = this.#api;
@@ -100,7 +97,7 @@ export class Cleanup {
         left.push(`user '${n.serviceAccount}'`);
       }
       if (await api.maybe(`/flows/instances/${n.deviceFlow}/`)) left.push(`flow '${n.deviceFlow}'`);
-      for (const what of left) if (!report.unsupported.includes(what)) report.failed.push(`${what} is still there`);
+      for (const what of left) report.failed.push(`${what} is still there`);
     }
     return report;
   }
