@@ -153,15 +153,20 @@ export const SPECS = {
   }),
   NETBIRD_SETUP_EMAIL: str({
     default: "",
-    desc: "CONSUMER=netbird-embedded, first run without a PAT: owner e-mail for NetBird's /api/setup (management needs NB_SETUP_PAT_ENABLED=true); the PAT it returns is kept in the output file for later runs.",
+    desc: "CONSUMER=netbird-embedded, first run without a PAT: owner e-mail for NetBird's /api/setup (NetBird v0.70.5+ with NB_SETUP_PAT_ENABLED=true); the PAT it returns (365 days) is kept in the output file and renewed by later runs.",
     example: "admin@example.com",
   }),
   NETBIRD_SETUP_PASSWORD: optionalSecret({
     default: "",
-    desc: "CONSUMER=netbird-embedded: owner password for /api/setup (at least 8 characters). Secret.",
-    example: "(8+ characters)",
+    desc: "CONSUMER=netbird-embedded: owner password for /api/setup (8 to 72 bytes, NetBird's rule). Secret.",
+    example: "(8 to 72 bytes)",
   }),
   NETBIRD_IDP_NAME: optionalName({ default: "", desc: "CONSUMER=netbird-embedded: the connector's name in NetBird. Empty: authentik.", example: "authentik" }),
+  NETBIRD_IDP_REDIRECT_URI: optionalHttpUrl({
+    default: "",
+    desc: "CONSUMER=netbird-embedded: the callback NetBird's embedded IdP uses. Empty: read from NetBird's issuer (NETBIRD_MGMT_URL/oauth2/.well-known/openid-configuration) + /callback, else https://<NETBIRD_DOMAIN>/oauth2/callback.",
+    example: "https://netbird.example.com/oauth2/callback",
+  }),
   OUTPUT_DIR: str({ default: "/output", desc: "Directory (a shared volume) that receives the output file.", example: "/output" }),
   OUTPUT_FILE: optionalFileName({ default: "", desc: "Name of the output file inside OUTPUT_DIR. Empty: the consumer's own (setup.env for NetBird).", example: "setup.env" }),
   CONFIGURE_SH: str({
@@ -232,7 +237,14 @@ export interface Config {
   readonly domain: string;
   readonly openzroDomain: string;
   readonly firezone: { readonly url: string; readonly oidcId: string };
-  readonly netbirdMgmt: { readonly url: string; readonly pat: string; readonly setupEmail: string; readonly setupPassword: string; readonly idpName: string };
+  readonly netbirdMgmt: {
+    readonly url: string;
+    readonly pat: string;
+    readonly setupEmail: string;
+    readonly setupPassword: string;
+    readonly idpName: string;
+    readonly redirectUri: string;
+  };
   readonly consumers: readonly TargetId[];
   readonly outputDir: string;
   readonly configureSh: string | undefined;
@@ -355,6 +367,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
       setupEmail: s("NETBIRD_SETUP_EMAIL"),
       setupPassword: s("NETBIRD_SETUP_PASSWORD"),
       idpName: s("NETBIRD_IDP_NAME") || "authentik",
+      redirectUri: s("NETBIRD_IDP_REDIRECT_URI"),
     },
     outputDir: s("OUTPUT_DIR"),
     configureSh: s("CONFIGURE_SH") || undefined,

@@ -15,6 +15,7 @@ export const EXIT_CODES = {
   output: 8,
   script: 9,
   verify: 10,
+  consumer: 11,
 } as const;
 
 export type ExitReason = keyof typeof EXIT_CODES;
@@ -32,6 +33,8 @@ export const EXIT_CODE_DOCS: Record<ExitReason, string> = {
   output: "The output file could not be written (directory missing, not writable, disk full).",
   script: "configure.sh failed, timed out or could not be started.",
   verify: "Provisioning finished but a consumer-side check failed (discovery, issuer, JWKS, token grant, device code or the output file); each failure names the cause.",
+  consumer:
+    "The consumer's own API (NetBird management) refused a request or did not answer; the message says which and why (an expired or unknown personal access token, a refused setup, …).",
 };
 
 export abstract class BootstrapError extends Error {
@@ -68,6 +71,16 @@ export class ApiError extends BootstrapError {
     super(`Cannot ${operation}: ${status === 0 ? "" : `${status} `}${detail}`, options);
     this.status = status;
     this.exit = status === 401 || status === 403 ? "auth" : "api";
+  }
+}
+
+/** An error from a consumer's own API (NetBird management); `status` 0 means no HTTP answer. */
+export class ConsumerApiError extends BootstrapError {
+  readonly exit = "consumer";
+  readonly status: number;
+  constructor(operation: string, status: number, detail: string, options?: { cause?: unknown }) {
+    super(`Cannot ${operation}: ${status === 0 ? "" : `${status} `}${detail}`, options);
+    this.status = status;
   }
 }
 

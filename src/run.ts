@@ -12,7 +12,7 @@ import { waitUntilReady, type Defaults, type ReadinessNeeds } from "./authentik/
 import type { Config } from "./config.ts";
 import { ConfigError, OutputError } from "./errors.ts";
 import type { Logger } from "./log.ts";
-import { changedKeys, mergeEnvFile, UnsafeValueError } from "./output/env-file.ts";
+import { BASH, changedKeys, mergeEnvFile, UnsafeValueError, type FileFormat } from "./output/env-file.ts";
 import { checkWritableDir, readIfExists, writeFileAtomic } from "./output/write-atomic.ts";
 import { apply, currentValues } from "./reconcile/apply.ts";
 import type { DesiredState, Provisioned, Rotation } from "./reconcile/desired.ts";
@@ -24,8 +24,9 @@ import { configureNetbird, type ConfigureKeys, type ConfigureResult } from "./ne
 import { checkScript } from "./script.ts";
 import { registerSecret } from "./secrets.ts";
 import { namesFor, TARGETS } from "./targets/index.ts";
-import type { Target, TargetContext } from "./targets/types.ts";
-import { sourceFile, verify, VerifyError, type CheckResult } from "./verify.ts";
+import type { RestartNotice, Target, TargetContext } from "./targets/types.ts";
+import { verify, VerifyError, type CheckResult } from "./verify.ts";
+import { readVars, sourceFile } from "./output/read-file.ts";
 
 export interface RunDeps {
   logger: Logger;
@@ -62,18 +63,20 @@ function readinessNeeds(units: readonly { target: Target; ctx: TargetContext }[]
 }
 
 /** Entries of every output file, several consumers writing into the same file merged in order. */
-function entriesByFile(items: readonly { path: string; entries: [string, string][]; rawJson: boolean }[]): Map<string, { entries: [string, string][]; rawJson: boolean }> {
-  const byFile = new Map<string, { entries: [string, string][]; rawJson: boolean }>();
-  for (const { path, entries, rawJson } of items) {
+function entriesByFile(items: readonly { path: string; entries: [string, string][]; format: FileFormat }[]): Map<string, { entries: [string, string][]; format: FileFormat }> {
+  const byFile = new Map<string, { entries: [string, string][]; format: FileFormat }>();
+  for (const { path, entries, format } of items) {
     const prev = byFile.get(path);
-    byFile.set(path, { entries: [...(prev?.entries ?? []), ...entries], rawJson: (prev?.rawJson ?? false) || rawJson });
+    // Consumers sharing a bash file: the strictest rule (raw JSON) wins.
+    const merged: FileFormat = prev?.format.kind === "bash" && format.kind === "bash" ? { kind: "bash", rawJson: prev.format.rawJson || format.rawJson } : format;
+    byFile.set(path, { entries: [...(prev?.entries ?? []), ...entries], format: merged });
   }
   return byFile;
 }
 
-function render(path: string, existing: string | undefined, entries: [string, string][], rawJson: boolean): string {
+function render(path: string, existing: string | undefined, entries: readonly (readonly [string, string])[], format: FileFormat): string {
   try {
-    return mergeEnvFile(existing, entries, rawJson);
+    return mergeEnvFile(existing, entries, format);
   } catch (error) {
     if (error instanceof UnsafeValueError) throw new OutputError(`Refusing to write '${path}': ${error.message}`, { cause: error });
     throw error;
@@ -104,23 +107,23 @@ async function verifyUnit(ak: AuthentikClient, u: Unit, values: Provisioned, pro
             }
           : undefined,
       signingKey: provider?.signing_key,
-      file: { path: u.path, expected: u.target.outputs(u.ctx, values) },
+      file: { path: u.path, expected: u.target.outputs(u.ctx, values), format: u.target.format },
     },
     logger.child({ step: "verify", consumer: u.target.id }),
   );
 }
 
-/** Variables of an existing output file (read as bash does), or none. */
-async function existingVars(path: string, vars: readonly string[]): Promise<Record<string, string>> {
+/** Variables of an existing output file (read as its consumer does), or none. */
+async function existingVars(path: string, vars: readonly string[], format: FileFormat): Promise<Record<string, string>> {
   if (vars.length === 0 || (await readIfExists(path)) === undefined) return {};
-  const got = await sourceFile(path, vars);
+  const got = await readVars(path, vars, format);
   for (const v of Object.values(got)) registerSecret(v);
   return Object.fromEntries(Object.entries(got).filter(([, v]) => v !== ""));
 }
 
 /** Verify mode: the values the consumer will use are the ones in its file. */
 async function valuesFromFile(u: Unit): Promise<Provisioned> {
-  const got = await sourceFile(u.path, u.target.fileVars);
+  const got = await readVars(u.path, u.target.fileVars, u.target.format);
   const values = u.target.fromFile(got);
   for (const v of [values.clientSecret, values.appPassword]) registerSecret(v);
   return values;
@@ -163,20 +166,20 @@ async function verifyMode(ak: AuthentikClient, units: readonly Unit[], logger: L
 async function planMode(ak: AuthentikClient, config: Config, units: readonly Unit[], steps: Step[], scriptDir: string | undefined, deps: RunDeps): Promise<boolean> {
   const current = await Promise.all(
     units.map(async (u) => {
-      const inFile = (await readIfExists(u.path)) === undefined ? {} : u.target.fromFile(await sourceFile(u.path, u.target.fileVars));
+      const inFile = (await readIfExists(u.path)) === undefined ? {} : u.target.fromFile(await readVars(u.path, u.target.fileVars, u.target.format));
       return { path: u.path, values: currentValues(u.desired, u.observed, inFile), u };
     }),
   );
   const filePlans: FilePlan[] = [];
-  const files = entriesByFile(current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [], rawJson: u.target.rawJsonSubstitution })));
-  for (const [path, { entries }] of files) {
+  const files = entriesByFile(current.map(({ path, values, u }) => ({ path, entries: values ? u.target.outputs(u.ctx, values) : [], format: u.target.format })));
+  for (const [path, { entries, format }] of files) {
     const existing = await readIfExists(path);
     const unknown = current.some((c) => c.path === path && !c.values);
-    const keys = unknown ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, entries);
+    const keys = unknown ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, entries, format);
     filePlans.push({ path, keys, action: existing === undefined ? "create" : keys.length ? "update" : "noop" });
   }
   for (const c of current) {
-    if (c.u.target.publish) steps.push(await c.u.target.publish.plan(c.u.ctx, c.values, await existingVars(c.u.path, c.u.target.publish.fileVars)));
+    if (c.u.target.publish) steps.push(await c.u.target.publish.plan(c.u.ctx, c.values));
   }
   const configuring = config.configureSh && scriptDir ? configureUnits(current) : undefined;
   if (configuring) {
@@ -193,7 +196,7 @@ async function planMode(ak: AuthentikClient, config: Config, units: readonly Uni
       });
     } else {
       const path = besideScript(scriptDir!);
-      const setupEnv = render(path, await readIfExists(path), configuring.entries, true);
+      const setupEnv = render(path, await readIfExists(path), configuring.entries, BASH);
       const result = await netbirdConfig(
         ak,
         config,
@@ -223,13 +226,13 @@ async function planMode(ak: AuthentikClient, config: Config, units: readonly Uni
 /** Write every output file that changed (and the copy beside configure.sh); returns the paths written. */
 async function writeOutputs(config: Config, applied: readonly Applied[], scriptDir: string | undefined, logger: Logger): Promise<string[]> {
   const written: string[] = [];
-  const files = entriesByFile(applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values), rawJson: u.target.rawJsonSubstitution })));
-  for (const [path, { entries, rawJson }] of files) {
-    if (await writeFileAtomic(path, render(path, await readIfExists(path), entries, rawJson))) written.push(path);
+  const files = entriesByFile(applied.map(({ u, values }) => ({ path: u.path, entries: u.target.outputs(u.ctx, values), format: u.target.format })));
+  for (const [path, { entries, format }] of files) {
+    if (await writeFileAtomic(path, render(path, await readIfExists(path), entries, format))) written.push(path);
     // configure.sh sources ./setup.env: keep a copy beside a script that lives elsewhere.
     if (scriptDir && scriptDir !== config.outputDir && path === join(config.outputDir, "setup.env")) {
       const besideScript = join(scriptDir, "setup.env");
-      if (await writeFileAtomic(besideScript, render(besideScript, await readIfExists(besideScript), entries, rawJson))) written.push(besideScript);
+      if (await writeFileAtomic(besideScript, render(besideScript, await readIfExists(besideScript), entries, format))) written.push(besideScript);
     }
     logger.info({ file: path, written: written.includes(path) }, written.includes(path) ? "output file written" : "output file unchanged");
   }
@@ -294,7 +297,7 @@ async function ownedBefore(path: string, keys: readonly string[]): Promise<Recor
 }
 
 /** What NetBird must do to read a changed configuration, for the log, the summary and plan mode. */
-function restartNotice(result: ConfigureResult, rotated: readonly Rotation[]): Summary["restart"] {
+function restartNotice(result: ConfigureResult, rotated: readonly Rotation[]): RestartNotice | undefined {
   if (!result.restart) return undefined;
   const until = rotated.find((r) => r.previousValidUntil && r.credential.startsWith("app password"))?.previousValidUntil ?? undefined;
   return {
@@ -314,15 +317,6 @@ async function applyMode(ak: AuthentikClient, config: Config, units: readonly Un
   const applied: Applied[] = [];
   for (const u of units) applied.push({ u, ...(await apply(ak, u.desired, u.observed, u.plan, logger.child({ consumer: u.target.id }))) });
   const rotated = applied.flatMap((a) => a.rotated);
-  // Consumers with an API for it get the values before the files are written (publishing may add values to keep).
-  for (const a of applied) {
-    const publish = a.u.target.publish;
-    if (!publish) continue;
-    const secretRotated = a.rotated.some((r) => r.credential.startsWith("client secret"));
-    const step = await publish.apply(a.u.ctx, a.values, { secretRotated, existingFile: await existingVars(a.u.path, publish.fileVars), logger, print: deps.print });
-    steps.push(step);
-    logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
-  }
   const configuring = config.configureSh && scriptDir ? configureUnits(applied) : undefined;
   const before = configuring
     ? await ownedBefore(
@@ -331,6 +325,17 @@ async function applyMode(ak: AuthentikClient, config: Config, units: readonly Un
       )
     : undefined;
   const written = await writeOutputs(config, applied, scriptDir, logger);
+  // Then the consumers with an API for it (NetBird's connector): authentik and the files hold the values first.
+  const restarts: RestartNotice[] = [];
+  for (const a of applied) {
+    const publish = a.u.target.publish;
+    if (!publish) continue;
+    const secretRotated = a.rotated.some((r) => r.credential.startsWith("client secret"));
+    const { step, restart } = await publish.apply(a.u.ctx, a.values, { secretRotated, logger, print: deps.print });
+    steps.push(step);
+    if (restart) restarts.push(restart);
+    logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
+  }
   if (config.verify) {
     // The device endpoint is called only when something it depends on changed in this run.
     const deviceInputs = new Set(["OAuth2 provider", "application", "device-code flow", "brand"]);
@@ -350,16 +355,11 @@ async function applyMode(ak: AuthentikClient, config: Config, units: readonly Un
     if (failed.length) throw new VerifyError(failed);
   }
   let configureSh: Summary["configureSh"] = { action: "not-configured", changed: [] };
-  let restart: Summary["restart"];
   if (configuring) {
     const result = await netbirdConfig(ak, config, configuring, before, (await readIfExists(besideScript(scriptDir!))) ?? "", deps, false);
     configureSh = { action: result.action, changed: result.changed, ...(result.unplaced.length ? { unplaced: result.unplaced } : {}) };
-    restart = restartNotice(result, rotated);
-    if (restart)
-      logger.warn(
-        { restart },
-        `NetBird must restart to use it: ${restart.command} (in ${restart.directory})${restart.before ? `, before ${restart.before} when the previous app password stops working` : ""}`,
-      );
+    const notice = restartNotice(result, rotated);
+    if (notice) restarts.push(notice);
   } else if (written.some((p) => units.some((u) => u.target.configure && p === u.path))) {
     logger.warn(
       "setup.env changed: NetBird's generated configuration must follow. Let the bootstrap do it (CONFIGURE_SH): re-running configure.sh by hand over existing artifacts loses NetBird's DataStoreEncryptionKey, relay secret and TURN password",
@@ -370,7 +370,19 @@ async function applyMode(ak: AuthentikClient, config: Config, units: readonly Un
     ...rotated.filter((r) => r.previousValidUntil).map((r) => ({ credential: `previous ${r.credential}`, expires: r.previousValidUntil! })),
   ];
   const outputs = [...new Set(applied.map((a) => a.u.path))];
-  return { rotated, credentials, output: { file: outputs.join(","), written: outputs.some((p) => written.includes(p)) }, configureSh, ...(restart ? { restart } : {}) };
+  for (const r of restarts) {
+    logger.warn(
+      { restart: r },
+      `NetBird must restart to use it: ${r.command} (in ${r.directory})${r.before ? `, before ${r.before} when the previous app password stops working` : ""}: ${r.reason}`,
+    );
+  }
+  return {
+    rotated,
+    credentials,
+    output: { file: outputs.join(","), written: outputs.some((p) => written.includes(p)) },
+    configureSh,
+    ...(restarts.length ? { restart: restarts } : {}),
+  };
 }
 
 export async function run(config: Config, deps: RunDeps, client?: AuthentikClient): Promise<RunOutcome> {
@@ -381,13 +393,30 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       const names = namesFor(config, target);
       const path = join(config.outputDir, names.outputFile);
       // The consumer's own settings in its existing file (read with bash, as the consumer does), never written.
-      const ctx: TargetContext = { config, names, file: target.reads ? await existingVars(path, target.reads) : {} };
+      const ctx: TargetContext = { config, names, file: target.reads ? await existingVars(path, target.reads, target.format) : {}, prepared: {} };
       return { target, ctx, path };
     }),
   );
   const scriptDir = config.configureSh ? dirname(config.configureSh) : undefined;
   await checkLocal(config, contexts, scriptDir);
   if (config.insecureTls) logger.warn("TLS certificate verification is OFF (AUTHENTIK_INSECURE_TLS=true): anyone on the path can read the API token");
+  const mode = config.plan ? ("plan" as const) : config.verifyOnly ? ("verify" as const) : ("apply" as const);
+
+  // The consumers' side first, before authentik is changed: what they need from it, a token to reach them.
+  const preparedSteps: Step[] = [];
+  const preparedCredentials: { credential: string; expires: string }[] = [];
+  for (const c of contexts) {
+    if (!c.target.prepare) continue;
+    const result = await c.target.prepare(c.ctx, {
+      dryRun: mode !== "apply",
+      deadline: Date.now() + config.waitTimeoutMs,
+      logger: logger.child({ step: "prepare", consumer: c.target.id }),
+      persist: async (entries) => void (await writeFileAtomic(c.path, render(c.path, await readIfExists(c.path), entries, c.target.format))),
+    });
+    c.ctx = { ...c.ctx, prepared: result.prepared };
+    preparedSteps.push(...(result.steps ?? []));
+    preparedCredentials.push(...(result.credentials ?? []));
+  }
 
   const ak =
     client ??
@@ -400,7 +429,6 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       logger,
       ...(deps.pacing?.retryDelayMs !== undefined ? { retryDelayMs: deps.pacing.retryDelayMs } : {}),
     });
-  const mode = config.plan ? ("plan" as const) : config.verifyOnly ? ("verify" as const) : ("apply" as const);
   const stats: Stats = () => ({ requests: ak.stats.requests, writes: ak.stats.writes });
   try {
     const defaults: Defaults = await waitUntilReady(ak, readinessNeeds(contexts), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });
@@ -412,7 +440,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
         return { ...c, desired, observed, plan: plan(desired, observed) };
       }),
     );
-    const steps: Step[] = units.flatMap((u) => stepsOf(u.plan));
+    const steps: Step[] = [...preparedSteps, ...units.flatMap((u) => stepsOf(u.plan))];
     const base = { mode, consumer: config.consumers.join(","), authentikVersion: defaults.features.version };
 
     if (mode === "verify") {
@@ -424,7 +452,8 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       return { summary: { ...base, ...summarise(steps), ...stats(), changesPending } };
     }
     const result = await applyMode(ak, config, units, steps, scriptDir, deps);
-    return { summary: { ...base, ...summarise(steps), ...result, ...stats(), changesPending: false } };
+    const credentials = [...(result.credentials ?? []), ...preparedCredentials];
+    return { summary: { ...base, ...summarise(steps), ...result, credentials, ...stats(), changesPending: false } };
   } finally {
     if (!client) await ak.close();
   }

@@ -5,11 +5,11 @@
  * authorization endpoint, and the output file as bash reads it. Each failure says what the consumer would
  * see and the likely cause.
  */
-import { execa } from "execa";
 import { X509Certificate } from "node:crypto";
 import type { AuthentikClient } from "./authentik/client.ts";
-import { BootstrapError, OutputError } from "./errors.ts";
-import { scrub } from "./secrets.ts";
+import { BootstrapError } from "./errors.ts";
+import { readVars } from "./output/read-file.ts";
+import type { FileFormat } from "./output/env-file.ts";
 import type { Logger } from "./log.ts";
 import type { WireCurrentBrand } from "./authentik/wire.ts";
 
@@ -29,7 +29,7 @@ export interface VerifyInput {
   /** Certificate key pair uuid that should sign tokens. */
   signingKey: string | null | undefined;
   /** Output file and the values it must yield when sourced by bash. */
-  file?: { path: string; expected: readonly (readonly [string, string])[] };
+  file?: { path: string; expected: readonly (readonly [string, string])[]; format: FileFormat };
 }
 
 export interface DeviceExpectation {
@@ -77,31 +77,6 @@ function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
 function oauthError(json: unknown, text: string): string {
   const j = json as { error?: string; error_description?: string; detail?: string } | undefined;
   return j?.error ? `${j.error}${j.error_description ? ` (${j.error_description})` : ""}` : (j?.detail ?? text.slice(0, 200));
-}
-
-/** Read `keys` from a file the way configure.sh does: `source` it with bash. */
-export async function sourceFile(path: string, keys: readonly string[]): Promise<Record<string, string>> {
-  const script = `set -e; source "$1"; shift; for k in "$@"; do printf '%s\\0%s\\0' "$k" "\${!k-}"; done`;
-  // stdin is /dev/null: bash started with a socket as stdin (Node's default pipes are socket pairs) and no SHLVL
-  // takes itself for an rshd session and reads ~/.bashrc first. Only PATH is passed: the file sees none of ours.
-  const result = await execa("bash", ["-c", script, "_", path, ...keys], {
-    stdin: "ignore",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-    extendEnv: false,
-    reject: false,
-    stripFinalNewline: false,
-  });
-  if (result.failed) {
-    const why = String(result.stderr || result.message)
-      .trim()
-      .split("\n")[0];
-    throw new OutputError(`Cannot read '${path}' the way its consumer does (bash \`source\`): ${scrub(why ?? "")}`);
-  }
-  const stdout = String(result.stdout);
-  const parts = stdout.split("\0");
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i]!] = parts[i + 1]!;
-  return out;
 }
 
 export async function verify(client: AuthentikClient, input: VerifyInput, logger: Logger): Promise<CheckResult[]> {
@@ -197,15 +172,17 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   const checkFile = async () => {
     if (input.file) {
       try {
-        const got = await sourceFile(
+        const how = input.file.format.kind === "bash" ? "sourced by bash" : "read as docker reads an env file";
+        const got = await readVars(
           input.file.path,
           input.file.expected.map(([k]) => k),
+          input.file.format,
         );
         const wrong = input.file.expected.filter(([k, v]) => got[k] !== v).map(([k]) => k);
-        if (wrong.length) fail("output", `${input.file.path}, sourced by bash, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
+        if (wrong.length) fail("output", `${input.file.path}, ${how}, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
         else pass("output", `${input.file.path} yields the provisioned values`);
       } catch (error) {
-        fail("output", `${input.file.path} cannot be sourced by bash: ${(error as Error).message.split("\n")[0]}`);
+        fail("output", `${input.file.path} cannot be read: ${(error as Error).message.split("\n")[0]}`);
       }
     }
   };

@@ -28,8 +28,6 @@ export interface Provisioned {
   clientSecret?: string;
   username?: string;
   appPassword?: string;
-  /** Values a consumer's publish step obtained (e.g. a NetBird PAT from first-run setup). */
-  extra?: Record<string, string>;
 }
 
 /** A secret replaced in this run; the previous one stays valid until `previousValidUntil`. */

@@ -1,11 +1,22 @@
 /**
  * Firezone 0.7 (the self-hostable line): a confidential client with the strict callback
  * `<EXTERNAL_URL>/auth/oidc/<config id>/callback/` (trailing slash), and `OPENID_CONNECT_PROVIDERS` — a JSON
- * array read from the environment (0.7.14+) — in an env file Firezone's compose loads.
+ * array read from the environment (0.7.14+) — in an env file for compose's `env_file:` (Firezone's own
+ * docker-compose.prod.yml) and `docker run --env-file`. The two read quotes differently (docker keeps them), so
+ * the line is unquoted, one line of compact JSON, with `$` and `#` written as JSON escapes (`\u0024`, `\u0023`:
+ * the same string once parsed) because compose interpolates the one and starts comments with the other.
  */
 import { scopeId, simpleDesired, type Target } from "./types.ts";
 
 const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
+
+/** Ids Firezone keeps for its other providers (apps/fz_http/lib/fz_http/configuration/openid_connect_provider.ex @0.7.36, lines 9-13). */
+export const RESERVED_IDS = ["identity", "saml", "magic_link"];
+
+/** Compact JSON whose `$` and `#` are escaped, so compose and docker read the same line the same way. */
+export function envSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/\$/g, "\\u0024").replace(/#/g, "\\u0023");
+}
 
 export function firezoneRedirect(url: string, id: string): string {
   return `${url.replace(/\/+$/, "")}/auth/oidc/${id}/callback/`;
@@ -24,9 +35,13 @@ export const firezone: Target = {
   },
   uses: { serviceAccount: false, deviceFlow: false },
   checkConfig: ({ config }) =>
-    (config.firezone.url ? [] : ["FIREZONE_URL is required for CONSUMER=firezone (Firezone's EXTERNAL_URL); example: FIREZONE_URL=https://firezone.example.com"]).concat(
-      config.rotate.includes("app-password") ? ["ROTATE=app-password does not apply to CONSUMER=firezone (no service account); use ROTATE=client-secret"] : [],
-    ),
+    (config.firezone.url ? [] : ["FIREZONE_URL is required for CONSUMER=firezone (Firezone's EXTERNAL_URL); example: FIREZONE_URL=https://firezone.example.com"])
+      .concat(config.rotate.includes("app-password") ? ["ROTATE=app-password does not apply to CONSUMER=firezone (no service account); use ROTATE=client-secret"] : [])
+      .concat(
+        RESERVED_IDS.includes(config.firezone.oidcId)
+          ? [`FIREZONE_OIDC_ID '${config.firezone.oidcId}' is reserved by Firezone for another provider (${RESERVED_IDS.join(", ")}); Firezone would refuse to boot`]
+          : [],
+      ),
   scopeMappings: () => SCOPES,
   desired: (ctx, defaults) =>
     simpleDesired(ctx, defaults, {
@@ -40,7 +55,7 @@ export const firezone: Target = {
   outputs: ({ config, names }, values) => [
     [
       "OPENID_CONNECT_PROVIDERS",
-      JSON.stringify([
+      envSafeJson([
         {
           id: config.firezone.oidcId,
           label: "authentik",
@@ -66,5 +81,5 @@ export const firezone: Target = {
     const entry = list[0] ?? {};
     return { clientId: entry.client_id ?? "", clientSecret: entry.client_secret ?? "" };
   },
-  rawJsonSubstitution: false,
+  format: { kind: "env" },
 };

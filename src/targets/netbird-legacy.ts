@@ -6,6 +6,7 @@
  * `prompt=login` (which authentik does not handle, NetBird issue 3654) is turned off as in the current guide.
  */
 import { escapeRegex } from "../authentik/client.ts";
+import { BASH } from "../output/env-file.ts";
 import { configureShChecks, localhostRedirects } from "./netbird.ts";
 import { scopeId, simpleDesired, type Target } from "./types.ts";
 
@@ -49,7 +50,7 @@ export const netbirdLegacy: Target = {
   ],
   fileVars: ["NETBIRD_AUTH_CLIENT_ID"],
   fromFile: (v) => ({ clientId: v.NETBIRD_AUTH_CLIENT_ID ?? "" }),
-  rawJsonSubstitution: true,
+  format: BASH,
   configure: {
     provisioned: ["NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT", "NETBIRD_AUTH_CLIENT_ID", "NETBIRD_AUTH_AUDIENCE"],
     discovery: ["NETBIRD_AUTH_OIDC_CONFIGURATION_ENDPOINT"],

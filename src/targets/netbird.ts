@@ -6,6 +6,7 @@ import { escapeRegex } from "../authentik/client.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
+import { BASH } from "../output/env-file.ts";
 import { desiredProvider, scopeId, type Target, type TargetContext } from "./types.ts";
 
 export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"];
@@ -37,9 +38,10 @@ export function localhostRedirects(file: Readonly<Record<string, string>>, prefi
 }
 
 /** The desired state shared by NetBird and openZro standalone (same guide, other names). */
-export function standaloneDesired({ config, names, file }: TargetContext, defaults: Defaults, domain: string, prefix: string): DesiredState {
+export function standaloneDesired(ctx: TargetContext, defaults: Defaults, domain: string, prefix: string): DesiredState {
+  const { config, names, file } = ctx;
   return {
-    provider: desiredProvider({ config, names, file }, defaults, {
+    provider: desiredProvider(ctx, defaults, {
       clientType: "public",
       redirectUris: [
         ...localhostRedirects(file, prefix),
@@ -108,13 +110,13 @@ export function standaloneChecks(ctx: TargetContext, consumer: string, domainVar
   return problems;
 }
 
-export function standaloneReadBack(prefix: string): Pick<Target, "fileVars" | "fromFile" | "rawJsonSubstitution" | "configure"> {
+export function standaloneReadBack(prefix: string): Pick<Target, "fileVars" | "fromFile" | "format" | "configure"> {
   const [id, user, password] = [`${prefix}_AUTH_CLIENT_ID`, `${prefix}_IDP_MGMT_EXTRA_USERNAME`, `${prefix}_IDP_MGMT_EXTRA_PASSWORD`];
   const endpoint = `${prefix}_AUTH_OIDC_CONFIGURATION_ENDPOINT`;
   return {
     fileVars: [id, user, password],
     fromFile: (v) => ({ clientId: v[id] ?? "", username: v[user] ?? "", appPassword: v[password] ?? "" }),
-    rawJsonSubstitution: true,
+    format: BASH,
     configure: {
       provisioned: [
         endpoint,

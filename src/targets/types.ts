@@ -7,6 +7,7 @@ import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredProvider } from "../authentik/resources/provider.ts";
 import type { Logger } from "../log.ts";
+import type { FileFormat } from "../output/env-file.ts";
 import type { ConfigureKeys } from "../netbird/configure.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
 import type { Step } from "../reconcile/types.ts";
@@ -29,6 +30,35 @@ export interface TargetContext {
   names: Names;
   /** The consumer's own settings this tool reads (never writes) from the existing output file (`reads`). */
   file: Readonly<Record<string, string>>;
+  /** What `prepare` learned from the consumer before authentik is changed (e.g. NetBird's callback, a kept PAT). */
+  prepared: Readonly<Record<string, string>>;
+}
+
+/** What `prepare` may use: whether to change anything, a deadline for waiting, and a way to keep values at once. */
+export interface PrepareIO {
+  dryRun: boolean;
+  /** Epoch ms until which a consumer that is still starting is waited for. */
+  deadline: number;
+  logger: Logger;
+  /** Merge these entries into the output file now (a value that must survive whatever fails later). */
+  persist(entries: readonly (readonly [string, string])[]): Promise<void>;
+}
+
+export interface Prepared {
+  prepared: Record<string, string>;
+  /** What preparing did or (dry run) would do, for the plan and the summary. */
+  steps?: Step[];
+  credentials?: { credential: string; expires: string }[];
+}
+
+/** What the consumer must do to pick up a change (restart a service), for the log, the summary and the plan. */
+export interface RestartNotice {
+  services: string[];
+  command: string;
+  directory: string;
+  reason: string;
+  /** When the previous credential stops working (the restart must happen before). */
+  before?: string;
 }
 
 export interface Target {
@@ -41,6 +71,8 @@ export interface Target {
   checkConfig(ctx: TargetContext): string[];
   /** Settings of the consumer's own that are read from its existing output file (e.g. PKCE redirect ports). */
   readonly reads?: readonly string[];
+  /** Talk to the consumer before authentik is changed (learn its callback, make sure of a token). */
+  prepare?(ctx: TargetContext, io: PrepareIO): Promise<Prepared>;
   /** Managed ids of the scope mappings the provider gets. */
   scopeMappings(features: Features): string[];
   desired(ctx: TargetContext, defaults: Defaults): DesiredState;
@@ -50,8 +82,8 @@ export interface Target {
   readonly fileVars: readonly string[];
   /** … and how to read them back. */
   fromFile(vars: Readonly<Record<string, string>>): Provisioned;
-  /** Values are later pasted raw into JSON (NetBird's envsubst): refuse `"` and `\` in them. */
-  readonly rawJsonSubstitution: boolean;
+  /** How the output file is written and read: bash (`rawJson`: values later pasted raw into JSON by envsubst), or a docker/compose env file. */
+  readonly format: FileFormat;
   readonly publish?: Publisher;
   /** Consumers whose setup.env is read by NetBird's (or openZro's) configure.sh. */
   readonly configure?: ConfigureKeys;
@@ -60,15 +92,8 @@ export interface Target {
 /** A step outside authentik: handing the values to the consumer's own API (NetBird's connector). */
 export interface Publisher {
   /** Read-only: what publishing would do. */
-  plan(ctx: TargetContext, values: Provisioned | undefined, existingFile: Readonly<Record<string, string>>): Promise<Step>;
-  /** Publish; may add values (`extra`) the output file keeps for later runs. */
-  apply(
-    ctx: TargetContext,
-    values: Provisioned,
-    opts: { secretRotated: boolean; existingFile: Readonly<Record<string, string>>; logger: Logger; print: (text: string) => void },
-  ): Promise<Step>;
-  /** Variables of the existing output file the publisher reads (e.g. a stored PAT). */
-  readonly fileVars: readonly string[];
+  plan(ctx: TargetContext, values: Provisioned | undefined): Promise<Step>;
+  apply(ctx: TargetContext, values: Provisioned, opts: { secretRotated: boolean; logger: Logger; print: (text: string) => void }): Promise<{ step: Step; restart?: RestartNotice }>;
 }
 
 export const scopeId = (name: string) => `goauthentik.io/providers/oauth2/scope-${name}`;

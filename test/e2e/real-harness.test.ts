@@ -95,7 +95,9 @@ describe.skipIf(!docker)("npm run test:real against the fake authentik in a cont
     expect((await json(`${api}/core/applications/`)).results).toEqual([]);
     expect((await json(`${api}/core/tokens/?intent=app_password`)).results).toEqual([]);
     expect((await json(`${api}/core/brands/`)).results.map((b: any) => [b.brand_uuid, b.flow_device_code])).toEqual(brandsBefore);
-    // What the fake cannot delete (501) is reported by the suite, not silently ignored.
-    expect(output).toMatch(/clean-up: removed \d+ object\(s\); not deletable on this server \(501\): user 'NetBird-test-/);
+    // Users and device flows are deleted too (the suite fails a run that leaves anything behind).
+    expect(output).toMatch(/clean-up: removed \d+ object\(s\)\n/);
+    expect((await json(`${api}/core/users/?type=service_account`)).results).toEqual([]);
+    expect((await json(`${api}/flows/instances/`)).results.filter((f: any) => /-device-/.test(f.slug))).toEqual([]);
   }, 900_000);
 });

@@ -86,7 +86,12 @@ describe("consumers", () => {
     expect(provider.client_type).toBe("confidential");
     expect(provider.redirect_uris).toEqual([{ matching_mode: "strict", url: "https://firezone.example.com/auth/oidc/authentik/callback/", redirect_uri_type: "authorization" }]);
     const file = join(out, "firezone.env");
-    const parsed = JSON.parse(sourceWithBash(file, ["OPENID_CONNECT_PROVIDERS"]).OPENID_CONNECT_PROVIDERS!);
+    // Read as `docker run --env-file` does: everything after `KEY=` on its line, literally (no quotes to strip).
+    const line = readFileSync(file, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("OPENID_CONNECT_PROVIDERS="))!;
+    expect(line).toMatch(/^OPENID_CONNECT_PROVIDERS=\[\{"id":"authentik",/);
+    const parsed = JSON.parse(line.slice("OPENID_CONNECT_PROVIDERS=".length));
     expect(parsed).toEqual([
       {
         id: "authentik",
@@ -105,7 +110,10 @@ describe("consumers", () => {
     expect(rotated.code).toBe(0);
     const after = await providerNamed(fake.url, "Firezone");
     expect(after.client_secret).not.toBe(provider.client_secret);
-    expect(JSON.parse(sourceWithBash(file, ["OPENID_CONNECT_PROVIDERS"]).OPENID_CONNECT_PROVIDERS!)[0].client_secret).toBe(after.client_secret);
+    const rotatedLine = readFileSync(file, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("OPENID_CONNECT_PROVIDERS="))!;
+    expect(JSON.parse(rotatedLine.slice("OPENID_CONNECT_PROVIDERS=".length))[0].client_secret).toBe(after.client_secret);
     expect(rotated.stdout + rotated.stderr).not.toContain(after.client_secret);
   });
 

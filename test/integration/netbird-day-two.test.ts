@@ -63,7 +63,7 @@ describe("NetBird day two: configure.sh runs once, re-runs change only the tool'
     const first = await runMain(env);
     expect(first.summary.error?.message).toBeUndefined();
     expect(first.summary.configureSh).toMatchObject({ action: "generated" });
-    expect(first.summary.restart).toMatchObject({ command: "docker compose up -d" });
+    expect(first.summary.restart).toEqual([expect.objectContaining({ command: "docker compose up -d" })]);
 
     liveInstallation(infra);
     const before = read(infra);
@@ -99,8 +99,13 @@ describe("NetBird day two: configure.sh runs once, re-runs change only the tool'
     // What to restart, and before when: management must pick up the new app password within the grace period.
     const summary = rerun.summary as any;
     expect(summary.configureSh.action).toBe("updated");
-    expect(summary.restart).toMatchObject({ services: ["dashboard", "management"], command: "docker compose up -d --force-recreate dashboard management" });
-    expect(summary.restart.before).toBe(summary.rotated[0].previousValidUntil);
+    expect(summary.restart).toEqual([
+      expect.objectContaining({
+        services: ["dashboard", "management"],
+        command: "docker compose up -d --force-recreate dashboard management",
+        before: summary.rotated[0].previousValidUntil,
+      }),
+    ]);
     expect(rerun.stderr).toContain("NetBird must restart to use it");
     // configure.sh's own habit: a backup of each file changed, private.
     expect(readdirSync(join(infra, "artifacts")).filter((f) => f.startsWith("management.json.bkp."))).toHaveLength(1);
@@ -177,7 +182,7 @@ describe("NetBird day two: configure.sh runs once, re-runs change only the tool'
     expect(mgmt).toMatchObject({ DataStoreEncryptionKey: KEY, Relay: { Secret: RELAY }, ReverseProxy: { TrustedHTTPProxiesCount: 2 } });
     expect(mgmt.TURNConfig.Turns[0].Password).toBe(TURN);
     expect(read(infra)["docker-compose.yml"]).toContain("LETSENCRYPT_DOMAIN=vpn.example.org");
-    expect((result.summary as any).restart.services).toEqual(expect.arrayContaining(["dashboard", "management", "signal"]));
+    expect((result.summary as any).restart[0].services).toEqual(expect.arrayContaining(["dashboard", "management", "signal"]));
   });
 
   it("without CONFIGURE_SH a changed setup.env comes with a warning against re-running configure.sh by hand", async () => {

@@ -340,7 +340,11 @@ describe(`authentik at ${target.url}`, () => {
     expect(redirects(provider.redirect_uris)).toEqual(["strict:https://firezone.example.com/auth/oidc/authentik/callback/"]);
     const file = join(out, "firezone.env");
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const [entry] = JSON.parse(sourceWithBash(file, ["OPENID_CONNECT_PROVIDERS"]).OPENID_CONNECT_PROVIDERS!);
+    // Read as `docker run --env-file` does: the rest of the line after `KEY=`, literally.
+    const line = readFileSync(file, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("OPENID_CONNECT_PROVIDERS="))!;
+    const [entry] = JSON.parse(line.slice("OPENID_CONNECT_PROVIDERS=".length));
     expect(entry).toMatchObject({
       id: "authentik",
       client_id: provider.client_id,

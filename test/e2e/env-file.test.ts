@@ -1,0 +1,53 @@
+/**
+ * firezone.env as the two ways Firezone is started read it: `docker run --env-file` (the rest of the line,
+ * literally) and compose's `env_file:` (quotes stripped, `$` interpolated, ` #` a comment) — with a `$` in a
+ * value (a public URL's path) to show both read the same JSON.
+ */
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startFakeAuthentik } from "../fake-authentik/index.ts";
+import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
+import { dockerAvailable } from "../helpers/images.ts";
+import { runMain } from "../helpers/run-main.ts";
+
+const docker = dockerAvailable();
+if (!docker && process.env.CI) throw new Error("No Docker engine reachable: the env-file test must run in CI (.ci/run starts one)");
+
+function exec(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) =>
+    execFile(cmd, args, { cwd, timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out: stdout + (error ? stderr : "") }),
+    ),
+  );
+}
+
+// Skipped only outside CI and only when `docker info` fails (checked above); in CI that throws instead.
+describe.skipIf(!docker)("firezone.env read by docker and by compose", () => {
+  it("`docker run --env-file` and docker-compose's env_file give Firezone the same JSON, `$` included", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    // authentik behind a path with a `$` in it: compose would interpolate `$b` in a raw value.
+    const publicUrl = `${fake.url.replace("127.0.0.1", "localhost")}/a$b`;
+    const r = await runMain({
+      ...baseEnv(fake.url, out, { CONSUMER: "firezone", FIREZONE_URL: "https://firezone.example.com", AUTHENTIK_PUBLIC_URL: publicUrl, VERIFY: "false" }),
+      NETBIRD_DOMAIN: "",
+    });
+    expect(r.summary.error?.message).toBeUndefined();
+    writeFileSync(
+      join(out, "docker-compose.yml"),
+      'services:\n  firezone:\n    image: debian:bookworm-slim\n    env_file: [firezone.env]\n    command: ["printenv", "OPENID_CONNECT_PROVIDERS"]\n',
+    );
+
+    const viaRun = await exec("docker", ["run", "--rm", "--env-file", join(out, "firezone.env"), "debian:bookworm-slim", "printenv", "OPENID_CONNECT_PROVIDERS"], out);
+    expect(viaRun.code).toBe(0);
+    const viaCompose = await exec("docker-compose", ["-p", `envfile${Date.now()}`, "run", "--rm", "-T", "firezone"], out);
+    expect(viaCompose.code).toBe(0);
+    const fromRun = JSON.parse(viaRun.out.trim());
+    const fromCompose = JSON.parse(viaCompose.out.trim().split("\n").at(-1)!);
+    expect(fromRun).toEqual(fromCompose);
+    expect(fromRun[0].discovery_document_uri).toBe(`${publicUrl}/application/o/firezone/.well-known/openid-configuration`);
+    expect(fromRun[0].client_id).toMatch(/^\w{40}$/);
+  }, 180_000);
+});
