@@ -1,9 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Three projects, quickest first: `unit` (pure code, the README's generated tables; seconds), `integration`
+ * (whole runs over HTTP against the fakes, the real configure.sh, crash and fault injection; minutes) and
+ * `e2e` (the built image in Docker and the compose example). `npm run test:unit` etc. run one of them.
+ */
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/.git/**", "test/real/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     unstubEnvs: true,
@@ -12,5 +15,13 @@ export default defineConfig({
     restoreMocks: true,
     reporters: ["default", "json"],
     outputFile: { json: "reports/vitest.json" },
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/docs/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "integration", include: ["test/integration/**/*.test.ts", "test/reliability/**/*.test.ts", "test/fake-*/**/*.test.ts"] },
+      },
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"] } },
+    ],
   },
 });

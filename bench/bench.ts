@@ -45,7 +45,7 @@ function runOnce(fake: FakeAuthentik, out: string, extra: Record<string, string>
     child.on("error", reject);
     child.on("close", (code) => {
       const ended = Date.now();
-      const summary = JSON.parse(stdout.trim().split("\n").at(-1)!).summary;
+      const { summary } = JSON.parse(stdout.trim().split("\n").at(-1)!) as { summary: { peakRssMb: number } };
       const log = fake.log;
       const firstAt = log[0]?.at ?? ended;
       // Readiness ends with the last default-object lookup before the first observe request: the first

@@ -5,10 +5,11 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { bool, cleanEnv, makeValidator, str, type Spec } from "envalid";
+import { bool, cleanEnv, makeValidator, str, type CleanedEnv, type Spec } from "envalid";
 import { ConfigError } from "./errors.ts";
-import { TARGET_IDS, type TargetId } from "./targets/ids.ts";
+import { CONSUMER_IDS, type ConsumerId } from "./consumers/ids.ts";
 import { registerSecret } from "./secrets.ts";
+import { ROTATABLE, type Rotatable } from "./reconcile/desired.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -83,9 +84,6 @@ const token = makeValidator<string>((input) => {
   return input;
 });
 
-export const ROTATABLE = ["app-password", "client-secret"] as const;
-export type Rotatable = (typeof ROTATABLE)[number];
-
 const rotateList = makeValidator<Rotatable[]>((input) => {
   const items = input
     .split(",")
@@ -96,7 +94,7 @@ const rotateList = makeValidator<Rotatable[]>((input) => {
   return [...new Set(items)] as Rotatable[];
 });
 
-const consumerList = makeValidator<TargetId[]>((input) => {
+const consumerList = makeValidator<ConsumerId[]>((input) => {
   const items = [
     ...new Set(
       input
@@ -105,9 +103,9 @@ const consumerList = makeValidator<TargetId[]>((input) => {
         .filter(Boolean),
     ),
   ];
-  const bad = items.filter((i) => !(TARGET_IDS as readonly string[]).includes(i));
-  if (items.length === 0 || bad.length) fail(`a comma-separated list of ${TARGET_IDS.join(", ")}${bad.length ? ` (unknown: ${bad.join(", ")})` : ""}`);
-  return items as TargetId[];
+  const bad = items.filter((i) => !(CONSUMER_IDS as readonly string[]).includes(i));
+  if (items.length === 0 || bad.length) fail(`a comma-separated list of ${CONSUMER_IDS.join(", ")}${bad.length ? ` (unknown: ${bad.join(", ")})` : ""}`);
+  return items as ConsumerId[];
 });
 
 /** Naming variables that only make sense with one consumer (each consumer has its own defaults). */
@@ -132,7 +130,7 @@ export const SPECS = {
   }),
   AUTHENTIK_CA_FILE: str({ default: "", desc: "PEM file with the CA that signed authentik's certificate (private TLS). Verification stays on.", example: "/run/secrets/ca.pem" }),
   AUTHENTIK_INSECURE_TLS: bool({ default: false, desc: "Turn off TLS certificate verification (warns on every run). Prefer AUTHENTIK_CA_FILE.", example: "false" }),
-  CONSUMER: consumerList({ default: ["netbird"], desc: `Which consumer(s) to provision for, comma-separated: ${TARGET_IDS.join(", ")}.`, example: "netbird" }),
+  CONSUMER: consumerList({ default: ["netbird"], desc: `Which consumer(s) to provision for, comma-separated: ${CONSUMER_IDS.join(", ")}.`, example: "netbird" }),
   NETBIRD_DOMAIN: optionalDomain({
     default: "",
     desc: "Public host name of NetBird (no scheme, no path; a :port only for netbird-embedded); redirect URIs are built from it. Required for the NetBird consumers.",
@@ -221,12 +219,12 @@ export const SPECS = {
     example: "3600",
   }),
   DEVICE_FLOW_REPLACE: bool({ default: false, desc: "Replace a device-code flow the brand already has (default: keep it).", example: "false" }),
-} satisfies Record<string, Spec<unknown>>;
+};
 
 export type VarName = keyof typeof SPECS;
 
 /** Variables whose value is a secret: never logged, registered for scrubbing. */
-const SECRET_VARS: readonly VarName[] = ["AUTHENTIK_TOKEN", "NETBIRD_PAT", "NETBIRD_SETUP_PASSWORD"];
+const SECRET_VARS = ["AUTHENTIK_TOKEN", "NETBIRD_PAT", "NETBIRD_SETUP_PASSWORD"] as const satisfies readonly VarName[];
 
 export interface Config {
   readonly authentikUrl: string;
@@ -245,16 +243,16 @@ export interface Config {
     readonly idpName: string;
     readonly redirectUri: string;
   };
-  readonly consumers: readonly TargetId[];
+  readonly consumers: readonly ConsumerId[];
   readonly outputDir: string;
   readonly configureSh: string | undefined;
   readonly configureTimeoutMs: number;
   readonly waitTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly logLevel: string;
-  readonly plan: boolean;
+  readonly mode: Mode;
+  /** After applying, check the result as the consumer uses it. */
   readonly verify: boolean;
-  readonly verifyOnly: boolean;
   readonly names: {
     readonly app: string;
     readonly slug: string;
@@ -302,99 +300,105 @@ function resolveFiles(env: Record<string, string | undefined>, problems: string[
 function describeProblem(name: string, error: Error, value: string | undefined): string {
   const spec = (SPECS as Record<string, Spec<unknown>>)[name];
   const shown =
-    value === undefined ? "" : SECRET_VARS.includes(name as VarName) ? " (value hidden)" : ` (got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)})`;
+    value === undefined
+      ? ""
+      : (SECRET_VARS as readonly string[]).includes(name)
+        ? " (value hidden)"
+        : ` (got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)})`;
   const reason = value === undefined ? "is required but not set" : error.message.replace(/^Invalid value for env var \S+$/, "is invalid");
   const choices = spec?.choices ? `; one of: ${spec.choices.join(", ")}` : "";
   return `${name} ${reason}${shown}${choices}${spec?.example ? `; example: ${name}=${spec.example}` : ""}`;
 }
 
+/** What the run does: apply (the default), plan (`--plan`: show, write nothing), verify (`--verify`: check only). */
+export type Mode = "apply" | "plan" | "verify";
+
+const ARGS = ["--plan", "--verify"] as const;
+
+type Env = CleanedEnv<typeof SPECS>;
+
+function toConfig(e: Env, argv: readonly string[]): Config {
+  const plan = e.PLAN || argv.includes("--plan");
+  const verifyOnly = e.VERIFY_ONLY || argv.includes("--verify");
+  return {
+    authentikUrl: e.AUTHENTIK_URL,
+    publicUrl: e.AUTHENTIK_PUBLIC_URL || e.AUTHENTIK_URL,
+    token: e.AUTHENTIK_TOKEN,
+    caFile: e.AUTHENTIK_CA_FILE || undefined,
+    insecureTls: e.AUTHENTIK_INSECURE_TLS,
+    domain: e.NETBIRD_DOMAIN,
+    consumers: e.CONSUMER,
+    openzroDomain: e.OPENZRO_DOMAIN,
+    firezone: { url: e.FIREZONE_URL, oidcId: e.FIREZONE_OIDC_ID || "authentik" },
+    netbirdMgmt: {
+      url: e.NETBIRD_MGMT_URL,
+      pat: e.NETBIRD_PAT,
+      setupEmail: e.NETBIRD_SETUP_EMAIL,
+      setupPassword: e.NETBIRD_SETUP_PASSWORD,
+      idpName: e.NETBIRD_IDP_NAME || "authentik",
+      redirectUri: e.NETBIRD_IDP_REDIRECT_URI,
+    },
+    outputDir: e.OUTPUT_DIR,
+    configureSh: e.CONFIGURE_SH || undefined,
+    configureTimeoutMs: e.CONFIGURE_TIMEOUT * 1000,
+    waitTimeoutMs: e.WAIT_TIMEOUT * 1000,
+    requestTimeoutMs: e.REQUEST_TIMEOUT * 1000,
+    logLevel: e.LOG_LEVEL,
+    mode: plan ? "plan" : verifyOnly ? "verify" : "apply",
+    verify: e.VERIFY,
+    names: {
+      app: e.APP_NAME,
+      slug: e.APP_SLUG,
+      provider: e.PROVIDER_NAME,
+      serviceAccount: e.SERVICE_ACCOUNT,
+      adminGroup: e.ADMIN_GROUP,
+      authorizationFlow: e.AUTHORIZATION_FLOW,
+      invalidationFlow: e.INVALIDATION_FLOW,
+      signingKey: e.SIGNING_KEY,
+      deviceFlow: e.DEVICE_FLOW_SLUG,
+      outputFile: e.OUTPUT_FILE,
+    },
+    replaceDeviceFlow: e.DEVICE_FLOW_REPLACE,
+    rotate: e.ROTATE,
+    rotateGraceMs: e.ROTATE_GRACE * 1000,
+  };
+}
+
+/** Problems that need several variables at once (each variable on its own is valid). */
+function crossChecks(e: Env, raw: Record<string, string | undefined>, argv: readonly string[]): string[] {
+  const problems: string[] = [];
+  if (e.AUTHENTIK_CA_FILE) {
+    try {
+      readFileSync(e.AUTHENTIK_CA_FILE);
+    } catch (error) {
+      problems.push(`AUTHENTIK_CA_FILE: cannot read '${e.AUTHENTIK_CA_FILE}' (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
+    }
+    if (e.AUTHENTIK_INSECURE_TLS) problems.push("AUTHENTIK_CA_FILE and AUTHENTIK_INSECURE_TLS=true contradict each other: set only one");
+  }
+  if (e.CONSUMER.length > 1) {
+    for (const name of PER_CONSUMER) {
+      if (raw[name]) problems.push(`${name} cannot be set when CONSUMER lists several consumers (${e.CONSUMER.join(", ")}): each uses its own default`);
+    }
+  }
+  if ((e.PLAN || argv.includes("--plan")) && (e.VERIFY_ONLY || argv.includes("--verify"))) problems.push("plan mode and verify mode exclude each other: choose one");
+  return problems;
+}
+
 export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
   const problems: string[] = [];
-  const unknownArgs = argv.filter((a) => a !== "--plan" && a !== "--verify");
-  for (const arg of unknownArgs) problems.push(`unknown argument '${arg}' (supported: --plan, --verify)`);
-
+  for (const arg of argv) if (!(ARGS as readonly string[]).includes(arg)) problems.push(`unknown argument '${arg}' (supported: ${ARGS.join(", ")})`);
   const raw = resolveFiles(env, problems);
-  let clean: Record<string, unknown> = {};
-  try {
-    clean = {
-      ...cleanEnv(raw, SPECS, {
-        reporter: ({ errors }) => {
-          for (const [name, error] of Object.entries(errors)) {
-            if (error) problems.push(describeProblem(name, error, raw[name]));
-          }
-        },
-      }),
-    };
-  } catch (error) {
-    problems.push(String((error as Error).message));
-  }
-
-  const c = clean as { [K in VarName]: never } & Record<string, unknown>;
-  if (problems.length === 0) {
-    if (c.AUTHENTIK_CA_FILE) {
-      try {
-        readFileSync(c.AUTHENTIK_CA_FILE as string);
-      } catch (error) {
-        problems.push(`AUTHENTIK_CA_FILE: cannot read '${c.AUTHENTIK_CA_FILE as string}' (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
-      }
-      if (c.AUTHENTIK_INSECURE_TLS) problems.push("AUTHENTIK_CA_FILE and AUTHENTIK_INSECURE_TLS=true contradict each other: set only one");
-    }
-  }
-  if (problems.length === 0 && (c.CONSUMER as unknown as string[]).length > 1) {
-    for (const name of PER_CONSUMER) {
-      if (raw[name]) problems.push(`${name} cannot be set when CONSUMER lists several consumers (${(c.CONSUMER as unknown as string[]).join(", ")}): each uses its own default`);
-    }
-  }
-  if (problems.length === 0 && (c.PLAN || argv.includes("--plan")) && (c.VERIFY_ONLY || argv.includes("--verify")))
-    problems.push("plan mode and verify mode exclude each other: choose one");
+  // envalid's reporter sees every variable's problem at once; the tool's error lists them with the others.
+  const e = cleanEnv(raw, SPECS, {
+    reporter: ({ errors }) => {
+      for (const [name, error] of Object.entries(errors)) if (error) problems.push(describeProblem(name, error, raw[name]));
+      if (problems.length) throw new ConfigError(problems);
+    },
+  });
+  problems.push(...crossChecks(e, raw, argv));
   if (problems.length > 0) throw new ConfigError(problems);
-
-  for (const name of SECRET_VARS) registerSecret(c[name] as string);
-  const s = (k: VarName) => c[k] as unknown as string;
-  const config: Config = {
-    authentikUrl: s("AUTHENTIK_URL"),
-    publicUrl: s("AUTHENTIK_PUBLIC_URL") || s("AUTHENTIK_URL"),
-    token: s("AUTHENTIK_TOKEN"),
-    caFile: s("AUTHENTIK_CA_FILE") || undefined,
-    insecureTls: c.AUTHENTIK_INSECURE_TLS as unknown as boolean,
-    domain: s("NETBIRD_DOMAIN"),
-    consumers: c.CONSUMER as unknown as TargetId[],
-    openzroDomain: s("OPENZRO_DOMAIN"),
-    firezone: { url: s("FIREZONE_URL"), oidcId: s("FIREZONE_OIDC_ID") || "authentik" },
-    netbirdMgmt: {
-      url: s("NETBIRD_MGMT_URL"),
-      pat: s("NETBIRD_PAT"),
-      setupEmail: s("NETBIRD_SETUP_EMAIL"),
-      setupPassword: s("NETBIRD_SETUP_PASSWORD"),
-      idpName: s("NETBIRD_IDP_NAME") || "authentik",
-      redirectUri: s("NETBIRD_IDP_REDIRECT_URI"),
-    },
-    outputDir: s("OUTPUT_DIR"),
-    configureSh: s("CONFIGURE_SH") || undefined,
-    configureTimeoutMs: (c.CONFIGURE_TIMEOUT as unknown as number) * 1000,
-    waitTimeoutMs: (c.WAIT_TIMEOUT as unknown as number) * 1000,
-    requestTimeoutMs: (c.REQUEST_TIMEOUT as unknown as number) * 1000,
-    logLevel: s("LOG_LEVEL"),
-    plan: (c.PLAN as unknown as boolean) || argv.includes("--plan"),
-    verify: c.VERIFY as unknown as boolean,
-    verifyOnly: (c.VERIFY_ONLY as unknown as boolean) || argv.includes("--verify"),
-    names: {
-      app: s("APP_NAME"),
-      slug: s("APP_SLUG"),
-      provider: s("PROVIDER_NAME"),
-      serviceAccount: s("SERVICE_ACCOUNT"),
-      adminGroup: s("ADMIN_GROUP"),
-      authorizationFlow: s("AUTHORIZATION_FLOW"),
-      invalidationFlow: s("INVALIDATION_FLOW"),
-      signingKey: s("SIGNING_KEY"),
-      deviceFlow: s("DEVICE_FLOW_SLUG"),
-      outputFile: s("OUTPUT_FILE"),
-    },
-    replaceDeviceFlow: c.DEVICE_FLOW_REPLACE as unknown as boolean,
-    rotate: c.ROTATE as unknown as Rotatable[],
-    rotateGraceMs: (c.ROTATE_GRACE as unknown as number) * 1000,
-  };
-  return Object.freeze(config);
+  for (const name of SECRET_VARS) registerSecret(e[name]);
+  return Object.freeze(toConfig(e, argv));
 }
 
 /** Rows for the README's variable table: name, type, default, description, example. */
@@ -414,9 +418,14 @@ export function describeVariables(): { name: string; type: string; default: stri
       "default" in spec && spec.default !== undefined
         ? spec.default === "" || (Array.isArray(spec.default) && spec.default.length === 0)
           ? "(empty)"
-          : String(spec.default)
+          : defaultText(spec.default)
         : "**required**",
     desc: spec.desc ?? "",
     example: spec.example ?? "",
   }));
+}
+
+function defaultText(value: unknown): string {
+  if (Array.isArray(value)) return value.join(",");
+  return typeof value === "string" ? value : JSON.stringify(value);
 }

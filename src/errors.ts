@@ -96,6 +96,16 @@ export class ScriptError extends BootstrapError {
   readonly exit = "script";
 }
 
+/** Checks of the result that failed, each with what the consumer would see. */
+export class VerifyError extends BootstrapError {
+  readonly exit = "verify";
+  readonly failed: readonly { check: string; message: string }[];
+  constructor(failed: readonly { check: string; message: string }[]) {
+    super(`Verification failed (${failed.length} check${failed.length === 1 ? "" : "s"}):\n  - ${failed.map((f) => `${f.check}: ${f.message}`).join("\n  - ")}`);
+    this.failed = failed;
+  }
+}
+
 export function exitCodeOf(error: unknown): number {
   return error instanceof BootstrapError ? EXIT_CODES[error.exit] : EXIT_CODES.internal;
 }

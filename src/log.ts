@@ -6,7 +6,7 @@ export type { Logger };
 /** Field names whose values are secrets wherever they appear in a log object. */
 const SECRET_KEYS = ["token", "key", "password", "client_secret", "clientSecret", "appPassword", "secret", "authorization", "Authorization"];
 
-export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
+const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
 
 /**
  * JSON lines to `destination` (main.ts: stderr), no transports (a one-shot container must not lose lines at exit).

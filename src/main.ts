@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { loadConfig, type Config } from "./config.ts";
 import { EXIT_CODES, exitCodeOf, BootstrapError } from "./errors.ts";
 import { createLogger } from "./log.ts";
-import type { Summary } from "./reconcile/render.ts";
+import type { Summary } from "./report.ts";
 import { run } from "./run.ts";
 import { scrub } from "./secrets.ts";
 
@@ -23,10 +23,10 @@ async function main(): Promise<number> {
   try {
     config = loadConfig(process.env, process.argv.slice(2));
     logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }));
-    logger.info({ authentik: config.authentikUrl, public: config.publicUrl, consumers: config.consumers, plan: config.plan }, "starting");
+    logger.info({ authentik: config.authentikUrl, public: config.publicUrl, consumers: config.consumers, mode: config.mode }, "starting");
     const outcome = await run(config, { logger, print, env: process.env });
     const { changesPending, ...rest } = outcome.summary;
-    const exitCode = config.plan && changesPending ? EXIT_CODES.changesPending : EXIT_CODES.success;
+    const exitCode = config.mode === "plan" && changesPending ? EXIT_CODES.changesPending : EXIT_CODES.success;
     partial = { ...rest, result: exitCode === 0 ? "ok" : "changes-pending", exitCode };
     return exitCode;
   } catch (error) {
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     return exitCode;
   } finally {
     const summary = {
-      mode: config?.plan ? "plan" : config?.verifyOnly ? "verify" : "apply",
+      mode: config?.mode ?? "apply",
       consumer: config?.consumers.join(","),
       ...partial,
       durationMs: Date.now() - started,

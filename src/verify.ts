@@ -2,14 +2,11 @@
  * Checks the result from the outside, the way NetBird will use it: discovery through the public URL (issuer
  * byte for byte), an RS256 key in the JWKS matching the provider's signing key, the client_credentials grant
  * with the service account's app password and an API call with the token it returns, the device
- * authorization endpoint, and the output file as bash reads it. Each failure says what the consumer would
- * see and the likely cause.
+ * authorization endpoint, and the output file as its consumer reads it (the caller reads it: this module makes
+ * requests, never reads files). Each failure says what the consumer would see and the likely cause.
  */
 import { X509Certificate } from "node:crypto";
 import type { AuthentikClient } from "./authentik/client.ts";
-import { BootstrapError } from "./errors.ts";
-import { readVars } from "./output/read-file.ts";
-import type { FileFormat } from "./output/env-file.ts";
 import type { Logger } from "./log.ts";
 import type { WireCurrentBrand } from "./authentik/wire.ts";
 
@@ -28,8 +25,16 @@ export interface VerifyInput {
   redirectUri?: string | undefined;
   /** Certificate key pair uuid that should sign tokens. */
   signingKey: string | null | undefined;
-  /** Output file and the values it must yield when sourced by bash. */
-  file?: { path: string; expected: readonly (readonly [string, string])[]; format: FileFormat };
+  /** Output file: the values it must yield, and what reading it as the consumer does gave. */
+  file?: FileReading | undefined;
+}
+
+export interface FileReading {
+  path: string;
+  /** How it was read ("sourced by bash"). */
+  how: string;
+  expected: readonly (readonly [string, string])[];
+  read: { values: Readonly<Record<string, string>> } | { error: string };
 }
 
 export interface DeviceExpectation {
@@ -53,15 +58,6 @@ export interface CheckResult {
   message: string;
   /** Could not be checked (e.g. throttled): reported as a warning, not a failure. */
   unknown?: boolean;
-}
-
-export class VerifyError extends BootstrapError {
-  readonly exit = "verify";
-  readonly failed: CheckResult[];
-  constructor(failed: CheckResult[]) {
-    super(`Verification failed (${failed.length} check${failed.length === 1 ? "" : "s"}):\n  - ${failed.map((f) => `${f.check}: ${f.message}`).join("\n  - ")}`);
-    this.failed = failed;
-  }
 }
 
 function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
@@ -169,25 +165,18 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   };
 
   // 6. The output file as the consumer reads it.
-  const checkFile = async () => {
-    if (input.file) {
-      try {
-        const how = input.file.format.kind === "bash" ? "sourced by bash" : "read as docker reads an env file";
-        const got = await readVars(
-          input.file.path,
-          input.file.expected.map(([k]) => k),
-          input.file.format,
-        );
-        const wrong = input.file.expected.filter(([k, v]) => got[k] !== v).map(([k]) => k);
-        if (wrong.length) fail("output", `${input.file.path}, ${how}, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
-        else pass("output", `${input.file.path} yields the provisioned values`);
-      } catch (error) {
-        fail("output", `${input.file.path} cannot be read: ${(error as Error).message.split("\n")[0]}`);
-      }
-    }
+  const checkFile = () => {
+    const file = input.file;
+    if (!file) return;
+    if ("error" in file.read) return fail("output", `${file.path} cannot be read: ${file.read.error}`);
+    const got = file.read.values;
+    const wrong = file.expected.filter(([k, v]) => got[k] !== v).map(([k]) => k);
+    if (wrong.length) fail("output", `${file.path}, ${file.how}, has other values for ${wrong.join(", ")} than were provisioned (a later line overriding them?)`);
+    else pass("output", `${file.path} yields the provisioned values`);
   };
 
-  await Promise.all([checkJwks(), checkIdp(), checkSecret(), checkDevice(), checkFile()]);
+  checkFile();
+  await Promise.all([checkJwks(), checkIdp(), checkSecret(), checkDevice()]);
   const clock = clockCheck(client.clockOffsetMs);
   if (clock) results.push(clock);
   const order = ["discovery", "issuer", "endpoints", "jwks", "client_credentials", "idp-manager", "client_secret", "device", "output", "clock"];
@@ -213,7 +202,8 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
     if (!claims || typeof claims.exp !== "number")
       fail("client_credentials", "the access token is not a JWT with 'exp' (an encryption key on the provider?): NetBird cannot read it");
     else {
-      const scope = String((tokenRes.json as { scope?: string }).scope ?? claims.scope ?? "");
+      const granted = (tokenRes.json as { scope?: unknown }).scope ?? claims.scope;
+      const scope = typeof granted === "string" ? granted : "";
       const users = await client.external(`${new URL(doc.issuer ?? publicOrigin).origin}/api/v3/core/users/?page=1`, { bearer: access });
       if (users.status === 200) pass("idp-manager", "the service account's token lists users through the API");
       else
@@ -297,7 +287,7 @@ async function checkDeviceLogin(
 const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 /** NetBird rejects a token "used before issued" when its clock lags authentik's (NetBird issue 2941). */
-export function clockCheck(offsetMs: number | undefined): CheckResult | undefined {
+function clockCheck(offsetMs: number | undefined): CheckResult | undefined {
   if (offsetMs === undefined || Math.abs(offsetMs) <= 5000) return undefined;
   const s = Math.round(Math.abs(offsetMs) / 1000);
   return {

@@ -75,7 +75,7 @@ const PAGE_SIZE = 100;
 const MAX_PAGES = 100;
 
 /** Old servers: one newline-separated string of regexes instead of `{matching_mode, url}` objects. */
-export function redirectUrisToLegacy(list: readonly RedirectUri[]): string {
+function redirectUrisToLegacy(list: readonly RedirectUri[]): string {
   return list.map((r) => (r.matching_mode === "strict" ? escapeRegex(r.url) : r.url)).join("\n");
 }
 
@@ -133,8 +133,8 @@ export class AuthentikClient {
     this.config = new Configuration({
       basePath: `${this.baseUrl}/api/v3`,
       accessToken: options.token,
-      fetchApi: dispatcher ? (url: string, init?: RequestInit) => fetch(url, { ...init, dispatcher } as RequestInit) : undefined,
-      middleware: [this.versionShim(), this.counter(), { post: async ({ response }) => (this.noteClock(response), undefined) }],
+      fetchApi: dispatcher ? (url: string, init?: RequestInit) => fetch(url, { ...init, dispatcher }) : undefined,
+      middleware: [this.versionShim(), this.counter(), { post: ({ response }) => (this.noteClock(response), Promise.resolve(undefined)) }],
     });
     this.core = new CoreApi(this.config);
     this.providers = new ProvidersApi(this.config);
@@ -147,7 +147,7 @@ export class AuthentikClient {
   /** Rewrites requests for older servers: scope-mapping path (<2024.8) and string redirect URIs (<2024.12). */
   private versionShim(): Middleware {
     return {
-      pre: async ({ url, init }) => {
+      pre: ({ url, init }) => {
         const f = this.features;
         let nextUrl = url;
         let nextInit = init;
@@ -158,19 +158,19 @@ export class AuthentikClient {
             nextInit = { ...init, body: JSON.stringify({ ...body, redirect_uris: redirectUrisToLegacy(body.redirect_uris) }) };
           }
         }
-        return { url: nextUrl, init: nextInit };
+        return Promise.resolve({ url: nextUrl, init: nextInit });
       },
     };
   }
 
   private counter(): Middleware {
     return {
-      pre: async ({ url, init }) => {
+      pre: ({ url, init }) => {
         this.stats.requests += 1;
         const method = (init.method ?? "GET").toUpperCase();
         if (WRITE_METHODS.has(method)) this.stats.writes += 1;
         this.options.logger.trace({ method, url: scrub(url) }, "request");
-        return undefined;
+        return Promise.resolve(undefined);
       },
     };
   }
@@ -255,7 +255,7 @@ export class AuthentikClient {
   async health(path: "/-/health/live/" | "/-/health/ready/"): Promise<{ status: number; detail: string }> {
     this.stats.requests += 1;
     try {
-      const response = await fetch(`${this.baseUrl}${path}`, { ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit);
+      const response = await fetch(`${this.baseUrl}${path}`, { ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) });
       this.noteClock(response);
       const text = await response.text().catch(() => "");
       return { status: response.status, detail: errorDetail(text) };
@@ -287,7 +287,7 @@ export class AuthentikClient {
         ...(init.noRedirect ? { redirect: "manual" } : {}),
         ...this.init(),
         ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
-      } as RequestInit);
+      });
       this.noteClock(response);
       const text = await response.text();
       let json: unknown;

@@ -37,11 +37,11 @@ export interface Features {
   readonly unknownNewer: boolean;
 }
 
-export const NEWEST_KNOWN = "2026.8";
+const NEWEST_KNOWN = "2026.8";
 
 type Triple = [number, number, number];
 
-export function parseVersion(text: string): Triple | undefined {
+function parseVersion(text: string): Triple | undefined {
   const m = /^(\d{4})\.(\d{1,2})(?:\.(\d+))?/.exec(text.trim());
   if (!m) return undefined;
   return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];

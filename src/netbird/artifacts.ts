@@ -20,6 +20,9 @@ import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type J
 import { ScriptError } from "../errors.ts";
 import { scrub } from "../secrets.ts";
 
+/** The file configure.sh reads from its own directory (`source setup.env`, NetBird's and openZro's scripts). */
+export const SCRIPT_INPUT = "setup.env";
+
 /** Text files of an artifacts directory, by file name. */
 export type ArtifactFiles = Readonly<Record<string, string>>;
 
@@ -94,10 +97,10 @@ export async function renderArtifacts(
       recursive: true,
       filter: (src) => {
         const rel = src.slice(source.length).replace(/^\//, "");
-        return rel === "" || !(rel === "artifacts" || rel.startsWith("artifacts/") || rel === "setup.env" || rel === "management.json" || rel.includes(".bkp."));
+        return rel === "" || !(rel === "artifacts" || rel.startsWith("artifacts/") || rel === SCRIPT_INPUT || rel === "management.json" || rel.includes(".bkp."));
       },
     });
-    await writeFile(join(dir, "setup.env"), setupEnv, { mode: 0o600 });
+    await writeFile(join(dir, SCRIPT_INPUT), setupEnv, { mode: 0o600 });
     const bin = join(dir, ".akb-bin");
     await mkdir(bin);
     await writeFile(join(bin, "curl"), curlShim(), { mode: 0o755 });

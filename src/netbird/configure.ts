@@ -13,7 +13,7 @@ import type { Logger } from "../log.ts";
 import { mergeEnvFile } from "../output/env-file.ts";
 import { readIfExists, writeFileAtomic } from "../output/write-atomic.ts";
 import { runScript } from "../script.ts";
-import { applyLocations, describeLocation, exists, ownedLocations, readArtifacts, renderArtifacts, servicesFor } from "./artifacts.ts";
+import { applyLocations, describeLocation, exists, ownedLocations, readArtifacts, renderArtifacts, SCRIPT_INPUT, servicesFor } from "./artifacts.ts";
 
 /** What a consumer's configure.sh needs to know about the keys this tool writes into setup.env. */
 export interface ConfigureKeys {
@@ -63,7 +63,7 @@ const FINGERPRINT = ".authentik-bootstrap.sha256";
 async function fingerprint(scriptDir: string, setupEnv: string, artifacts: Readonly<Record<string, string>>): Promise<string> {
   const hash = createHash("sha256").update(setupEnv);
   for (const name of (await readdir(scriptDir)).sort()) {
-    if (name === "setup.env" || name === "artifacts" || name === "management.json" || name.includes(".bkp.")) continue;
+    if (name === SCRIPT_INPUT || name === "artifacts" || name === "management.json" || name.includes(".bkp.")) continue;
     const path = join(scriptDir, name);
     if ((await stat(path)).isFile()) hash.update(`\0${name}\0`).update(await readFile(path));
   }

@@ -47,9 +47,11 @@ export class NetbirdManagement {
   readonly base: string;
   private readonly timeoutMs: number;
   private token: string | undefined;
-  readonly stats = { requests: 0, writes: 0 };
+  /** Counted into the run's summary with authentik's requests. */
+  private readonly stats: { requests: number; writes: number };
 
-  constructor(baseUrl: string, token: string | undefined, timeoutMs: number) {
+  constructor(baseUrl: string, token: string | undefined, timeoutMs: number, stats: { requests: number; writes: number }) {
+    this.stats = stats;
     this.base = baseUrl.replace(/\/+$/, "");
     this.token = token;
     this.timeoutMs = timeoutMs;
@@ -71,7 +73,7 @@ export class NetbirdManagement {
     try {
       res = await fetch(`${this.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new ConsumerApiError(`${operation} (NetBird management at ${this.base})`, 0, `no answer (${scrub(String((error as Error).cause ?? (error as Error).message))})`, {
+      throw new ConsumerApiError(`${operation} (NetBird management at ${this.base})`, 0, `no answer (${scrub(reasonOf(error))})`, {
         cause: error,
       });
     }
@@ -203,4 +205,10 @@ export function duplicatesToDelete(list: readonly IdentityProvider[], issuer: st
 export function redirectFromIssuer(issuer: string): string {
   const base = issuer.replace(/\/+$/, "");
   return `${base.endsWith("/oauth2") ? base : `${base}/oauth2`}/callback`;
+}
+
+/** Why a fetch failed: undici puts the network error (ECONNREFUSED, …) in `cause`. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? error.cause.message : error.message;
 }

@@ -1,9 +1,9 @@
-/** What a target asks for in authentik, and the values provisioning hands back for its output file. */
-import type { DesiredApplication } from "../authentik/resources/application.ts";
-import type { DesiredDeviceFlow } from "../authentik/resources/device-flow.ts";
-import type { DesiredProvider } from "../authentik/resources/provider.ts";
+/** What a consumer asks for in authentik, and the values provisioning hands back for its output file. */
 import type { Features } from "../authentik/version.ts";
 import type { WireBrand, WireGroup } from "../authentik/wire.ts";
+import type { DesiredApplication } from "./adapters/application.ts";
+import type { DesiredDeviceFlow } from "./adapters/device-flow.ts";
+import type { DesiredProvider } from "./adapters/provider.ts";
 
 export interface DesiredState {
   provider: DesiredProvider;
@@ -30,8 +30,13 @@ export interface Provisioned {
   appPassword?: string;
 }
 
+/** The secrets `ROTATE` can replace. */
+export const ROTATABLE = ["app-password", "client-secret"] as const;
+export type Rotatable = (typeof ROTATABLE)[number];
+
 /** A secret replaced in this run; the previous one stays valid until `previousValidUntil`. */
 export interface Rotation {
+  kind: Rotatable;
   credential: string;
   previousValidUntil: string | null;
 }

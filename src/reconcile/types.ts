@@ -24,6 +24,14 @@ export interface Step {
 export function show(value: unknown): string {
   if (value === undefined || value === null) return "(none)";
   if (Array.isArray(value)) return value.length ? value.map(show).join(", ") : "(none)";
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    default:
+      return JSON.stringify(value) ?? "(none)";
+  }
 }

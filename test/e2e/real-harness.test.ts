@@ -83,7 +83,7 @@ describe.skipIf(!docker)("npm run test:real against the fake authentik in a cont
     const brandsBefore = (await json(`${api}/core/brands/`)).results.map((b: any) => [b.brand_uuid, b.flow_device_code]);
 
     const run = await runRealSuite({ AUTHENTIK_TEST_URL: url, AUTHENTIK_TEST_TOKEN: TOKEN });
-    const output = run.output.replace(/\x1b\[[0-9;]*m/g, "");
+    const output = run.output.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
     console.info(`npm run test:real against the fake container: exit ${run.code} in ${(run.ms / 1000).toFixed(1)} s`);
     expect(run.code, output).toBe(0);
     expect(output).toMatch(new RegExp(`Tests\\s+${SCENARIOS} passed \\(${SCENARIOS}\\)`));

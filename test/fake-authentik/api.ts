@@ -973,7 +973,7 @@ export function brandFor(store: Store, host: string, version: Version): Brand | 
 export function slugify(text: string): string {
   return text
     .normalize("NFKD")
-    .replace(/[^\x00-\x7f]/g, "")
+    .replace(/[^\p{ASCII}]/gu, "")
     .toLowerCase()
     .replace(/[^\w\s-]/g, "")
     .replace(/[-\s]+/g, "-")

@@ -23,7 +23,7 @@ function client(fake: FakeAuthentik, token = TOKEN) {
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined, headers: res.headers };
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
   };
   return {
     get: (p: string, h?: Record<string, string>) => call("GET", p, undefined, h),
@@ -39,7 +39,7 @@ function getWithHost(url: string, headers: Record<string, string>): Promise<any>
   return new Promise((resolve, reject) => {
     httpGet(url, { headers }, (res) => {
       let text = "";
-      res.on("data", (d: Buffer) => (text += d));
+      res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () => resolve(JSON.parse(text)));
     }).on("error", reject);
   });

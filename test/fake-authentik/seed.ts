@@ -33,8 +33,8 @@ const TAGS = [
   "!File",
 ];
 const customTags: Tags = TAGS.flatMap((tag) => [
-  { tag, collection: "seq" as const, resolve: (value: unknown) => ({ tag, value: (value as { toJSON(): unknown }).toJSON() }) as Tagged },
-  { tag, resolve: (value: string) => ({ tag, value }) as Tagged },
+  { tag, collection: "seq" as const, resolve: (value: unknown) => ({ tag, value: (value as { toJSON(): unknown }).toJSON() }) },
+  { tag, resolve: (value: string) => ({ tag, value }) },
 ]);
 
 interface Entry {

@@ -200,12 +200,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     return `${proto}://${req.headers.host ?? "localhost"}`;
   }
 
-  async function handleApi(
-    req: IncomingMessage,
-    path: string,
-    query: URLSearchParams,
-    rawBody: string,
-  ): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
+  function handleApi(req: IncomingMessage, path: string, query: URLSearchParams, rawBody: string): { status: number; body?: unknown; headers?: Record<string, string> } {
     const method = req.method ?? "GET";
     const found = schema.find(method, path);
     // APPEND_SLASH = False (root/settings.py): a path without its trailing slash is simply not found.
@@ -317,7 +312,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     const isApiWrite = WRITE.has(method) && path.startsWith("/api/v3/");
     const record: RequestRecord = { method, path, query: url.search.replace(/^\?/, ""), status: 0, write: isApiWrite, at };
     log.push(record);
-    const socket = req.socket as Socket;
+    const socket = req.socket;
     if (dropAfterWritesN !== undefined && log.filter((r) => r.write && r.status > 0 && r.status < 400).length >= dropAfterWritesN) {
       record.dropped = true;
       record.write = false;
@@ -373,7 +368,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     const requestId = randomBytes(16).toString("hex");
     const idHeader = { "x-authentik-id": requestId };
     if (path.startsWith("/api/v3/")) {
-      const r = await handleApi(req, path, url.searchParams, rawBody);
+      const r = handleApi(req, path, url.searchParams, rawBody);
       record.status = r.status;
       if (r.status >= 400) record.write = false;
       // What the client sent (unknown fields included), so tests see exactly what a tool wrote.

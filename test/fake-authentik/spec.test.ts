@@ -32,7 +32,7 @@ function raw(url: string, opts: { method?: string; headers?: Record<string, stri
   return new Promise((resolve, reject) => {
     const req = fn(u, { method: opts.method ?? "GET", headers: opts.headers, ...(opts.ca ? { ca: opts.ca } : {}) }, (res) => {
       let text = "";
-      res.on("data", (d: Buffer) => (text += d));
+      res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () => {
         let body: unknown = text;
         try {

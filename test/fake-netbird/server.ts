@@ -77,7 +77,7 @@ function schemaValidators() {
   const idp = ajv.compile({ $ref: "nb#/components/schemas/IdentityProviderRequest" });
   const setup = ajv.compile({ $ref: "nb#/components/schemas/SetupRequest" });
   const pat = ajv.compile({ $ref: "nb#/components/schemas/PersonalAccessTokenRequest" });
-  validators = { idp: (b) => idp({ ...(b as object), type: "oidc" }) as boolean, setup: (b) => setup(b) as boolean, pat: (b) => pat(b) as boolean };
+  validators = { idp: (b) => idp({ ...(b as object), type: "oidc" }), setup: (b) => setup(b), pat: (b) => pat(b) };
   return validators;
 }
 
@@ -300,7 +300,7 @@ export async function startFakeNetbird(opts: FakeNetbirdOptions = {}): Promise<F
     }
     m = /^\/api\/identity-providers\/([^/]+)$/.exec(path);
     if (m) {
-      const idp = idps.find((i) => i.id === decodeURIComponent(m![1]!));
+      const idp = idps.find((i) => i.id === decodeURIComponent(m[1]!));
       if (method === "GET") return idp ? { status: 200, body: idpJson(idp) } : error(404, "identity provider not found");
       if (method === "DELETE") {
         if (!idp) return error(404, "identity provider not found");
@@ -329,7 +329,7 @@ export async function startFakeNetbird(opts: FakeNetbirdOptions = {}): Promise<F
     return error(404, "not found");
   }
 
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     const method = req.method ?? "GET";
     try {
@@ -340,7 +340,8 @@ export async function startFakeNetbird(opts: FakeNetbirdOptions = {}): Promise<F
       log.push({ method, path, status: 500 });
       send(res, 500, { message: String(e), code: 500 });
     }
-  });
+  };
+  const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));

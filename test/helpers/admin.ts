@@ -10,7 +10,7 @@ export function admin(url: string) {
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? (JSON.parse(text) as any) : undefined;
+    return text ? JSON.parse(text) : undefined;
   };
   const named = async (path: string, key: string, value: string) =>
     ((await call("GET", `${path}?${key}=${encodeURIComponent(value)}`)).results as any[]).filter((o) => o[key] === value);

@@ -26,7 +26,7 @@ describe("loadConfig", () => {
       publicUrl: "http://authentik-server:9000",
       domain: "netbird.example.com",
       consumers: ["netbird"],
-      plan: false,
+      mode: "apply",
       verify: true,
       outputDir: "/output",
     });
@@ -85,9 +85,10 @@ describe("loadConfig", () => {
   });
 
   it("argv: --plan and --verify set the modes; unknown arguments are problems; the two modes exclude each other", () => {
-    expect(loadConfig(valid, ["--plan"]).plan).toBe(true);
-    expect(loadConfig({ ...valid, PLAN: "true" }).plan).toBe(true);
-    expect(loadConfig(valid, ["--verify"]).verifyOnly).toBe(true);
+    expect(loadConfig(valid, ["--plan"]).mode).toBe("plan");
+    expect(loadConfig({ ...valid, PLAN: "true" }).mode).toBe("plan");
+    expect(loadConfig(valid, ["--verify"]).mode).toBe("verify");
+    expect(loadConfig(valid).mode).toBe("apply");
     expect(problems(valid, ["--yes"])).toEqual(["unknown argument '--yes' (supported: --plan, --verify)"]);
     expect(problems(valid, ["--plan", "--verify"])[0]).toContain("exclude each other");
   });

@@ -16,7 +16,7 @@ afterEach(() => forgetSecrets());
 describe("logger", () => {
   it("never prints a registered secret, in messages, nested objects or errors, at trace level", () => {
     const { lines, stream } = sink();
-    const log = createLogger("trace", stream as never);
+    const log = createLogger("trace", stream);
     registerSecret("super-secret-value-123");
     log.trace({ nested: { deep: "x super-secret-value-123 y" } }, "msg super-secret-value-123");
     log.error({ err: new Error("failed with super-secret-value-123") }, "boom");

@@ -132,7 +132,7 @@ export function request(
   return new Promise((resolve, reject) => {
     const req = httpRequest(new URL(path, fake.url), { method, headers }, (res) => {
       let text = "";
-      res.on("data", (d: Buffer) => (text += d));
+      res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () => {
         let body: unknown;
         try {
@@ -296,13 +296,7 @@ export function decodeJwt(jwt: string, key: KeyObject | string, alg: "RS256" | "
   if (header.alg !== alg) throw new Error(`alg ${String(header.alg)} is not ${alg}`);
   const input = Buffer.from(`${h}.${p}`);
   const sig = Buffer.from(s, "base64url");
-  const ok =
-    alg === "RS256"
-      ? verify("sha256", input, key as KeyObject, sig)
-      : createHmac("sha256", key as string)
-          .update(input)
-          .digest()
-          .equals(sig);
+  const ok = alg === "RS256" ? verify("sha256", input, key, sig) : createHmac("sha256", key).update(input).digest().equals(sig);
   if (!ok) throw new Error("signature verification failed");
   const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   if (!aud.includes(audience)) throw new Error("invalid audience");

@@ -1,12 +1,23 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../../src/reconcile/desired.ts";
-import type { Observed } from "../../../src/reconcile/observe.ts";
-import { hasChanges, plan, stepsOf } from "../../../src/reconcile/plan.ts";
-import { renderPlan, summarise } from "../../../src/reconcile/render.ts";
+import { Objects } from "../../../src/reconcile/adapter.ts";
+import { application } from "../../../src/reconcile/adapters/application.ts";
+import { appPassword } from "../../../src/reconcile/adapters/app-password.ts";
+import { brand } from "../../../src/reconcile/adapters/brand.ts";
+import { deviceFlow } from "../../../src/reconcile/adapters/device-flow.ts";
+import { membership } from "../../../src/reconcile/adapters/membership.ts";
+import { provider } from "../../../src/reconcile/adapters/provider.ts";
+import { retiredTokens } from "../../../src/reconcile/adapters/retired-tokens.ts";
+import { serviceAccount } from "../../../src/reconcile/adapters/service-account.ts";
+import { hasChanges, plan, stepOf, stepsOf } from "../../../src/reconcile/plan.ts";
+import { renderPlan, summarise } from "../../../src/report.ts";
 import { ConflictError } from "../../../src/errors.ts";
 import { featuresOf } from "../../../src/authentik/version.ts";
+import type { WireBrand } from "../../../src/authentik/wire.ts";
 
-/** A desired state and the observed state that matches it; tests change one thing at a time. */
+const defaultBrand = (flow: string | null): WireBrand => ({ brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: flow });
+
+/** A desired state and the objects that match it (as observe finds them); tests change one thing at a time. */
 function fixtures() {
   const desired: DesiredState = {
     provider: {
@@ -28,59 +39,48 @@ function fixtures() {
     deviceFlow: { slug: "default-device-code-flow", name: "Device", title: "Device" },
     replaceDeviceFlow: false,
     publicHost: "auth.example.com",
-    brands: [],
+    brands: [defaultBrand("df")],
     features: featuresOf("2026.8.3"),
     rotate: { appPassword: false, clientSecret: false, graceMs: 3_600_000 },
   };
-  const observed: Observed = {
-    provider: {
-      pk: 3,
-      name: "NetBird",
-      authorization_flow: "f",
-      client_id: "id",
-      client_type: "public",
-      redirect_uris: [{ matching_mode: "strict", url: "http://localhost:53000" }],
-      signing_key: "cert",
-      access_code_validity: "minutes=10",
-      sub_mode: "user_id",
-      issuer_mode: "per_provider",
-      property_mappings: ["m"],
-    },
-    application: { pk: "a", name: "NetBird", slug: "netbird", provider: 3 },
-    user: { pk: 7, username: "NetBird", type: "service_account", groups: ["g"] },
-    tokenIdentifier: "service-account-netbird-password",
-    token: { pk: "t", identifier: "service-account-netbird-password", intent: "app_password", user: 7, expiring: false },
-    key: "app-password-key",
-    deviceFlow: { pk: "df", slug: "default-device-code-flow", name: "Device", designation: "stage_configuration", authentication: "require_authenticated" },
-    brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: "df" },
-    brandAmbiguous: [],
-    expiredRetired: [],
-  };
-  return { desired, observed };
+  const seen = new Objects();
+  seen.set(provider, {
+    pk: 3,
+    name: "NetBird",
+    authorization_flow: "f",
+    client_id: "id",
+    client_type: "public",
+    redirect_uris: [{ matching_mode: "strict", url: "http://localhost:53000" }],
+    signing_key: "cert",
+    access_code_validity: "minutes=10",
+    sub_mode: "user_id",
+    issuer_mode: "per_provider",
+    property_mappings: ["m"],
+  });
+  seen.set(application, { pk: "a", name: "NetBird", slug: "netbird", provider: 3 });
+  seen.set(serviceAccount, { pk: 7, username: "NetBird", type: "service_account", groups: ["g"] });
+  seen.set(appPassword, { token: { pk: "t", identifier: "service-account-netbird-password", intent: "app_password", user: 7, expiring: false }, key: "app-password-key" });
+  seen.set(membership, { member: true });
+  seen.set(retiredTokens, []);
+  seen.set(deviceFlow, { pk: "df", slug: "default-device-code-flow", name: "Device", designation: "stage_configuration", authentication: "require_authenticated" });
+  seen.set(brand, { brand: defaultBrand("df"), ambiguous: [] });
+  return { desired, seen };
 }
 
-const actions = (d: DesiredState, o: Observed) => stepsOf(plan(d, o)).map((s) => `${s.kind}:${s.action}`);
+const actions = (d: DesiredState, o: Objects) => stepsOf(plan(d, o)).map((s) => `${s.kind}:${s.action}`);
 
 describe("plan", () => {
   it("converged → every step noop", () => {
-    const { desired, observed } = fixtures();
-    expect(hasChanges(plan(desired, observed))).toBe(false);
+    const { desired, seen } = fixtures();
+    expect(hasChanges(plan(desired, seen))).toBe(false);
   });
 
-  it("empty authentik → creates, membership and brand updates", () => {
+  it("empty authentik → creates, membership and brand updates, in the order of each chain", () => {
     const { desired } = fixtures();
-    const empty: Observed = {
-      provider: undefined,
-      application: undefined,
-      user: undefined,
-      tokenIdentifier: "service-account-netbird-password",
-      token: undefined,
-      key: undefined,
-      deviceFlow: undefined,
-      brand: { brand_uuid: "b", domain: "authentik-default", default: true, flow_device_code: null },
-      brandAmbiguous: [],
-      expiredRetired: [],
-    };
+    const empty = new Objects();
+    empty.set(membership, { member: false });
+    empty.set(retiredTokens, []);
+    empty.set(brand, { brand: defaultBrand(null), ambiguous: [] });
     expect(actions(desired, empty)).toEqual([
       "OAuth2 provider:create",
       "application:create",
@@ -94,58 +94,83 @@ describe("plan", () => {
   });
 
   it("provider drift → only the provider updates", () => {
-    const { desired, observed } = fixtures();
-    observed.provider!.sub_mode = "hashed_user_id";
-    expect(actions(desired, observed).filter((a) => !a.endsWith(":noop"))).toEqual(["OAuth2 provider:update"]);
+    const { desired, seen } = fixtures();
+    seen.set(provider, { ...seen.get(provider)!, sub_mode: "hashed_user_id" });
+    expect(actions(desired, seen).filter((a) => !a.endsWith(":noop"))).toEqual(["OAuth2 provider:update"]);
   });
 
   it("an application bound to another provider is a conflict, raised before anything is applied", () => {
-    const { desired, observed } = fixtures();
-    observed.application!.provider = 99;
-    expect(() => plan(desired, observed)).toThrow(ConflictError);
-    expect(() => plan(desired, observed)).toThrow(/APP_SLUG/);
+    const { desired, seen } = fixtures();
+    seen.set(application, { ...seen.get(application)!, provider: 99 });
+    expect(() => plan(desired, seen)).toThrow(ConflictError);
+    expect(() => plan(desired, seen)).toThrow(/APP_SLUG/);
+  });
+
+  it("an application without a provider is bound to ours", () => {
+    const { desired, seen } = fixtures();
+    seen.set(application, { ...seen.get(application)!, provider: null });
+    expect(stepOf(plan(desired, seen), application)).toMatchObject({ action: "update", changes: [{ field: "provider", to: "NetBird" }] });
   });
 
   it("a device flow the brand already has is kept with a note, unless replacing is asked for", () => {
-    const { desired, observed } = fixtures();
-    observed.brand!.flow_device_code = "someone-elses";
-    const kept = plan(desired, observed).device!;
-    expect(kept.brand.step.action).toBe("noop");
-    expect(kept.deviceFlow.step.note).toContain("DEVICE_FLOW_REPLACE");
-    expect(plan({ ...desired, replaceDeviceFlow: true }, observed).device!.brand.step.action).toBe("update");
+    const { desired, seen } = fixtures();
+    seen.set(brand, { brand: defaultBrand("someone-elses"), ambiguous: [] });
+    const kept = plan(desired, seen);
+    expect(stepOf(kept, brand)!.action).toBe("noop");
+    expect(stepOf(kept, deviceFlow)!.note).toContain("DEVICE_FLOW_REPLACE");
+    expect(stepOf(plan({ ...desired, replaceDeviceFlow: true }, seen), brand)!.action).toBe("update");
+  });
+
+  it("a device flow with drifted settings is updated; the brand is left alone", () => {
+    const { desired, seen } = fixtures();
+    seen.set(deviceFlow, { ...seen.get(deviceFlow)!, designation: "authentication" });
+    const p = plan(desired, seen);
+    expect(stepOf(p, deviceFlow)).toMatchObject({ action: "update", changes: [{ field: "designation", to: "stage_configuration" }] });
+    expect(stepOf(p, brand)!.action).toBe("noop");
   });
 
   it("an account without its app password → the app password is created; ROTATE → update naming the key", () => {
-    const { desired, observed } = fixtures();
-    expect(plan(desired, { ...observed, token: undefined }).account!.appPassword.step.action).toBe("create");
-    const rotate = plan({ ...desired, rotate: { ...desired.rotate, appPassword: true } }, observed).account!.appPassword.step;
+    const { desired, seen } = fixtures();
+    const without = seen.copy();
+    without.set(appPassword, undefined);
+    expect(stepOf(plan(desired, without), appPassword)!.action).toBe("create");
+    const rotate = stepOf(plan({ ...desired, rotate: { ...desired.rotate, appPassword: true } }, seen), appPassword);
     expect(rotate).toMatchObject({ action: "update", changes: [{ field: "key" }, { field: "attributes.goauthentik.io/user/token-maximum-lifetime" }] });
   });
 
-  it("membership is read from the user's groups, so a group list without `users` changes nothing", () => {
-    const { desired, observed } = fixtures();
-    expect(plan({ ...desired, adminGroup: { pk: "g", name: "authentik Admins" } }, observed).account!.membership.step.action).toBe("noop");
-    expect(plan(desired, { ...observed, user: { ...observed.user!, groups: [] } }).account!.membership.step.action).toBe("update");
+  it("membership: a member is left alone; a non-member is added to the group", () => {
+    const { desired, seen } = fixtures();
+    expect(stepOf(plan(desired, seen), membership)!.action).toBe("noop");
+    seen.set(membership, { member: false });
+    expect(stepOf(plan(desired, seen), membership)).toMatchObject({ action: "update", changes: [{ field: "groups", from: "(not a member)", to: "+ authentik Admins" }] });
   });
 
-  it("no brand serves the public host and none is default: a conflict before anything is applied", () => {
-    const { desired, observed } = fixtures();
-    expect(() => plan(desired, { ...observed, brand: undefined })).toThrow(ConflictError);
-    expect(() => plan(desired, { ...observed, brand: undefined })).toThrow(/auth\.example\.com/);
+  it("retired app passwords past their grace are deleted", () => {
+    const { desired, seen } = fixtures();
+    const retired = {
+      pk: "r",
+      identifier: "service-account-netbird-password-retired-20260101000000",
+      intent: "app_password",
+      user: 7,
+      expiring: true,
+      expires: "2026-01-01T00:00:00Z",
+    };
+    seen.set(retiredTokens, [retired]);
+    expect(stepOf(plan(desired, seen), retiredTokens)).toMatchObject({ action: "update", changes: [{ field: retired.identifier, to: "(deleted)" }] });
   });
 
   it("consumers without a service account or device login have no such steps", () => {
-    const { desired, observed } = fixtures();
+    const { desired, seen } = fixtures();
     const { serviceAccount: _s, adminGroup: _g, deviceFlow: _d, ...rest } = desired;
-    expect(actions(rest, observed)).toEqual(["OAuth2 provider:noop", "application:noop"]);
+    expect(actions(rest, seen)).toEqual(["OAuth2 provider:noop", "application:noop"]);
   });
 });
 
 describe("render", () => {
   it("prints one line per object and changed field, and the counts", () => {
-    const { desired, observed } = fixtures();
-    observed.provider!.sub_mode = "hashed_user_id";
-    const steps = stepsOf(plan(desired, observed));
+    const { desired, seen } = fixtures();
+    seen.set(provider, { ...seen.get(provider)!, sub_mode: "hashed_user_id" });
+    const steps = stepsOf(plan(desired, seen));
     const text = renderPlan(steps, [{ path: "/out/setup.env", action: "update", keys: ["NETBIRD_AUTH_CLIENT_ID"] }]);
     expect(text.split("\n")).toEqual(
       expect.arrayContaining([

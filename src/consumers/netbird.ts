@@ -6,10 +6,11 @@ import { escapeRegex } from "../authentik/client.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
+import { SCRIPT_INPUT } from "../netbird/artifacts.ts";
 import { BASH } from "../output/env-file.ts";
-import { desiredProvider, scopeId, type Target, type TargetContext } from "./types.ts";
+import { desiredProvider, scopeId, type Consumer, type ConsumerContext } from "./types.ts";
 
-export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"];
+const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"];
 
 function scopeMappings(features: Features): string[] {
   return [scopeId("openid"), scopeId("email"), scopeId("profile"), scopeId("offline_access"), ...(features.apiScopeMapping ? [scopeId("authentik_api")] : [])];
@@ -20,7 +21,7 @@ function scopeMappings(features: Features): string[] {
  * `<PREFIX>_AUTH_PKCE_REDIRECT_URL_PORTS` (comma-separated, no spaces; base.setup.env line 61 defaults it to
  * 53000; configure.sh lines 222-228), so authentik must accept each of them.
  */
-export function pkcePorts(file: Readonly<Record<string, string>>, prefix: string): { ports: number[]; problem?: string } {
+function pkcePorts(file: Readonly<Record<string, string>>, prefix: string): { ports: number[]; problem?: string } {
   const key = `${prefix}_AUTH_PKCE_REDIRECT_URL_PORTS`;
   const raw = file[key] || "53000";
   const items = raw.split(",");
@@ -38,7 +39,7 @@ export function localhostRedirects(file: Readonly<Record<string, string>>, prefi
 }
 
 /** The desired state shared by NetBird and openZro standalone (same guide, other names). */
-export function standaloneDesired(ctx: TargetContext, defaults: Defaults, domain: string, prefix: string): DesiredState {
+export function standaloneDesired(ctx: ConsumerContext, defaults: Defaults, domain: string, prefix: string): DesiredState {
   const { config, names, file } = ctx;
   return {
     provider: desiredProvider(ctx, defaults, {
@@ -66,7 +67,7 @@ export function standaloneDesired(ctx: TargetContext, defaults: Defaults, domain
 }
 
 /** setup.env keys of the standalone guide; `prefix` is NETBIRD or OPENZRO. */
-export function standaloneOutputs({ config, names }: TargetContext, values: Provisioned, prefix: string, domain: string): [string, string][] {
+export function standaloneOutputs({ config, names }: ConsumerContext, values: Provisioned, prefix: string, domain: string): [string, string][] {
   const id = values.clientId;
   return [
     [`${prefix}_DOMAIN`, domain],
@@ -88,7 +89,7 @@ export function standaloneOutputs({ config, names }: TargetContext, values: Prov
 }
 
 /** Checks of the consumers whose setup.env configure.sh reads (NetBird, openZro, NetBird legacy). */
-export function configureShChecks(ctx: TargetContext, consumer: string, domainVar: string, domain: string, prefix: string): string[] {
+export function configureShChecks(ctx: ConsumerContext, consumer: string, domainVar: string, domain: string, prefix: string): string[] {
   const problems: string[] = [];
   if (!domain) problems.push(`${domainVar} is required for CONSUMER=${consumer}; example: ${domainVar}=${consumer}.example.com`);
   // base.setup.env builds `https://$DOMAIN:$PORT` and certificate paths from it (lines 8-13): a port breaks them.
@@ -101,7 +102,7 @@ export function configureShChecks(ctx: TargetContext, consumer: string, domainVa
   return problems;
 }
 
-export function standaloneChecks(ctx: TargetContext, consumer: string, domainVar: string, domain: string, prefix: string): string[] {
+export function standaloneChecks(ctx: ConsumerContext, consumer: string, domainVar: string, domain: string, prefix: string): string[] {
   const config = ctx.config;
   const problems = configureShChecks(ctx, consumer, domainVar, domain, prefix);
   if (config.rotate.includes("client-secret")) {
@@ -110,7 +111,7 @@ export function standaloneChecks(ctx: TargetContext, consumer: string, domainVar
   return problems;
 }
 
-export function standaloneReadBack(prefix: string): Pick<Target, "fileVars" | "fromFile" | "format" | "configure"> {
+export function standaloneReadBack(prefix: string): Pick<Consumer, "fileVars" | "fromFile" | "format" | "configure"> {
   const [id, user, password] = [`${prefix}_AUTH_CLIENT_ID`, `${prefix}_IDP_MGMT_EXTRA_USERNAME`, `${prefix}_IDP_MGMT_EXTRA_PASSWORD`];
   const endpoint = `${prefix}_AUTH_OIDC_CONFIGURATION_ENDPOINT`;
   return {
@@ -133,7 +134,7 @@ export function standaloneReadBack(prefix: string): Pick<Target, "fileVars" | "f
   };
 }
 
-export const netbird: Target = {
+export const netbird: Consumer = {
   id: "netbird",
   title: "NetBird standalone (authentik as NetBird's IdP, setup.env + configure.sh)",
   defaults: {
@@ -142,7 +143,7 @@ export const netbird: Target = {
     provider: "NetBird",
     serviceAccount: "NetBird",
     authorizationFlow: "default-provider-authorization-implicit-consent",
-    outputFile: "setup.env",
+    outputFile: SCRIPT_INPUT,
   },
   uses: { serviceAccount: true, deviceFlow: true },
   checkConfig: (ctx) => standaloneChecks(ctx, "netbird", "NETBIRD_DOMAIN", ctx.config.domain, "NETBIRD"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { envSafeJson, RESERVED_IDS } from "../../../src/targets/firezone.ts";
+import { envSafeJson, RESERVED_IDS } from "../../../src/consumers/firezone.ts";
 import { mergeEnvFile, parseEnvFile, renderEnvLine, UnsafeValueError } from "../../../src/output/env-file.ts";
 
 describe("envSafeJson", () => {

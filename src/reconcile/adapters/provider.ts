@@ -3,12 +3,15 @@
  * patch only what differs. Set-valued fields (redirect URIs, scope mappings, grant types) must contain what
  * we need; entries an admin added are kept.
  */
+import { randomBytes } from "node:crypto";
 import type { OAuth2ProviderRequest, PatchedOAuth2ProviderRequest } from "@goauthentik/api";
+import type { AuthentikClient } from "../../authentik/client.ts";
+import { escapeRegex } from "../../authentik/client.ts";
+import type { RedirectUri, WireOAuth2Provider } from "../../authentik/wire.ts";
 import { ConflictError } from "../../errors.ts";
-import { show, type FieldChange } from "../../reconcile/types.ts";
-import type { AuthentikClient } from "../client.ts";
-import { escapeRegex } from "../client.ts";
-import type { RedirectUri, WireOAuth2Provider } from "../wire.ts";
+import { registerSecret } from "../../secrets.ts";
+import type { Adapter, Diff } from "../adapter.ts";
+import { show, type FieldChange } from "../types.ts";
 
 export interface DesiredProvider {
   name: string;
@@ -55,7 +58,7 @@ function sameRedirect(a: RedirectUri, b: RedirectUri): boolean {
  * our escaped strict URL (`https://netbird\.example\.com`) and our regex (`https://netbird\.example\.com/.*`)
  * are now literal URLs that never match. Recognised only in exactly those two forms.
  */
-export function isMigratedLeftover(entry: RedirectUri, desired: RedirectUri): boolean {
+function isMigratedLeftover(entry: RedirectUri, desired: RedirectUri): boolean {
   if (entry.matching_mode !== "strict" || typeOf(entry) !== typeOf(desired)) return false;
   return desired.matching_mode === "strict" ? entry.url !== desired.url && entry.url === escapeRegex(desired.url) : entry.url === desired.url;
 }
@@ -129,7 +132,7 @@ export function createBody(desired: DesiredProvider): OAuth2ProviderRequest {
 }
 
 /** Creation fields shown in plan mode. */
-export function describeCreate(desired: DesiredProvider): FieldChange[] {
+function describeCreate(desired: DesiredProvider): FieldChange[] {
   return [
     { field: "client_type", from: "(none)", to: desired.clientType },
     { field: "redirect_uris", from: "(none)", to: show(showRedirects(desired.redirectUris)) },
@@ -143,7 +146,7 @@ export function describeCreate(desired: DesiredProvider): FieldChange[] {
  * Find our provider by exact name. A provider of another type with the same name, or our provider bound to
  * another application, is a conflict the user must resolve: stop before any write.
  */
-export async function observeProvider(client: AuthentikClient, name: string, appSlug: string): Promise<WireOAuth2Provider | undefined> {
+async function observeProvider(client: AuthentikClient, name: string, appSlug: string): Promise<WireOAuth2Provider | undefined> {
   const [oauth, any] = await Promise.all([client.findOAuth2Provider(name), client.searchProviders(name)]);
   const other = any.find((p) => p.name === name && p.meta_model_name !== undefined && p.meta_model_name !== OAUTH2_MODEL);
   if (!oauth && other) {
@@ -158,3 +161,51 @@ export async function observeProvider(client: AuthentikClient, name: string, app
   }
   return oauth;
 }
+
+/** authentik-style secret: 128 characters from [A-Za-z0-9]. */
+function newSecret(length = 128): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  let out = "";
+  while (out.length < length) {
+    for (const b of randomBytes(length * 2)) {
+      if (b < 248) out += alphabet[b % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** The placeholder the plan carries for a client secret generated only when applying (never shown). */
+const GENERATED = "(generated at apply)";
+
+export const provider: Adapter<WireOAuth2Provider, PatchedOAuth2ProviderRequest> = {
+  kind: "OAuth2 provider",
+  needs: [],
+  applies: () => true,
+  key: (d) => d.provider.name,
+  find: (client, d) => observeProvider(client, d.provider.name, d.application.slug),
+  diff(d, observed): Diff<PatchedOAuth2ProviderRequest> {
+    if (!observed) return { action: "create", changes: describeCreate(d.provider) };
+    const { changes, patch } = diffProvider(d.provider, observed);
+    // ROTATE=client-secret: a new secret, generated at apply time.
+    if (d.rotate.clientSecret && d.provider.clientType === "confidential") {
+      return {
+        action: "update",
+        changes: [...changes, { field: "client_secret", from: "(current)", to: "(new)" }],
+        patch: { ...patch, clientSecret: GENERATED },
+        note: "ROTATE=client-secret",
+      };
+    }
+    return changes.length ? { action: "update", changes, patch } : { action: "noop", changes };
+  },
+  create: (d, _done, { client }) => client.createOAuth2Provider(createBody(d.provider)),
+  async update(d, current, patch, _done, { client, rotated }) {
+    const body = { ...patch };
+    if (body.clientSecret === GENERATED) {
+      body.clientSecret = newSecret();
+      registerSecret(body.clientSecret);
+      rotated.push({ kind: "client-secret", credential: `client secret of '${d.provider.name}'`, previousValidUntil: null });
+    }
+    return client.patchOAuth2Provider(current, body);
+  },
+};

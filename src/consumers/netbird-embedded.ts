@@ -15,7 +15,7 @@ import { ConfigError, ConsumerApiError } from "../errors.ts";
 import { duplicatesToDelete, matchConnectors, NetbirdManagement, PAT_MAX_DAYS, redirectFromIssuer, type IdentityProviderRequest } from "../netbird/management.ts";
 import type { Provisioned } from "../reconcile/desired.ts";
 import { show, type FieldChange, type Step } from "../reconcile/types.ts";
-import { scopeId, simpleDesired, type Publisher, type Target, type TargetContext } from "./types.ts";
+import { scopeId, simpleDesired, type Publisher, type Consumer, type ConsumerContext } from "./types.ts";
 
 const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
 /** A kept PAT is renewed when it has less than this left. */
@@ -27,25 +27,25 @@ const SETUP_PAT_NAME = "setup-token";
 /** Keys of the output file that hold the PAT this tool keeps (written and read back, never the user's own). */
 const PAT_KEYS = ["NETBIRD_PAT", "NETBIRD_PAT_ID", "NETBIRD_PAT_USER", "NETBIRD_PAT_EXPIRES"] as const;
 
-export function issuerOf({ config, names }: TargetContext): string {
+export function issuerOf({ config, names }: ConsumerContext): string {
   return `${config.publicUrl}/application/o/${names.slug}/`;
 }
 
 /** The callback authentik must accept: the explicit setting, else NetBird's own (prepare), else the guide's. */
-function redirectOf(ctx: TargetContext): string {
+function redirectOf(ctx: ConsumerContext): string {
   return ctx.config.netbirdMgmt.redirectUri || ctx.prepared.NETBIRD_IDP_REDIRECT_URI || `https://${ctx.config.domain}/oauth2/callback`;
 }
 
 /** NetBird's authentik guide lists `<base>/oauth2/logout/callback` as a post-logout redirect (authentik 2026.5+ checks those). */
-function logoutOf(ctx: TargetContext): string {
+function logoutOf(ctx: ConsumerContext): string {
   return redirectOf(ctx).replace(/\/callback$/, "/logout/callback");
 }
 
-function connectorBody(ctx: TargetContext, values: Provisioned, type: string): IdentityProviderRequest {
+function connectorBody(ctx: ConsumerContext, values: Provisioned, type: string): IdentityProviderRequest {
   return { type, name: ctx.config.netbirdMgmt.idpName, issuer: issuerOf(ctx), client_id: values.clientId, client_secret: values.clientSecret ?? "" };
 }
 
-function pasteInstructions(ctx: TargetContext, values: Provisioned | undefined): string {
+function pasteInstructions(ctx: ConsumerContext, values: Provisioned | undefined): string {
   return [
     "NetBird → Settings → Identity Providers → Add Identity Provider:",
     "  Type:          Authentik",
@@ -58,10 +58,10 @@ function pasteInstructions(ctx: TargetContext, values: Provisioned | undefined):
 
 const STEP = { kind: "NetBird identity provider" } as const;
 
-function managementOf(ctx: TargetContext): NetbirdManagement | undefined {
+function managementOf(ctx: ConsumerContext): NetbirdManagement | undefined {
   const m = ctx.config.netbirdMgmt;
   const pat = m.pat || ctx.prepared.NETBIRD_PAT;
-  return m.url && pat ? new NetbirdManagement(m.url, pat, ctx.config.requestTimeoutMs) : undefined;
+  return m.url && pat ? new NetbirdManagement(m.url, pat, ctx.config.requestTimeoutMs, ctx.stats) : undefined;
 }
 
 const publisher: Publisher = {
@@ -104,7 +104,9 @@ const publisher: Publisher = {
       // Two runs at once may each have created one (NetBird has no uniqueness check): keep the oldest.
       for (const extra of duplicatesToDelete(await api.listIdentityProviders(), issuer, values.clientId)) {
         logger.info({ id: extra.id }, "removing a duplicate NetBird identity provider a concurrent run created");
-        await api.deleteIdentityProvider(extra.id).catch((e: unknown) => (e instanceof ConsumerApiError && e.status === 404 ? undefined : Promise.reject(e)));
+        await api.deleteIdentityProvider(extra.id).catch((e: unknown) => {
+          if (!(e instanceof ConsumerApiError && e.status === 404)) throw e;
+        });
       }
       return { step: { ...STEP, name, action: "create", changes: [{ field: "issuer", from: "(none)", to: issuer }] } };
     }
@@ -136,12 +138,12 @@ const publisher: Publisher = {
 };
 
 /** Go's `net/mail.ParseAddress`, as far as NetBird's setup needs it: `local@domain` or `Name <local@domain>`. */
-export function looksLikeMailAddress(email: string): boolean {
+function looksLikeMailAddress(email: string): boolean {
   const addr = /^[^<>]*<([^<>]+)>$/.exec(email)?.[1] ?? email;
   return /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(addr) && !addr.startsWith(".") && !addr.includes("..");
 }
 
-export const netbirdEmbedded: Target = {
+export const netbirdEmbedded: Consumer = {
   id: "netbird-embedded",
   title: "NetBird with the embedded IdP, authentik as a connector",
   defaults: {
@@ -176,7 +178,7 @@ export const netbirdEmbedded: Target = {
     if (!m.url) return { prepared: {} };
     const steps: Step[] = [];
     const credentials: { credential: string; expires: string }[] = [];
-    const api = new NetbirdManagement(m.url, undefined, ctx.config.requestTimeoutMs);
+    const api = new NetbirdManagement(m.url, undefined, ctx.config.requestTimeoutMs, ctx.stats);
     const instance = await api.waitReachable(io.deadline);
     const issuer = await api.embeddedIssuer();
     if (issuer === undefined && !m.redirectUri) {
@@ -289,5 +291,3 @@ export const netbirdEmbedded: Target = {
   format: { kind: "bash", rawJson: false },
   publish: publisher,
 };
-
-export { pasteInstructions };

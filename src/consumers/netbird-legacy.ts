@@ -6,13 +6,14 @@
  * `prompt=login` (which authentik does not handle, NetBird issue 3654) is turned off as in the current guide.
  */
 import { escapeRegex } from "../authentik/client.ts";
+import { SCRIPT_INPUT } from "../netbird/artifacts.ts";
 import { BASH } from "../output/env-file.ts";
 import { configureShChecks, localhostRedirects } from "./netbird.ts";
-import { scopeId, simpleDesired, type Target } from "./types.ts";
+import { scopeId, simpleDesired, type Consumer } from "./types.ts";
 
 const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
 
-export const netbirdLegacy: Target = {
+export const netbirdLegacy: Consumer = {
   id: "netbird-legacy",
   title: "NetBird, older guide (public client, regex redirect, no IdP manager, no device flow)",
   defaults: {
@@ -21,7 +22,7 @@ export const netbirdLegacy: Target = {
     provider: "netbird-client",
     serviceAccount: "",
     authorizationFlow: "default-provider-authorization-implicit-consent",
-    outputFile: "setup.env",
+    outputFile: SCRIPT_INPUT,
   },
   uses: { serviceAccount: false, deviceFlow: false },
   checkConfig: (ctx) =>

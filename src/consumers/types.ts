@@ -1,14 +1,16 @@
 /**
  * A consumer (NetBird, openZro, Firezone …) as data: its default names, what it needs in authentik, and the
- * file it reads. Adding a consumer means one module implementing `Target` and one line in `index.ts`.
+ * file it reads. Adding a consumer: a module implementing `Consumer`, its id in `ids.ts` and its line in
+ * `index.ts` (the compiler holds the two together); settings of its own go into config.ts's SPECS and
+ * `toConfig` (the README's variable table follows: `npm run docs`).
  */
 import type { Config } from "../config.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
-import type { DesiredProvider } from "../authentik/resources/provider.ts";
 import type { Logger } from "../log.ts";
 import type { FileFormat } from "../output/env-file.ts";
 import type { ConfigureKeys } from "../netbird/configure.ts";
+import type { DesiredProvider } from "../reconcile/adapters/provider.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
 import type { Step } from "../reconcile/types.ts";
 
@@ -25,13 +27,15 @@ export interface Names {
   outputFile: string;
 }
 
-export interface TargetContext {
+export interface ConsumerContext {
   config: Config;
   names: Names;
   /** The consumer's own settings this tool reads (never writes) from the existing output file (`reads`). */
   file: Readonly<Record<string, string>>;
   /** What `prepare` learned from the consumer before authentik is changed (e.g. NetBird's callback, a kept PAT). */
   prepared: Readonly<Record<string, string>>;
+  /** Requests to the consumer's own API, counted into the summary. */
+  stats: { requests: number; writes: number };
 }
 
 /** What `prepare` may use: whether to change anything, a deadline for waiting, and a way to keep values at once. */
@@ -61,23 +65,23 @@ export interface RestartNotice {
   before?: string;
 }
 
-export interface Target {
+export interface Consumer {
   readonly id: string;
   readonly title: string;
   /** Names used unless the user sets APP_NAME, APP_SLUG, … (only allowed with a single consumer). */
   readonly defaults: Pick<Names, "app" | "slug" | "provider" | "serviceAccount" | "authorizationFlow" | "outputFile">;
   readonly uses: { serviceAccount: boolean; deviceFlow: boolean };
   /** Problems with the configuration for this consumer (e.g. its domain missing), reported before anything is touched. */
-  checkConfig(ctx: TargetContext): string[];
+  checkConfig(ctx: ConsumerContext): string[];
   /** Settings of the consumer's own that are read from its existing output file (e.g. PKCE redirect ports). */
   readonly reads?: readonly string[];
   /** Talk to the consumer before authentik is changed (learn its callback, make sure of a token). */
-  prepare?(ctx: TargetContext, io: PrepareIO): Promise<Prepared>;
+  prepare?(ctx: ConsumerContext, io: PrepareIO): Promise<Prepared>;
   /** Managed ids of the scope mappings the provider gets. */
   scopeMappings(features: Features): string[];
-  desired(ctx: TargetContext, defaults: Defaults): DesiredState;
+  desired(ctx: ConsumerContext, defaults: Defaults): DesiredState;
   /** The entries of the output file, in order. */
-  outputs(ctx: TargetContext, values: Provisioned): [string, string][];
+  outputs(ctx: ConsumerContext, values: Provisioned): [string, string][];
   /** Verify mode: the file's variables that hold the values the consumer uses … */
   readonly fileVars: readonly string[];
   /** … and how to read them back. */
@@ -92,8 +96,12 @@ export interface Target {
 /** A step outside authentik: handing the values to the consumer's own API (NetBird's connector). */
 export interface Publisher {
   /** Read-only: what publishing would do. */
-  plan(ctx: TargetContext, values: Provisioned | undefined): Promise<Step>;
-  apply(ctx: TargetContext, values: Provisioned, opts: { secretRotated: boolean; logger: Logger; print: (text: string) => void }): Promise<{ step: Step; restart?: RestartNotice }>;
+  plan(ctx: ConsumerContext, values: Provisioned | undefined): Promise<Step>;
+  apply(
+    ctx: ConsumerContext,
+    values: Provisioned,
+    opts: { secretRotated: boolean; logger: Logger; print: (text: string) => void },
+  ): Promise<{ step: Step; restart?: RestartNotice }>;
 }
 
 export const scopeId = (name: string) => `goauthentik.io/providers/oauth2/scope-${name}`;
@@ -110,7 +118,7 @@ export interface ProviderSpec {
 }
 
 /** The desired state of a consumer with a provider and an application only (no service account, no device login). */
-export function simpleDesired(ctx: TargetContext, defaults: Defaults, spec: ProviderSpec): DesiredState {
+export function simpleDesired(ctx: ConsumerContext, defaults: Defaults, spec: ProviderSpec): DesiredState {
   const { config, names } = ctx;
   return {
     provider: desiredProvider(ctx, defaults, spec),
@@ -123,7 +131,7 @@ export function simpleDesired(ctx: TargetContext, defaults: Defaults, spec: Prov
   };
 }
 
-export function desiredProvider({ names }: TargetContext, defaults: Defaults, spec: ProviderSpec): DesiredProvider {
+export function desiredProvider({ names }: ConsumerContext, defaults: Defaults, spec: ProviderSpec): DesiredProvider {
   const f = defaults.features;
   return {
     name: names.provider,

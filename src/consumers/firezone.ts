@@ -6,7 +6,7 @@
  * the line is unquoted, one line of compact JSON, with `$` and `#` written as JSON escapes (`\u0024`, `\u0023`:
  * the same string once parsed) because compose interpolates the one and starts comments with the other.
  */
-import { scopeId, simpleDesired, type Target } from "./types.ts";
+import { scopeId, simpleDesired, type Consumer } from "./types.ts";
 
 const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
 
@@ -18,11 +18,11 @@ export function envSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/\$/g, "\\u0024").replace(/#/g, "\\u0023");
 }
 
-export function firezoneRedirect(url: string, id: string): string {
+function firezoneRedirect(url: string, id: string): string {
   return `${url.replace(/\/+$/, "")}/auth/oidc/${id}/callback/`;
 }
 
-export const firezone: Target = {
+export const firezone: Consumer = {
   id: "firezone",
   title: "Firezone 0.7 (OPENID_CONNECT_PROVIDERS in an env file)",
   defaults: {

@@ -1,0 +1,113 @@
+/**
+ * Apply mode: authentik first, then the output files, then the consumers' own APIs, then the checks, then
+ * NetBird's configuration. Returns the summary's share of the run.
+ */
+import type { AuthentikClient } from "../authentik/client.ts";
+import type { Config } from "../config.ts";
+import type { RestartNotice } from "../consumers/types.ts";
+import { VerifyError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { writeFiles, type FileShare } from "../output/files.ts";
+import { readIfExists } from "../output/write-atomic.ts";
+import type { Objects } from "../reconcile/adapter.ts";
+import { application } from "../reconcile/adapters/application.ts";
+import { brand } from "../reconcile/adapters/brand.ts";
+import { deviceFlow } from "../reconcile/adapters/device-flow.ts";
+import { provider } from "../reconcile/adapters/provider.ts";
+import { apply } from "../reconcile/apply.ts";
+import type { Provisioned, Rotation } from "../reconcile/desired.ts";
+import { stepOf } from "../reconcile/plan.ts";
+import { DONE, type Step } from "../reconcile/types.ts";
+import { appliedValues } from "../reconcile/values.ts";
+import type { Summary } from "../report.ts";
+import { configureStep, ownedBefore, restartNotice, scriptCopy, scriptInput } from "./configure-sh.ts";
+import { checkUnit, type Unit } from "./unit.ts";
+
+type Applied = { u: Unit; values: Provisioned; done: Objects; rotated: Rotation[] };
+export type ApplyResult = Pick<Summary, "rotated" | "credentials" | "output" | "configureSh" | "restart">;
+
+/** The throttled device endpoint is called only when something it depends on changed in this run. */
+const DEVICE_INPUTS = [provider, application, deviceFlow, brand];
+
+export async function applyMode(
+  ak: AuthentikClient,
+  config: Config,
+  units: readonly Unit[],
+  steps: Step[],
+  io: { env: NodeJS.ProcessEnv; logger: Logger; print: (text: string) => void },
+): Promise<ApplyResult> {
+  const { logger } = io;
+  // Consumers one after the other (each one's chains run side by side).
+  const applied: Applied[] = [];
+  for (const u of units) {
+    const { done, rotated } = await apply(ak, u.desired, u.plan, logger.child({ consumer: u.consumer.id }));
+    applied.push({ u, done, rotated, values: await appliedValues(ak, u.desired, done) });
+  }
+  const rotated = applied.flatMap((a) => a.rotated);
+
+  // The files: read what configure.sh's setup.env held before they are written.
+  const script = scriptInput(config, applied);
+  const before = script ? await ownedBefore(script, (await readIfExists(script.setupEnv)) !== undefined) : undefined;
+  const shares: FileShare[] = applied.map(({ u, values }) => ({ path: u.path, entries: u.consumer.outputs(u.ctx, values), format: u.consumer.format }));
+  const written = await writeFiles([...shares, ...(script ? scriptCopy(script) : [])]);
+  const outputs = [...new Set(shares.map((s) => s.path))];
+  for (const file of outputs) logger.info({ file, written: written.includes(file) }, written.includes(file) ? "output file written" : "output file unchanged");
+
+  // Then the consumers with an API for it (NetBird's connector): authentik and the files hold the values first.
+  const restarts: RestartNotice[] = [];
+  for (const a of applied) {
+    const publish = a.u.consumer.publish;
+    if (!publish) continue;
+    const secretRotated = a.rotated.some((r) => r.kind === "client-secret");
+    const { step, restart } = await publish.apply(a.u.ctx, a.values, { secretRotated, logger, print: io.print });
+    steps.push(step);
+    if (restart) restarts.push(restart);
+    logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
+  }
+
+  if (config.verify) {
+    const results = await Promise.all(
+      applied.map(({ u, values, done }) =>
+        checkUnit(
+          ak,
+          u,
+          values,
+          done,
+          DEVICE_INPUTS.some((adapter) => (stepOf(u.plan, adapter)?.action ?? "noop") !== "noop"),
+          logger,
+        ),
+      ),
+    );
+    const failed = results.flat().filter((r) => !r.ok);
+    if (failed.length) throw new VerifyError(failed);
+  }
+
+  let configureSh: NonNullable<Summary["configureSh"]> = { action: "not-configured", changed: [] };
+  if (script) {
+    const result = await configureStep(ak, config, script, before, (await readIfExists(script.setupEnv)) ?? "", { env: io.env, logger, dryRun: false });
+    configureSh = { action: result.action, changed: result.changed, ...(result.unplaced.length ? { unplaced: result.unplaced } : {}) };
+    const notice = restartNotice(result, rotated);
+    if (notice) restarts.push(notice);
+  } else if (written.some((p) => units.some((u) => u.consumer.configure && p === u.path))) {
+    logger.warn(
+      "setup.env changed: NetBird's generated configuration must follow. Let the bootstrap do it (CONFIGURE_SH): re-running configure.sh by hand over existing artifacts loses NetBird's DataStoreEncryptionKey, relay secret and TURN password",
+    );
+  }
+  for (const r of restarts) {
+    logger.warn(
+      { restart: r },
+      `NetBird must restart to use it: ${r.command} (in ${r.directory})${r.before ? `, before ${r.before} when the previous app password stops working` : ""}: ${r.reason}`,
+    );
+  }
+  const credentials = [
+    ...applied.filter((a) => a.values.username).map((a) => ({ credential: `app password of '${a.values.username!}'`, expires: "never" })),
+    ...rotated.filter((r) => r.previousValidUntil).map((r) => ({ credential: `previous ${r.credential}`, expires: r.previousValidUntil! })),
+  ];
+  return {
+    rotated,
+    credentials,
+    output: { file: outputs.join(","), written: outputs.some((p) => written.includes(p)) },
+    configureSh,
+    ...(restarts.length ? { restart: restarts } : {}),
+  };
+}

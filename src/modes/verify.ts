@@ -1,0 +1,24 @@
+/** Verify mode: check what exists, as the consumers will use it, with the values from their output files. */
+import type { AuthentikClient } from "../authentik/client.ts";
+import { VerifyError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { readVars } from "../output/read-file.ts";
+import { readIfExists } from "../output/write-atomic.ts";
+import { registerSecret } from "../secrets.ts";
+import { checkUnit, type Unit } from "./unit.ts";
+
+export async function verifyMode(ak: AuthentikClient, units: readonly Unit[], logger: Logger): Promise<void> {
+  const failed: { check: string; message: string }[] = [];
+  for (const u of units) {
+    if ((await readIfExists(u.path)) === undefined) {
+      failed.push({ check: "output", message: `${u.path} does not exist: run without --verify first` });
+      continue;
+    }
+    const values = u.consumer.fromFile(await readVars(u.path, u.consumer.fileVars, u.consumer.format));
+    for (const v of [values.clientSecret, values.appPassword]) registerSecret(v);
+    // Asked for by a person: the throttled device endpoint is called too.
+    const results = await checkUnit(ak, u, values, u.plan.seen, true, logger);
+    failed.push(...results.filter((r) => !r.ok));
+  }
+  if (failed.length) throw new VerifyError(failed);
+}

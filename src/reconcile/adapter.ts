@@ -1,0 +1,82 @@
+/**
+ * One shape for every object type this tool owns in authentik: its kind, its natural key, `find` (read-only),
+ * `diff` (pure: what to do and the owned fields that differ), `create` and `update`. observe.ts, plan.ts and
+ * apply.ts run every adapter the same way; order.ts is the one place that sets the order.
+ */
+import type { AuthentikClient } from "../authentik/client.ts";
+import type { Logger } from "../log.ts";
+import type { DesiredState, Rotation } from "./desired.ts";
+import type { Action, FieldChange } from "./types.ts";
+
+export type { Action, FieldChange };
+
+/** What `diff` decides for one object. */
+export interface Diff<P = unknown> {
+  action: Action;
+  changes: FieldChange[];
+  /** The partial update carrying only what differs (updates only). */
+  patch?: P;
+  /** Why nothing is done although something differs, or what an update means. */
+  note?: string;
+}
+
+export interface FindOptions {
+  /** Read secrets (the app password's key): authentik records each read; plan mode does not. */
+  readSecrets: boolean;
+  /** For time-dependent decisions (retired tokens past their grace). */
+  now: number;
+}
+
+/** What applying needs besides the adapters' own inputs. */
+export interface ApplyContext {
+  client: AuthentikClient;
+  log: Logger;
+  /** Secrets replaced in this run (filled by the adapters that rotate). */
+  rotated: Rotation[];
+}
+
+/**
+ * An object type. `seen`/`done` hold what the other adapters of the run found (observe) or made (apply), so an
+ * adapter can use its dependencies (the application needs the provider's pk, the app password the user).
+ */
+export interface Adapter<O, P = unknown> {
+  readonly kind: string;
+  /** The adapters whose objects this one's `find` needs (observe runs the others side by side). */
+  readonly needs: readonly AnyAdapter[];
+  /** Whether the consumer needs this object at all (no service account, no device login …). */
+  applies(d: DesiredState): boolean;
+  /** The natural key, as people read it. */
+  key(d: DesiredState, seen: Objects): string;
+  find(client: AuthentikClient, d: DesiredState, seen: Objects, opts: FindOptions): Promise<O | undefined>;
+  /** `phase`: "plan" with what observe found; "adopt" with what apply found made meanwhile (rotate nothing then). */
+  diff(d: DesiredState, observed: O | undefined, seen: Objects, phase: "plan" | "adopt"): Diff<P>;
+  create(d: DesiredState, done: Objects, ctx: ApplyContext): Promise<O>;
+  update(d: DesiredState, current: O, patch: P, done: Objects, ctx: ApplyContext): Promise<O>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of adapters of different object types
+export type AnyAdapter = Adapter<any, any>;
+
+/** The objects of one run, by adapter: found by observe, then replaced by what apply made. Typed by the adapter. */
+export class Objects {
+  readonly #byAdapter = new Map<AnyAdapter, unknown>();
+
+  get<O>(adapter: Adapter<O, unknown>): O | undefined {
+    return this.#byAdapter.get(adapter) as O | undefined;
+  }
+
+  set<O>(adapter: Adapter<O, unknown>, value: O | undefined): void {
+    if (value === undefined) this.#byAdapter.delete(adapter);
+    else this.#byAdapter.set(adapter, value);
+  }
+
+  has(adapter: AnyAdapter): boolean {
+    return this.#byAdapter.has(adapter);
+  }
+
+  copy(): Objects {
+    const out = new Objects();
+    for (const [a, v] of this.#byAdapter) out.#byAdapter.set(a, v);
+    return out;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * App passwords this tool retired in earlier rotations (`<identifier>-retired-<stamp>`): deleted once their
+ * grace period is over (unless authentik's worker was faster). Nothing else is ever deleted.
+ */
+import type { WireToken } from "../../authentik/wire.ts";
+import type { Adapter } from "../adapter.ts";
+import { RETIRED_INFIX } from "../desired.ts";
+import { appPasswordIdentifier, serviceAccount } from "./service-account.ts";
+
+export const retiredTokens: Adapter<WireToken[], WireToken[]> = {
+  kind: "retired app passwords",
+  get needs() {
+    return [serviceAccount];
+  },
+  applies: (d) => d.serviceAccount !== undefined,
+  key: (d) => d.serviceAccount!.username,
+  async find(client, _d, seen, opts) {
+    const user = seen.get(serviceAccount);
+    if (!user) return [];
+    const prefix = `${appPasswordIdentifier(user.username)}${RETIRED_INFIX}`;
+    return (await client.listAppPasswords(user.username)).filter((t) => t.identifier.startsWith(prefix) && t.user === user.pk && t.expires && Date.parse(t.expires) <= opts.now);
+  },
+  diff: (_d, observed) =>
+    observed?.length
+      ? { action: "update", changes: observed.map((t) => ({ field: t.identifier, from: `expired ${t.expires ?? ""}`, to: "(deleted)" })), patch: observed }
+      : { action: "noop", changes: [] },
+  create: () => Promise.resolve([]),
+  async update(_d, _current, patch, _done, { client }) {
+    for (const t of patch) await client.deleteToken(t.identifier);
+    return [];
+  },
+};

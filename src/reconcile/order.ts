@@ -1,0 +1,20 @@
+/**
+ * The one place that sets the order. Each chain is applied in its order (an object after the ones it needs);
+ * the chains are independent of each other and run side by side. Adding an object type: its adapter, and one
+ * entry here.
+ */
+import type { AnyAdapter } from "./adapter.ts";
+import { application } from "./adapters/application.ts";
+import { appPassword } from "./adapters/app-password.ts";
+import { brand } from "./adapters/brand.ts";
+import { deviceFlow } from "./adapters/device-flow.ts";
+import { membership } from "./adapters/membership.ts";
+import { provider } from "./adapters/provider.ts";
+import { retiredTokens } from "./adapters/retired-tokens.ts";
+import { serviceAccount } from "./adapters/service-account.ts";
+
+export const CHAINS: readonly (readonly AnyAdapter[])[] = [
+  [provider, application],
+  [serviceAccount, appPassword, membership, retiredTokens],
+  [deviceFlow, brand],
+];
