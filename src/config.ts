@@ -4,7 +4,7 @@
  * every problem at once through a `ConfigError`; nothing is contacted or written before it returns.
  */
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { bool, cleanEnv, makeValidator, str, type CleanedEnv, type Spec } from "envalid";
 import { ConfigError } from "./errors.ts";
 import { CONSUMER_IDS, type ConsumerId } from "./consumers/ids.ts";
@@ -116,6 +116,20 @@ const optionalUsername = makeValidator<string>((input) => (input === "" ? "" : u
 const optionalFileName = makeValidator<string>((input) => (input === "" ? "" : fileNameCheck(input)));
 const optionalDomain = makeValidator<string>((input) => (input === "" ? "" : domainCheck(input)));
 
+/** Kubernetes' names: a Secret's is a DNS subdomain, a namespace's a DNS label (apimachinery validation IsDNS1123Subdomain/Label). */
+const optionalSecretName = makeValidator<string>((input) => {
+  if (input !== "" && (input.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(input))) {
+    fail("a Secret name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters");
+  }
+  return input;
+});
+const optionalNamespace = makeValidator<string>((input) => {
+  if (input !== "" && (input.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(input))) {
+    fail("a namespace: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters");
+  }
+  return input;
+});
+
 /** The specs: the single source of the variables, their defaults and their documentation. */
 export const SPECS = {
   AUTHENTIK_URL: httpUrl({ desc: "URL this container uses to reach authentik (the internal one in compose).", example: "http://authentik-server:9000" }),
@@ -167,6 +181,27 @@ export const SPECS = {
   }),
   OUTPUT_DIR: str({ default: "/output", desc: "Directory (a shared volume) that receives the output file.", example: "/output" }),
   OUTPUT_FILE: optionalFileName({ default: "", desc: "Name of the output file inside OUTPUT_DIR. Empty: the consumer's own (setup.env for NetBird).", example: "setup.env" }),
+  KUBERNETES_SECRET: optionalSecretName({
+    default: "",
+    desc: "Write the output into this Kubernetes Secret instead of OUTPUT_DIR, through the in-cluster API with the pod's service account: the output file's variables as keys (for NetBird also the keys its Helm chart reads); other keys are kept. Empty: write files.",
+    example: "netbird",
+  }),
+  KUBERNETES_NAMESPACE: optionalNamespace({
+    default: "",
+    desc: "Namespace of KUBERNETES_SECRET. Empty: the pod's own (the namespace file in KUBERNETES_SERVICE_ACCOUNT_DIR).",
+    example: "netbird",
+  }),
+  KUBERNETES_SERVICE_ACCOUNT_DIR: str({
+    default: "/var/run/secrets/kubernetes.io/serviceaccount",
+    desc: "Where the pod's service account token, ca.crt and namespace are (Kubernetes mounts them there). Read only with KUBERNETES_SECRET.",
+    example: "/var/run/secrets/kubernetes.io/serviceaccount",
+  }),
+  KUBERNETES_SERVICE_HOST: str({
+    default: "",
+    desc: "The API server's address; Kubernetes sets it in every pod (also with enableServiceLinks: false). Read only with KUBERNETES_SECRET.",
+    example: "10.96.0.1",
+  }),
+  KUBERNETES_SERVICE_PORT: str({ default: "", desc: "The API server's HTTPS port; Kubernetes sets it in every pod. Read only with KUBERNETES_SECRET.", example: "443" }),
   CONFIGURE_SH: str({
     default: "",
     desc: "Path of NetBird's (or openZro's) configure.sh. The first run runs it in its own directory (OUTPUT_DIR's setup.env copied beside it); later runs never re-run it over its artifacts but update only the places of this tool's values in them. Empty: don't touch NetBird's configuration.",
@@ -245,6 +280,8 @@ export interface Config {
   };
   readonly consumers: readonly ConsumerId[];
   readonly outputDir: string;
+  /** KUBERNETES_SECRET set: the output goes into this Secret, not into OUTPUT_DIR. */
+  readonly kubernetes: { readonly secret: string; readonly namespace: string; readonly serviceAccountDir: string; readonly host: string; readonly port: string } | undefined;
   readonly configureSh: string | undefined;
   readonly configureTimeoutMs: number;
   readonly waitTimeoutMs: number;
@@ -339,6 +376,15 @@ function toConfig(e: Env, argv: readonly string[]): Config {
       redirectUri: e.NETBIRD_IDP_REDIRECT_URI,
     },
     outputDir: e.OUTPUT_DIR,
+    kubernetes: e.KUBERNETES_SECRET
+      ? {
+          secret: e.KUBERNETES_SECRET,
+          namespace: e.KUBERNETES_NAMESPACE || podNamespace(e.KUBERNETES_SERVICE_ACCOUNT_DIR).namespace,
+          serviceAccountDir: e.KUBERNETES_SERVICE_ACCOUNT_DIR,
+          host: e.KUBERNETES_SERVICE_HOST,
+          port: e.KUBERNETES_SERVICE_PORT,
+        }
+      : undefined,
     configureSh: e.CONFIGURE_SH || undefined,
     configureTimeoutMs: e.CONFIGURE_TIMEOUT * 1000,
     waitTimeoutMs: e.WAIT_TIMEOUT * 1000,
@@ -380,7 +426,37 @@ function crossChecks(e: Env, raw: Record<string, string | undefined>, argv: read
       if (raw[name]) problems.push(`${name} cannot be set when CONSUMER lists several consumers (${e.CONSUMER.join(", ")}): each uses its own default`);
     }
   }
+  if (e.KUBERNETES_SECRET) problems.push(...kubernetesChecks(e));
   if ((e.PLAN || argv.includes("--plan")) && (e.VERIFY_ONLY || argv.includes("--verify"))) problems.push("plan mode and verify mode exclude each other: choose one");
+  return problems;
+}
+
+/** The namespace a pod runs in, as Kubernetes writes it beside the service account token. */
+function podNamespace(dir: string): { namespace: string; problem?: string } {
+  const file = join(dir, "namespace");
+  try {
+    const namespace = readFileSync(file, "utf8").trim();
+    return namespace ? { namespace } : { namespace: "", problem: `'${file}' is empty` };
+  } catch (error) {
+    return { namespace: "", problem: `cannot read '${file}' (${(error as NodeJS.ErrnoException).code ?? "unreadable"})` };
+  }
+}
+
+/** KUBERNETES_SECRET: the rest of what the in-cluster API needs, and what cannot go with it. */
+function kubernetesChecks(e: Env): string[] {
+  const problems: string[] = [];
+  if (!e.KUBERNETES_SERVICE_HOST || !e.KUBERNETES_SERVICE_PORT) {
+    problems.push("KUBERNETES_SECRET is set but KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not: it works from inside a pod, where Kubernetes sets both");
+  } else if (!/^\d{1,5}$/.test(e.KUBERNETES_SERVICE_PORT) || Number(e.KUBERNETES_SERVICE_PORT) < 1 || Number(e.KUBERNETES_SERVICE_PORT) > 65535) {
+    problems.push(`KUBERNETES_SERVICE_PORT is invalid (got ${JSON.stringify(e.KUBERNETES_SERVICE_PORT)}): expected a port number`);
+  }
+  if (!e.KUBERNETES_NAMESPACE) {
+    const { problem } = podNamespace(e.KUBERNETES_SERVICE_ACCOUNT_DIR);
+    if (problem) problems.push(`KUBERNETES_NAMESPACE is empty and the pod's namespace file ${problem}: set KUBERNETES_NAMESPACE`);
+  }
+  if (e.CONFIGURE_SH) {
+    problems.push("CONFIGURE_SH cannot be combined with KUBERNETES_SECRET: on Kubernetes NetBird's chart renders its configuration and reads the values from the Secret");
+  }
   return problems;
 }
 

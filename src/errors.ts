@@ -30,7 +30,8 @@ export const EXIT_CODE_DOCS: Record<ExitReason, string> = {
   auth: "authentik refused the API token or its permissions (403).",
   api: "authentik answered a request with an error (4xx/5xx) or not at all.",
   conflict: "An object with one of our names exists but cannot be adopted; the message says what to rename or remove.",
-  output: "The output file could not be written (directory missing, not writable, disk full).",
+  output:
+    "The output could not be written: the file (directory missing, not writable, disk full) or the Kubernetes Secret (the API server unreachable, the token or the Role refused, another writer changing it all the time); the message names the operation and why.",
   script: "configure.sh failed, timed out or could not be started.",
   verify: "Provisioning finished but a consumer-side check failed (discovery, issuer, JWKS, token grant, device code or the output file); each failure names the cause.",
   consumer:

@@ -14,7 +14,7 @@ export function renderPlan(steps: readonly Step[], files: readonly FilePlan[]): 
     for (const c of s.changes) lines.push(`      ${c.field}: ${c.from} → ${c.to}`);
   }
   for (const file of files) {
-    lines.push(`${SIGN[file.action]} file '${file.path}': ${file.action === "noop" ? "unchanged" : file.action}`);
+    lines.push(`${SIGN[file.action]} ${file.kind ?? "file"} '${file.path}': ${file.action === "noop" ? "unchanged" : file.action}`);
     if (file.keys.length && file.action !== "noop") lines.push(`      keys: ${file.keys.join(", ")}`);
   }
   const count = (a: Step["action"]) => steps.filter((s) => s.action === a).length;

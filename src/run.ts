@@ -18,9 +18,8 @@ import { planMode } from "./modes/plan.ts";
 import type { Context, Unit } from "./modes/unit.ts";
 import { verifyMode } from "./modes/verify.ts";
 import type { FileFormat } from "./output/env-file.ts";
-import { writeShare } from "./output/files.ts";
-import { readVars } from "./output/read-file.ts";
-import { checkWritableDir, readIfExists } from "./output/write-atomic.ts";
+import { outputFor, type Output } from "./output/output.ts";
+import { checkWritableDir } from "./output/write-atomic.ts";
 import { observe } from "./reconcile/observe.ts";
 import { plan, stepsOf } from "./reconcile/plan.ts";
 import type { Step } from "./reconcile/types.ts";
@@ -52,23 +51,23 @@ function readinessNeeds(contexts: readonly Context[]): ReadinessNeeds {
   };
 }
 
-/** Variables of an existing output file (read as its consumer does), or none. */
-async function existingVars(path: string, vars: readonly string[], format: FileFormat): Promise<Record<string, string>> {
-  if (vars.length === 0 || (await readIfExists(path)) === undefined) return {};
-  const got = await readVars(path, vars, format);
+/** Variables of an existing output (read as its consumer does), or none. */
+async function existingVars(output: Output, path: string, vars: readonly string[], format: FileFormat): Promise<Record<string, string>> {
+  if (vars.length === 0) return {};
+  const got = (await output.read(path, vars, format)) ?? {};
   for (const v of Object.values(got)) registerSecret(v);
   return Object.fromEntries(Object.entries(got).filter(([, v]) => v !== ""));
 }
 
 /** Local prerequisites: nothing in authentik is touched if the result could not be written or the script run. */
-async function checkLocal(config: Config, contexts: readonly Context[]): Promise<void> {
+async function checkLocal(config: Config, contexts: readonly Context[], output: Output): Promise<void> {
   const problems = contexts.flatMap((c) => c.consumer.checkConfig(c.ctx));
   if (config.configureSh && !contexts.some((c) => c.consumer.configure)) {
     problems.push(`CONFIGURE_SH is for NetBird's (or openZro's) configure.sh, which reads setup.env: it does not apply to CONSUMER=${config.consumers.join(",")}`);
   }
   if (problems.length) throw new ConfigError(problems);
   if (config.mode !== "apply") return;
-  await checkWritableDir(config.outputDir);
+  await output.check();
   if (config.configureSh) {
     await checkScript(config.configureSh);
     const scriptDir = dirname(config.configureSh);
@@ -78,7 +77,9 @@ async function checkLocal(config: Config, contexts: readonly Context[]): Promise
 
 export async function run(config: Config, deps: RunDeps, client?: AuthentikClient): Promise<RunOutcome> {
   const { logger } = deps;
-  const io = { env: deps.env ?? {}, logger, print: deps.print };
+  // Files in OUTPUT_DIR, or a Kubernetes Secret (KUBERNETES_SECRET).
+  const output = outputFor(config, logger);
+  const io = { env: deps.env ?? {}, logger, print: deps.print, output };
   // Requests to the consumers' own APIs, counted into the summary with authentik's.
   const consumerStats = { requests: 0, writes: 0 };
   const contexts: Context[] = await Promise.all(
@@ -87,12 +88,12 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       const names = namesFor(config, consumer);
       const path = join(config.outputDir, names.outputFile);
       // The consumer's own settings in its existing file (read with bash, as the consumer does), never written.
-      const file = consumer.reads ? await existingVars(path, consumer.reads, consumer.format) : {};
+      const file = consumer.reads ? await existingVars(output, path, consumer.reads, consumer.format) : {};
       const ctx: ConsumerContext = { config, names, file, prepared: {}, stats: consumerStats };
-      return { consumer, ctx, path };
+      return { consumer, ctx, path, output };
     }),
   );
-  await checkLocal(config, contexts);
+  await checkLocal(config, contexts, output);
   if (config.insecureTls) logger.warn("TLS certificate verification is OFF (AUTHENTIK_INSECURE_TLS=true): anyone on the path can read the API token");
 
   // The consumers' side first, before authentik is changed: what they need from it, a token to reach them.
@@ -104,7 +105,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       dryRun: config.mode !== "apply",
       deadline: Date.now() + config.waitTimeoutMs,
       logger: logger.child({ step: "prepare", consumer: c.consumer.id }),
-      persist: async (entries) => void (await writeShare({ path: c.path, entries, format: c.consumer.format })),
+      persist: (entries) => output.persist({ path: c.path, entries, format: c.consumer.format }),
     });
     c.ctx = { ...c.ctx, prepared: result.prepared };
     preparedSteps.push(...(result.steps ?? []));
@@ -152,5 +153,6 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     }
   } finally {
     if (!client) await ak.close();
+    output.close();
   }
 }

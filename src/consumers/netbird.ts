@@ -134,6 +134,24 @@ export function standaloneReadBack(prefix: string): Pick<Consumer, "fileVars" | 
   };
 }
 
+/**
+ * On Kubernetes there is no configure.sh: NetBird's Helm chart (netbirdio/helms, charts/netbird) renders
+ * management.json from its values and takes the secrets from a Secret through `envFromSecret` (`ENV: secret/key`)
+ * and `…Ref: {name, key}`. Its authentik examples (examples/*-ingress/authentik/values.yaml and README.md) read
+ * `idpClientID`, `idpServiceAccountUser`, `idpServiceAccountPassword` — ours on every run — and
+ * `datastoreEncryptionKey`, `relayPassword`, which configure.sh (or management itself) would have generated: made
+ * here once, a base64 32-byte value as the chart asks, and never changed (a new datastore key makes NetBird's stored
+ * data unreadable). The keys of setup.env are there too, for `envFrom`.
+ */
+export const NETBIRD_CHART_KEYS: NonNullable<Consumer["kubernetes"]> = {
+  entries: (_ctx, values) => [
+    ["idpClientID", values.clientId],
+    ["idpServiceAccountUser", values.username ?? ""],
+    ["idpServiceAccountPassword", values.appPassword ?? ""],
+  ],
+  generated: ["datastoreEncryptionKey", "relayPassword"],
+};
+
 export const netbird: Consumer = {
   id: "netbird",
   title: "NetBird standalone (authentik as NetBird's IdP, setup.env + configure.sh)",
@@ -152,4 +170,5 @@ export const netbird: Consumer = {
   desired: (ctx, defaults) => standaloneDesired(ctx, defaults, ctx.config.domain, "NETBIRD"),
   outputs: (ctx, values) => standaloneOutputs(ctx, values, "NETBIRD", ctx.config.domain),
   ...standaloneReadBack("NETBIRD"),
+  kubernetes: NETBIRD_CHART_KEYS,
 };

@@ -91,6 +91,11 @@ export interface Consumer {
   readonly publish?: Publisher;
   /** Consumers whose setup.env is read by NetBird's (or openZro's) configure.sh. */
   readonly configure?: ConfigureKeys;
+  /**
+   * Written only into a Kubernetes Secret (KUBERNETES_SECRET), beside the file's entries: the keys the consumer's
+   * Helm chart reads, and keys generated once (32 random bytes, base64) and never changed afterwards.
+   */
+  readonly kubernetes?: { entries(ctx: ConsumerContext, values: Provisioned): [string, string][]; generated?: readonly string[] };
 }
 
 /** A step outside authentik: handing the values to the consumer's own API (NetBird's connector). */

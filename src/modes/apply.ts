@@ -7,7 +7,8 @@ import type { Config } from "../config.ts";
 import type { RestartNotice } from "../consumers/types.ts";
 import { VerifyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { writeFiles, type FileShare } from "../output/files.ts";
+import type { FileShare } from "../output/files.ts";
+import type { Output } from "../output/output.ts";
 import { readIfExists } from "../output/write-atomic.ts";
 import type { Objects } from "../reconcile/adapter.ts";
 import { application } from "../reconcile/adapters/application.ts";
@@ -21,7 +22,7 @@ import { DONE, type Step } from "../reconcile/types.ts";
 import { appliedValues } from "../reconcile/values.ts";
 import type { Summary } from "../report.ts";
 import { configureStep, ownedBefore, restartNotice, scriptCopy, scriptInput } from "./configure-sh.ts";
-import { checkUnit, type Unit } from "./unit.ts";
+import { checkUnit, shareOf, type Unit } from "./unit.ts";
 
 type Applied = { u: Unit; values: Provisioned; done: Objects; rotated: Rotation[] };
 export type ApplyResult = Pick<Summary, "rotated" | "credentials" | "output" | "configureSh" | "restart">;
@@ -34,7 +35,7 @@ export async function applyMode(
   config: Config,
   units: readonly Unit[],
   steps: Step[],
-  io: { env: NodeJS.ProcessEnv; logger: Logger; print: (text: string) => void },
+  io: { env: NodeJS.ProcessEnv; logger: Logger; print: (text: string) => void; output: Output },
 ): Promise<ApplyResult> {
   const { logger } = io;
   // Consumers one after the other (each one's chains run side by side).
@@ -48,10 +49,11 @@ export async function applyMode(
   // The files: read what configure.sh's setup.env held before they are written.
   const script = scriptInput(config, applied);
   const before = script ? await ownedBefore(script, (await readIfExists(script.setupEnv)) !== undefined) : undefined;
-  const shares: FileShare[] = applied.map(({ u, values }) => ({ path: u.path, entries: u.consumer.outputs(u.ctx, values), format: u.consumer.format }));
-  const written = await writeFiles([...shares, ...(script ? scriptCopy(script) : [])]);
-  const outputs = [...new Set(shares.map((s) => s.path))];
-  for (const file of outputs) logger.info({ file, written: written.includes(file) }, written.includes(file) ? "output file written" : "output file unchanged");
+  // The output the configuration picked: files in OUTPUT_DIR, or a Kubernetes Secret.
+  const shares: FileShare[] = applied.map(({ u, values }) => shareOf(u, values));
+  const written = await io.output.write([...shares, ...(script ? scriptCopy(script) : [])]);
+  const outputs = [...new Set(shares.map((s) => io.output.name(s.path)))];
+  for (const file of outputs) logger.info({ file, written: written.includes(file) }, `${io.output.noun} ${written.includes(file) ? "written" : "unchanged"}`);
 
   // Then the consumers with an API for it (NetBird's connector): authentik and the files hold the values first.
   const restarts: RestartNotice[] = [];

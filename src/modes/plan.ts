@@ -3,15 +3,15 @@ import type { AuthentikClient } from "../authentik/client.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { BASH } from "../output/env-file.ts";
-import { planFiles, renderFile } from "../output/files.ts";
-import { readVars } from "../output/read-file.ts";
+import { renderFile } from "../output/files.ts";
+import type { Output } from "../output/output.ts";
 import { readIfExists } from "../output/write-atomic.ts";
 import { hasChanges } from "../reconcile/plan.ts";
 import type { Step } from "../reconcile/types.ts";
 import { currentValues } from "../reconcile/values.ts";
 import { renderPlan } from "../report.ts";
 import { configureStep, ownedBefore, restartNotice, scriptInput, type ScriptInput } from "./configure-sh.ts";
-import type { Unit } from "./unit.ts";
+import { shareOf, type Unit } from "./unit.ts";
 
 /** Prints the plan; returns whether anything would change. */
 export async function planMode(
@@ -19,16 +19,16 @@ export async function planMode(
   config: Config,
   units: readonly Unit[],
   steps: Step[],
-  io: { env: NodeJS.ProcessEnv; logger: Logger; print: (text: string) => void },
+  io: { env: NodeJS.ProcessEnv; logger: Logger; print: (text: string) => void; output: Output },
 ): Promise<boolean> {
   const current = await Promise.all(
     units.map(async (u) => {
-      const inFile = (await readIfExists(u.path)) === undefined ? {} : u.consumer.fromFile(await readVars(u.path, u.consumer.fileVars, u.consumer.format));
-      return { u, values: currentValues(u.desired, u.plan.seen, inFile) };
+      const read = await io.output.read(u.path, u.consumer.fileVars, u.consumer.format);
+      return { u, values: currentValues(u.desired, u.plan.seen, read ? u.consumer.fromFile(read) : {}) };
     }),
   );
-  const files = await planFiles(
-    current.map(({ u, values }) => ({ path: u.path, entries: values ? u.consumer.outputs(u.ctx, values) : [], format: u.consumer.format })),
+  const files = await io.output.plan(
+    current.map(({ u, values }) => (values ? shareOf(u, values) : { path: u.path, entries: [], format: u.consumer.format })),
     new Set(current.filter((c) => !c.values).map((c) => c.u.path)),
   );
   for (const { u, values } of current) if (u.consumer.publish) steps.push(await u.consumer.publish.plan(u.ctx, values));

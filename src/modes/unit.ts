@@ -2,7 +2,8 @@
 import type { AuthentikClient } from "../authentik/client.ts";
 import type { Consumer, ConsumerContext } from "../consumers/types.ts";
 import type { Logger } from "../log.ts";
-import { readVars } from "../output/read-file.ts";
+import type { FileShare } from "../output/files.ts";
+import type { Output } from "../output/output.ts";
 import type { Objects } from "../reconcile/adapter.ts";
 import { brand } from "../reconcile/adapters/brand.ts";
 import { keepsForeignFlow } from "../reconcile/adapters/device-flow.ts";
@@ -18,6 +19,8 @@ export interface Context {
   ctx: ConsumerContext;
   /** The output file. */
   path: string;
+  /** Where the output goes: the file at `path`, or a Kubernetes Secret. */
+  output: Output;
 }
 
 /** … with what it needs in authentik and the plan to get there. */
@@ -26,18 +29,30 @@ export interface Unit extends Context {
   plan: Plan;
 }
 
-/** The output file read as the consumer reads it (bash `source`, or as docker reads an env file). */
+/** A consumer's share of the output: its file's entries, and what only a Kubernetes Secret gets. */
+export function shareOf(u: Context, values: Provisioned): FileShare {
+  const k8s = u.consumer.kubernetes;
+  return {
+    path: u.path,
+    entries: u.consumer.outputs(u.ctx, values),
+    format: u.consumer.format,
+    ...(k8s ? { kubernetes: { entries: k8s.entries(u.ctx, values), generated: k8s.generated ?? [] } } : {}),
+  };
+}
+
+/** The output read as the consumer reads it (bash `source`, as docker reads an env file, a Secret's data). */
 async function readForCheck(u: Unit, expected: readonly (readonly [string, string])[]): Promise<FileReading> {
-  const how = u.consumer.format.kind === "bash" ? "sourced by bash" : "read as docker reads an env file";
+  const how = u.output.how(u.consumer.format);
+  const path = u.output.name(u.path);
   try {
-    const values = await readVars(
+    const values = await u.output.read(
       u.path,
       expected.map(([k]) => k),
       u.consumer.format,
     );
-    return { path: u.path, how, expected, read: { values } };
+    return { path, how, expected, read: values ? { values } : { error: "it does not exist (or holds none of the keys)" } };
   } catch (error) {
-    return { path: u.path, how, expected, read: { error: scrub((error as Error).message.split("\n")[0] ?? "") } };
+    return { path, how, expected, read: { error: scrub((error as Error).message.split("\n")[0] ?? "") } };
   }
 }
 
@@ -70,7 +85,7 @@ export async function checkUnit(ak: AuthentikClient, u: Unit, values: Provisione
             }
           : undefined,
       signingKey: p?.signing_key,
-      file: await readForCheck(u, u.consumer.outputs(u.ctx, values)),
+      file: await readForCheck(u, u.output.expected(shareOf(u, values))),
     },
     logger.child({ step: "verify", consumer: u.consumer.id }),
   );

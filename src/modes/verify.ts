@@ -2,19 +2,21 @@
 import type { AuthentikClient } from "../authentik/client.ts";
 import { VerifyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { readVars } from "../output/read-file.ts";
-import { readIfExists } from "../output/write-atomic.ts";
 import { registerSecret } from "../secrets.ts";
 import { checkUnit, type Unit } from "./unit.ts";
 
 export async function verifyMode(ak: AuthentikClient, units: readonly Unit[], logger: Logger): Promise<void> {
   const failed: { check: string; message: string }[] = [];
   for (const u of units) {
-    if ((await readIfExists(u.path)) === undefined) {
-      failed.push({ check: "output", message: `${u.path} does not exist: run without --verify first` });
+    const read = await u.output.read(u.path, u.consumer.fileVars, u.consumer.format);
+    if (!read) {
+      failed.push({
+        check: "output",
+        message: `${u.output.name(u.path)} ${u.output.noun === "Secret" ? "holds none of the keys yet" : "does not exist"}: run without --verify first`,
+      });
       continue;
     }
-    const values = u.consumer.fromFile(await readVars(u.path, u.consumer.fileVars, u.consumer.format));
+    const values = u.consumer.fromFile(read);
     for (const v of [values.clientSecret, values.appPassword]) registerSecret(v);
     // Asked for by a person: the throttled device endpoint is called too.
     const results = await checkUnit(ak, u, values, u.plan.seen, true, logger);

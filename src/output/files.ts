@@ -13,11 +13,15 @@ export interface FileShare {
   path: string;
   entries: Entries;
   format: FileFormat;
+  /** Written only into a Kubernetes Secret: the keys the consumer's chart reads, and keys generated once. */
+  kubernetes?: { entries: Entries; generated: readonly string[] };
 }
 
 /** What writing a file would do, for the plan. */
 export interface FilePlan {
   path: string;
+  /** What is written ("file" unless said: "Secret"). */
+  kind?: string;
   action: "create" | "update" | "noop";
   keys: string[];
 }

@@ -1,0 +1,55 @@
+/**
+ * Where a run's output goes, picked by configuration: files in OUTPUT_DIR (the default), or one Kubernetes Secret
+ * (KUBERNETES_SECRET). Both take the consumers' shares — the entries of their output file — and merge them into
+ * what is there, keeping everything they do not own and writing nothing when nothing changed.
+ */
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { FileFormat } from "./env-file.ts";
+import { planFiles, writeFiles, writeShare, type Entries, type FilePlan, type FileShare } from "./files.ts";
+import { readVars } from "./read-file.ts";
+import { secretOutput } from "./secret.ts";
+import { checkWritableDir, readIfExists } from "./write-atomic.ts";
+
+export interface Output {
+  /** What the output is called in logs ("output file", "Secret"). */
+  readonly noun: string;
+  /** The name a share's output goes by in logs, the summary and verification (a file's path, `Secret <ns>/<name>`). */
+  name(path: string): string;
+  /** Apply mode, before authentik is touched: fail now if the output could not be written. */
+  check(): Promise<void>;
+  /** The values of `keys` as the consumer reads them; undefined when there is nothing to read yet. */
+  read(path: string, keys: readonly string[], format: FileFormat): Promise<Record<string, string> | undefined>;
+  /** How `read` reads, for verification messages. */
+  how(format: FileFormat): string;
+  /** The entries the consumer will read from a share (verification compares them). */
+  expected(share: FileShare): Entries;
+  /** Merge one share in now (a value that must survive whatever fails later). */
+  persist(share: FileShare): Promise<void>;
+  /** Merge every share in; returns the names of the outputs that changed. */
+  write(shares: readonly FileShare[]): Promise<string[]>;
+  /** Plan mode: what writing would do. `unknown`: paths whose values do not exist yet. */
+  plan(shares: readonly FileShare[], unknown: ReadonlySet<string>): Promise<FilePlan[]>;
+  close(): void;
+}
+
+/** Files in OUTPUT_DIR, each written atomically and read back as its consumer reads it. */
+export function fileOutput(outputDir: string): Output {
+  return {
+    noun: "output file",
+    name: (path) => path,
+    check: () => checkWritableDir(outputDir),
+    read: async (path, keys, format) => ((await readIfExists(path)) === undefined ? undefined : readVars(path, keys, format)),
+    how: (format) => (format.kind === "bash" ? "sourced by bash" : "read as docker reads an env file"),
+    expected: (share) => share.entries,
+    persist: async (share) => void (await writeShare(share)),
+    write: writeFiles,
+    plan: planFiles,
+    close: () => undefined,
+  };
+}
+
+/** The output the configuration asks for. */
+export function outputFor(config: Config, logger: Logger): Output {
+  return config.kubernetes ? secretOutput(config.kubernetes, { timeoutMs: config.requestTimeoutMs, logger }) : fileOutput(config.outputDir);
+}
