@@ -138,7 +138,7 @@ export class SecretStore {
 
   private async failure(verb: Verb, res: ApiResponse): Promise<OutputError> {
     const status = typeof res.body === "object" && res.body !== null ? (res.body as StatusBody) : undefined;
-    const detail = scrub(status?.message ?? String(res.body ?? "").slice(0, 300));
+    const detail = scrub(status?.message ?? (typeof res.body === "string" ? res.body.slice(0, 300) : ""));
     const prefix = `Cannot ${verb} ${this.label}: ${res.status}${status?.reason ? ` ${status.reason}` : ""}`;
     if (res.status === 401) {
       return new OutputError(`${prefix}: the API server refused the service account token from '${this.api.tokenFile}' (expired, revoked, or from another cluster)`);
