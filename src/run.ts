@@ -130,7 +130,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     const units: Unit[] = await Promise.all(
       contexts.map(async (c) => {
         const desired = c.consumer.desired(c.ctx, defaults);
-        const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan" });
+        const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults });
         return { ...c, desired, plan: plan(desired, seen) };
       }),
     );

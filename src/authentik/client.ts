@@ -324,6 +324,11 @@ export class AuthentikClient {
 
   // ---- flows ---------------------------------------------------------------------------------------------
 
+  /** Every flow (a fresh install has about 20): one request where looking them up one by one takes one each. */
+  async listFlows(): Promise<WireFlow[]> {
+    return this.listAll<WireFlow>("list flows", (page, init) => this.flows.flowsInstancesListRaw({ page, pageSize: PAGE_SIZE }, init));
+  }
+
   async findFlow(slug: string): Promise<WireFlow | undefined> {
     const all = await this.listAll<WireFlow>(`look up flow '${slug}'`, (page, init) => this.flows.flowsInstancesListRaw({ slug, page, pageSize: PAGE_SIZE }, init));
     return all.find((f) => f.slug === slug);

@@ -2,7 +2,10 @@
  * Staged, bounded readiness: reachable → /-/health/ready/ → API token accepted → default objects present.
  * Each stage polls (p-retry, at most `maxPollMs` apart, so the run starts within about a second of
  * authentik being ready) until one shared deadline; on timeout the error names the stage and its last error.
- * The objects found are returned, so provisioning does not look them up again.
+ * When authentik is up, one request passes the first three stages: an API answer with the version means it is
+ * reachable, ready and accepts the token (the health endpoints are polled only while it does not answer so).
+ * The objects found are returned, so provisioning does not look them up again; the flows are listed whole in
+ * one request, so the device-code flow is known too.
  */
 import pRetry, { AbortError } from "p-retry";
 import { ApiError, NotReadyError } from "../errors.ts";
@@ -23,6 +26,7 @@ export interface ReadinessNeeds {
 
 export interface Defaults {
   features: Features;
+  /** Every flow, by slug (the needed ones are among them). */
   flows: ReadonlyMap<string, WireFlow>;
   scopeMappings: ReadonlyMap<string, WireScopeMapping>;
   certificate: WireCertificate;
@@ -94,15 +98,20 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
     }
   }
 
+  // authentik already up (every run after its first start): the version answer is all three stages.
+  const early = await client.detectVersion().catch(() => undefined);
   await stage("reachable", async () => {
+    if (early) return;
     const r = await client.health("/-/health/live/");
     if (r.status === 0) throw new NotYet(`${client.baseUrl} did not answer (${r.detail})`);
   });
   await stage("ready", async () => {
+    if (early) return;
     const r = await client.health("/-/health/ready/");
     if (r.status < 200 || r.status > 299) throw new NotYet(`GET /-/health/ready/ answered ${r.status === 0 ? `nothing (${r.detail})` : `${r.status} ${r.detail}`}`);
   });
   const features = await stage("token", async () => {
+    if (early) return early;
     try {
       return await client.detectVersion();
     } catch (error) {
@@ -126,10 +135,11 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
     const tasks: Promise<void>[] = [];
     if (!found.flows) {
       tasks.push(
-        Promise.all(flowSlugs.map((slug) => client.findFlow(slug))).then((flows) => {
-          const absent = flowSlugs.filter((_, i) => !flows[i]);
+        client.listFlows().then((flows) => {
+          const bySlug = new Map(flows.map((f) => [f.slug, f]));
+          const absent = flowSlugs.filter((slug) => !bySlug.has(slug));
           if (absent.length) missing.push(`flows ${absent.join(", ")}`);
-          else found.flows = new Map(flows.map((f) => [f!.slug, f!]));
+          else found.flows = bySlug;
         }),
       );
     }

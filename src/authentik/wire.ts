@@ -32,6 +32,7 @@ export interface WireOAuth2Provider {
   issuer_mode?: string;
   grant_types?: string[];
   assigned_application_slug?: string | null;
+  assigned_application_name?: string | null;
 }
 
 export interface WireProvider {
@@ -43,10 +44,13 @@ export interface WireProvider {
 }
 
 export interface WireApplication {
-  pk: string;
+  /** Absent when the application is known from its provider (`assigned_application_slug`) only. */
+  pk?: string;
   name: string;
   slug: string;
   provider: number | null;
+  /** The provider it is bound to (any type). */
+  provider_obj?: { name: string; meta_model_name?: string } | null;
 }
 
 export interface WireUser {

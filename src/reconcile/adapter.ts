@@ -4,6 +4,7 @@
  * apply.ts run every adapter the same way; order.ts is the one place that sets the order.
  */
 import type { AuthentikClient } from "../authentik/client.ts";
+import type { Defaults } from "../authentik/wait.ts";
 import type { Logger } from "../log.ts";
 import type { DesiredState, Rotation } from "./desired.ts";
 import type { Action, FieldChange } from "./types.ts";
@@ -25,6 +26,10 @@ export interface FindOptions {
   readSecrets: boolean;
   /** For time-dependent decisions (retired tokens past their grace). */
   now: number;
+  /** Observe only: what readiness read just before (the flows), not read again. A lookup in apply reads anew. */
+  known?: Defaults;
+  /** Observe only: a read several adapters need (the account's app passwords) is sent once per pass. */
+  once?: <T>(key: string, read: () => Promise<T>) => Promise<T>;
 }
 
 /** What applying needs besides the adapters' own inputs. */

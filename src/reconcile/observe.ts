@@ -1,8 +1,10 @@
 /**
  * Read-only: the current state of every object the desired state names. Each adapter's `find` starts as soon
- * as the ones it needs are found, so independent reads run side by side.
+ * as the ones it needs are found, so independent reads run side by side; what readiness read is not read
+ * again, and a read two adapters need is sent once.
  */
 import type { AuthentikClient } from "../authentik/client.ts";
+import type { Defaults } from "../authentik/wait.ts";
 import { Objects, type AnyAdapter, type FindOptions } from "./adapter.ts";
 import type { DesiredState } from "./desired.ts";
 import { CHAINS } from "./order.ts";
@@ -14,11 +16,18 @@ export interface ObserveOptions {
    */
   readSecrets: boolean;
   now?: number;
+  /** What readiness found, reused as it is. */
+  known?: Defaults;
 }
 
 export async function observe(client: AuthentikClient, desired: DesiredState, options: ObserveOptions): Promise<Objects> {
   const seen = new Objects();
-  const opts: FindOptions = { readSecrets: options.readSecrets, now: options.now ?? Date.now() };
+  const reads = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    if (!reads.has(key)) reads.set(key, read());
+    return reads.get(key) as Promise<T>;
+  };
+  const opts: FindOptions = { readSecrets: options.readSecrets, now: options.now ?? Date.now(), once, ...(options.known ? { known: options.known } : {}) };
   const started = new Map<AnyAdapter, Promise<void>>();
   const start = (adapter: AnyAdapter): Promise<void> => {
     let p = started.get(adapter);

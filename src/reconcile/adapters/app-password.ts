@@ -9,10 +9,10 @@ import type { AuthentikClient } from "../../authentik/client.ts";
 import type { Features } from "../../authentik/version.ts";
 import type { WireToken, WireUser } from "../../authentik/wire.ts";
 import { ApiError, ConflictError } from "../../errors.ts";
-import type { Adapter } from "../adapter.ts";
+import type { Adapter, FindOptions } from "../adapter.ts";
 import { RETIRED_INFIX } from "../desired.ts";
 import { show, type FieldChange } from "../types.ts";
-import { appPasswordIdentifier, serviceAccount } from "./service-account.ts";
+import { appPasswordIdentifier, appPasswordsOf, serviceAccount } from "./service-account.ts";
 
 /** The token and, when read, its key. */
 export interface AppPassword {
@@ -20,9 +20,14 @@ export interface AppPassword {
   key?: string | undefined;
 }
 
-async function observeAppPassword(client: AuthentikClient, identifier: string, user: WireUser | undefined): Promise<WireToken | undefined> {
+/**
+ * Our token is among the account's app passwords (listed once for this and the retired ones); only when it is
+ * not there is it read by its identifier, which then finds a token of that name that is not the account's.
+ */
+async function observeAppPassword(client: AuthentikClient, identifier: string, user: WireUser | undefined, opts: FindOptions): Promise<WireToken | undefined> {
   if (!user) return undefined;
-  const token = await client.findToken(identifier);
+  const listed = (await appPasswordsOf(client, user, opts)).find((t) => t.identifier === identifier && t.user === user.pk);
+  const token = listed ?? (await client.findToken(identifier));
   if (token && (token.intent !== "app_password" || token.user !== user.pk)) {
     throw new ConflictError(
       `Cannot use token '${identifier}' as the app password of '${user.username}': it exists with intent '${token.intent ?? "?"}' for user pk ${String(token.user)}. Delete that token in authentik.`,
@@ -132,7 +137,7 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
     if (!user) return undefined;
     const id = appPasswordIdentifier(user.username);
     // The key is read side by side with the token, so a run that changes nothing needs no later read.
-    const [token, key] = await Promise.all([observeAppPassword(client, id, user), opts.readSecrets ? client.viewTokenKey(id).catch(notFound) : undefined]);
+    const [token, key] = await Promise.all([observeAppPassword(client, id, user, opts), opts.readSecrets ? client.viewTokenKey(id).catch(notFound) : undefined]);
     return token ? { token, key: key ?? undefined } : undefined;
   },
   diff(d, observed, seen, phase) {

@@ -1,19 +1,31 @@
-/** Application adapter: found by slug (retrieve, not list: the list is policy-filtered and cached). */
+/**
+ * Application adapter: found by slug (retrieve, not list: the list is policy-filtered and cached). In observe,
+ * when our provider already backs an application with that slug, the provider's answer (read once for both
+ * adapters) says all the diff needs.
+ */
 import type { ApplicationRequest, PatchedApplicationRequest } from "@goauthentik/api";
 import type { WireApplication } from "../../authentik/wire.ts";
 import { ConflictError } from "../../errors.ts";
 import type { Adapter } from "../adapter.ts";
 import { show, type FieldChange } from "../types.ts";
-import { provider } from "./provider.ts";
+import { OAUTH2_MODEL, oauth2ProviderNamed, provider } from "./provider.ts";
 
 export interface DesiredApplication {
   name: string;
   slug: string;
 }
 
+/**
+ * Pure: the application is bound to an OAuth2 provider with our name that was not there when ours was looked for,
+ * so another run made both in between (names are unique across providers): it is ours, not a conflict.
+ */
+function boundToOursMeanwhile(observed: WireApplication, providerPk: number | undefined, providerName: string): boolean {
+  return providerPk === undefined && observed.provider_obj?.name === providerName && observed.provider_obj.meta_model_name === OAUTH2_MODEL;
+}
+
 /** Pure. `providerPk` undefined = our provider does not exist yet (plan mode). */
 function diffApplication(observed: WireApplication, providerPk: number | undefined, providerName: string): { changes: FieldChange[]; patch: PatchedApplicationRequest } {
-  if (observed.provider !== null && observed.provider !== undefined && observed.provider !== providerPk) {
+  if (observed.provider !== null && observed.provider !== undefined && observed.provider !== providerPk && !boundToOursMeanwhile(observed, providerPk, providerName)) {
     throw new ConflictError(
       `Cannot use application '${observed.slug}': it is bound to another provider (pk ${observed.provider}), not to OAuth2 provider '${providerName}'. Unbind or delete that application in authentik, or set APP_SLUG to another slug.`,
     );
@@ -31,7 +43,11 @@ export const application: Adapter<WireApplication, PatchedApplicationRequest> = 
   needs: [],
   applies: () => true,
   key: (d) => d.application.slug,
-  find: (client, d) => client.findApplication(d.application.slug),
+  async find(client, d, _seen, opts) {
+    const p = opts.once ? await oauth2ProviderNamed(client, d.provider.name, opts) : undefined;
+    if (p?.assigned_application_slug === d.application.slug) return { name: p.assigned_application_name ?? d.application.name, slug: d.application.slug, provider: p.pk };
+    return client.findApplication(d.application.slug);
+  },
   diff(d, observed, seen) {
     if (!observed) return { action: "create", changes: [{ field: "provider", from: "(none)", to: d.provider.name }] };
     const { changes, patch } = diffApplication(observed, seen.get(provider)?.pk, d.provider.name);

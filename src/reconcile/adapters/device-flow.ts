@@ -45,7 +45,8 @@ export const deviceFlow: Adapter<WireFlow, PatchedFlowRequest> = {
   needs: [],
   applies: (d) => d.deviceFlow !== undefined,
   key: (d) => d.deviceFlow!.slug,
-  find: (client, d) => client.findFlow(d.deviceFlow!.slug),
+  // Observe: among the flows readiness listed. Apply (after a lost answer): read again.
+  find: (client, d, _seen, opts) => (opts.known ? Promise.resolve(opts.known.flows.get(d.deviceFlow!.slug)) : client.findFlow(d.deviceFlow!.slug)),
   diff(d, observed, seen) {
     if (keepsForeignFlow(d, seen)) {
       const domain = seen.get(brand)!.brand.domain;

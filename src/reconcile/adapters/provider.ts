@@ -10,7 +10,7 @@ import { escapeRegex } from "../../authentik/client.ts";
 import type { RedirectUri, WireOAuth2Provider } from "../../authentik/wire.ts";
 import { ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
-import type { Adapter, Diff } from "../adapter.ts";
+import type { Adapter, Diff, FindOptions } from "../adapter.ts";
 import { show, type FieldChange } from "../types.ts";
 
 export interface DesiredProvider {
@@ -30,7 +30,7 @@ export interface DesiredProvider {
   invalidationFlow: string | undefined;
 }
 
-const OAUTH2_MODEL = "authentik_providers_oauth2.oauth2provider";
+export const OAUTH2_MODEL = "authentik_providers_oauth2.oauth2provider";
 
 /** Read either wire form of `redirect_uris` into the list form (2026.5+ entries keep their type). */
 export function normaliseRedirectUris(value: WireOAuth2Provider["redirect_uris"]): RedirectUri[] {
@@ -142,12 +142,21 @@ function describeCreate(desired: DesiredProvider): FieldChange[] {
   ];
 }
 
+/** The OAuth2 provider with this name: read once per observe pass (the application's adapter asks too). */
+export function oauth2ProviderNamed(client: AuthentikClient, name: string, opts: FindOptions): Promise<WireOAuth2Provider | undefined> {
+  const read = () => client.findOAuth2Provider(name);
+  return opts.once ? opts.once(`OAuth2 provider ${name}`, read) : read();
+}
+
 /**
  * Find our provider by exact name. A provider of another type with the same name, or our provider bound to
- * another application, is a conflict the user must resolve: stop before any write.
+ * another application, is a conflict the user must resolve: stop before any write. Providers of every type are
+ * searched only when no OAuth2 provider has the name (names are unique across types, so one that has it rules
+ * any other out).
  */
-async function observeProvider(client: AuthentikClient, name: string, appSlug: string): Promise<WireOAuth2Provider | undefined> {
-  const [oauth, any] = await Promise.all([client.findOAuth2Provider(name), client.searchProviders(name)]);
+async function observeProvider(client: AuthentikClient, name: string, appSlug: string, opts: FindOptions): Promise<WireOAuth2Provider | undefined> {
+  const oauth = await oauth2ProviderNamed(client, name, opts);
+  const any = oauth ? [] : await client.searchProviders(name);
   const other = any.find((p) => p.name === name && p.meta_model_name !== undefined && p.meta_model_name !== OAUTH2_MODEL);
   if (!oauth && other) {
     throw new ConflictError(
@@ -183,7 +192,7 @@ export const provider: Adapter<WireOAuth2Provider, PatchedOAuth2ProviderRequest>
   needs: [],
   applies: () => true,
   key: (d) => d.provider.name,
-  find: (client, d) => observeProvider(client, d.provider.name, d.application.slug),
+  find: (client, d, _seen, opts) => observeProvider(client, d.provider.name, d.application.slug, opts),
   diff(d, observed): Diff<PatchedOAuth2ProviderRequest> {
     if (!observed) return { action: "create", changes: describeCreate(d.provider) };
     const { changes, patch } = diffProvider(d.provider, observed);

@@ -5,7 +5,7 @@
 import type { WireToken } from "../../authentik/wire.ts";
 import type { Adapter } from "../adapter.ts";
 import { RETIRED_INFIX } from "../desired.ts";
-import { appPasswordIdentifier, serviceAccount } from "./service-account.ts";
+import { appPasswordIdentifier, appPasswordsOf, serviceAccount } from "./service-account.ts";
 
 export const retiredTokens: Adapter<WireToken[], WireToken[]> = {
   kind: "retired app passwords",
@@ -18,7 +18,7 @@ export const retiredTokens: Adapter<WireToken[], WireToken[]> = {
     const user = seen.get(serviceAccount);
     if (!user) return [];
     const prefix = `${appPasswordIdentifier(user.username)}${RETIRED_INFIX}`;
-    return (await client.listAppPasswords(user.username)).filter((t) => t.identifier.startsWith(prefix) && t.user === user.pk && t.expires && Date.parse(t.expires) <= opts.now);
+    return (await appPasswordsOf(client, user, opts)).filter((t) => t.identifier.startsWith(prefix) && t.user === user.pk && t.expires && Date.parse(t.expires) <= opts.now);
   },
   diff: (_d, observed) =>
     observed?.length

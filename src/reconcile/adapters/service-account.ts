@@ -7,7 +7,7 @@ import type { AuthentikClient } from "../../authentik/client.ts";
 import type { WireToken, WireUser } from "../../authentik/wire.ts";
 import { ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
-import type { Adapter } from "../adapter.ts";
+import type { Adapter, FindOptions } from "../adapter.ts";
 import { appPassword } from "./app-password.ts";
 
 /** Django's slugify, as authentik applies it to the token identifier. */
@@ -23,6 +23,12 @@ export function slugify(text: string): string {
 
 export function appPasswordIdentifier(username: string): string {
   return slugify(`service-account-${username}-password`);
+}
+
+/** The account's app passwords (ours and the retired ones), listed once per observe pass for both adapters. */
+export function appPasswordsOf(client: AuthentikClient, user: WireUser, opts: FindOptions): Promise<WireToken[]> {
+  const read = () => client.listAppPasswords(user.username);
+  return opts.once ? opts.once(`app passwords of ${user.username}`, read) : read();
 }
 
 async function observeServiceAccount(client: AuthentikClient, username: string): Promise<WireUser | undefined> {

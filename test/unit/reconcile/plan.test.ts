@@ -106,6 +106,17 @@ describe("plan", () => {
     expect(() => plan(desired, seen)).toThrow(/APP_SLUG/);
   });
 
+  it("an application bound to an OAuth2 provider with our name, made after ours was looked for (another run), is ours", () => {
+    const { desired, seen } = fixtures();
+    seen.set(provider, undefined);
+    const oauth2 = { name: "NetBird", meta_model_name: "authentik_providers_oauth2.oauth2provider" };
+    seen.set(application, { ...seen.get(application)!, provider: 99, provider_obj: oauth2 });
+    expect(stepOf(plan(desired, seen), application)).toMatchObject({ action: "update", changes: [{ field: "provider", to: "NetBird" }] });
+    // A provider of another type with that name is not ours.
+    seen.set(application, { ...seen.get(application)!, provider_obj: { ...oauth2, meta_model_name: "authentik_providers_saml.samlprovider" } });
+    expect(() => plan(desired, seen)).toThrow(ConflictError);
+  });
+
   it("an application without a provider is bound to ours", () => {
     const { desired, seen } = fixtures();
     seen.set(application, { ...seen.get(application)!, provider: null });
