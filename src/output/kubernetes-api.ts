@@ -13,7 +13,6 @@ import { readFile } from "node:fs/promises";
 import { Agent, request } from "node:https";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import { OutputError } from "../errors.ts";
 import { registerSecret } from "../secrets.ts";
 
 export interface InClusterOptions {
@@ -43,6 +42,9 @@ export interface StatusBody {
   reason?: string;
   code?: number;
 }
+
+/** A file of the pod's service account that cannot be read (no token mounted, not in a pod). */
+export class PodFileError extends Error {}
 
 /** No HTTP answer at all: connection refused, TLS failure, timeout. */
 export class NoAnswerError extends Error {
@@ -86,7 +88,7 @@ export class KubernetesApi {
   /** The service account's token as it is now. */
   async token(): Promise<string> {
     const token = (await this.readFileOf(this.tokenFile, "the service account token", "is automountServiceAccountToken off for this pod?")).trim();
-    if (!token) throw new OutputError(`The service account token '${this.tokenFile}' is empty`);
+    if (!token) throw new PodFileError(`the service account token '${this.tokenFile}' is empty`);
     registerSecret(token);
     return token;
   }
@@ -96,7 +98,7 @@ export class KubernetesApi {
       return await readFile(path, "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-      throw new OutputError(`Cannot read ${what} '${path}' (${code}): ${hint}`, { cause: error });
+      throw new PodFileError(`${what} '${path}' cannot be read (${code}): ${hint}`, { cause: error });
     }
   }
 
@@ -130,7 +132,8 @@ export class KubernetesApi {
   }
 
   private async once(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-    const [agent, token] = [await this.agentFor(), await this.token()];
+    const token = await this.token();
+    const agent = await this.agentFor();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), "utf8");
     return new Promise<ApiResponse>((resolve, reject) => {
       const req = request(

@@ -11,7 +11,7 @@ import { DONE } from "../reconcile/types.ts";
 import { scrub } from "../secrets.ts";
 import { checkValue, UnsafeValueError } from "./env-file.ts";
 import type { Entries, FilePlan, FileShare } from "./files.ts";
-import { KubernetesApi, NoAnswerError, tokenSubject, type ApiResponse, type StatusBody } from "./kubernetes-api.ts";
+import { KubernetesApi, NoAnswerError, PodFileError, tokenSubject, type ApiResponse, type StatusBody } from "./kubernetes-api.ts";
 import type { Output } from "./output.ts";
 import { mergeSecret, readKeys, SecretContentError, TOOL, type SecretChange, type SecretContent, type SecretObject, type SecretRef } from "./secret-data.ts";
 
@@ -55,8 +55,7 @@ export class SecretStore {
     try {
       return await this.api.request(method, path, body);
     } catch (error) {
-      if (error instanceof NoAnswerError) throw new OutputError(`Cannot ${verb} ${this.label}: ${error.message}`, { cause: error });
-      if (error instanceof OutputError) throw new OutputError(`Cannot ${verb} ${this.label}: ${error.message}`, { cause: error });
+      if (error instanceof NoAnswerError || error instanceof PodFileError) throw new OutputError(`Cannot ${verb} ${this.label}: ${error.message}`, { cause: error });
       throw error;
     }
   }
