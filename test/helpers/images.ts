@@ -39,8 +39,8 @@ export function buildFakeImage(): string {
   return FAKE_IMAGE;
 }
 
-/** The product's image, from the repository's Dockerfile. */
-export function buildToolImage(): string {
-  build(TOOL_IMAGE, ROOT);
-  return TOOL_IMAGE;
+/** The product's image, from the repository's Dockerfile (`tag`: a test file's own, so parallel builds do not retag its image). */
+export function buildToolImage(tag = TOOL_IMAGE): string {
+  build(tag, ROOT);
+  return tag;
 }
