@@ -131,7 +131,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       contexts.map(async (c) => {
         const desired = c.consumer.desired(c.ctx, defaults);
         const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults });
-        return { ...c, desired, plan: plan(desired, seen) };
+        return { ...c, desired, plan: plan(desired, seen), defaults };
       }),
     );
     const steps: Step[] = [...preparedSteps, ...units.flatMap((u) => stepsOf(u.plan))];

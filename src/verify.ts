@@ -8,7 +8,7 @@
 import { X509Certificate } from "node:crypto";
 import type { AuthentikClient } from "./authentik/client.ts";
 import type { Logger } from "./log.ts";
-import type { WireCurrentBrand } from "./authentik/wire.ts";
+import type { WireCertificate, WireCurrentBrand } from "./authentik/wire.ts";
 
 export interface VerifyInput {
   publicUrl: string;
@@ -25,8 +25,10 @@ export interface VerifyInput {
   redirectUri?: string | undefined;
   /** Certificate key pair uuid that should sign tokens. */
   signingKey: string | null | undefined;
+  /** The key pair as read while waiting for authentik: when it is the signing key, its fingerprint spares a request. */
+  certificate?: WireCertificate | undefined;
   /** Output file: the values it must yield, and what reading it as the consumer does gave. */
-  file?: FileReading | undefined;
+  file?: FileReading | Promise<FileReading> | undefined;
 }
 
 export interface FileReading {
@@ -116,13 +118,13 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   const checkJwks = async () => {
     // 2. JWKS: an RS256 key matching the provider's signing key.
     const jwks = await client.external(doc.jwks_uri ?? `${input.publicUrl}/application/o/${input.slug}/jwks/`);
-    const keys = ((jwks.json as { keys?: { kty?: string; alg?: string; n?: string }[] } | undefined)?.keys ?? []).filter((k) => k.kty === "RSA");
+    const keys = ((jwks.json as { keys?: Jwk[] } | undefined)?.keys ?? []).filter((k) => k.kty === "RSA");
     if (!input.signingKey) fail("jwks", "the provider has no signing key: tokens would be HS256-signed with the client secret and NetBird cannot validate them");
     else if (jwks.status !== 200 || keys.length === 0)
       fail("jwks", `the JWKS at ${doc.jwks_uri} has no RSA key (status ${jwks.status}): NetBird could not validate tokens; set a signing key on the provider`);
     else {
-      const pem = await client.certificatePem(input.signingKey);
-      const n = (new X509Certificate(pem).publicKey.export({ format: "jwk" }) as { n?: string }).n;
+      const certificate = embeddedCertificate(keys, input.signingKey, input.certificate) ?? new X509Certificate(await client.certificatePem(input.signingKey));
+      const n = (certificate.publicKey.export({ format: "jwk" }) as { n?: string }).n;
       if (keys.some((k) => k.n === n)) pass("jwks", "RS256 key matches the provider's signing key");
       else fail("jwks", "no key in the JWKS matches the provider's signing key: tokens would fail validation (was the certificate replaced?)");
     }
@@ -164,9 +166,9 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     if (input.device) await checkDeviceLogin(client, input, input.device, doc, publicOrigin, { pass, fail, unknown });
   };
 
-  // 6. The output file as the consumer reads it.
-  const checkFile = () => {
-    const file = input.file;
+  // 6. The output file as the consumer reads it (with bash, say: side by side with the requests).
+  const checkFile = async () => {
+    const file = await input.file;
     if (!file) return;
     if ("error" in file.read) return fail("output", `${file.path} cannot be read: ${file.read.error}`);
     const got = file.read.values;
@@ -175,8 +177,7 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     else pass("output", `${file.path} yields the provisioned values`);
   };
 
-  checkFile();
-  await Promise.all([checkJwks(), checkIdp(), checkSecret(), checkDevice()]);
+  await Promise.all([checkFile(), checkJwks(), checkIdp(), checkSecret(), checkDevice()]);
   const clock = clockCheck(client.clockOffsetMs);
   if (clock) results.push(clock);
   const order = ["discovery", "issuer", "endpoints", "jwks", "client_credentials", "idp-manager", "client_secret", "device", "output", "clock"];
@@ -185,6 +186,34 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
 }
 
 type Mark = (check: string, message: string) => void;
+
+interface Jwk {
+  kty?: string;
+  alg?: string;
+  n?: string;
+  /** The key's certificate chain, base64 DER, the key's own first (authentik sends it). */
+  x5c?: string[];
+}
+
+const hexOf = (fingerprint: string) => fingerprint.replace(/:/g, "").toLowerCase();
+
+/**
+ * The signing key pair's certificate as the JWKS carries it (`x5c`), when its fingerprint is the one authentik
+ * listed for the key pair while we waited: then it need not be read again. Undefined: read it from authentik.
+ */
+function embeddedCertificate(keys: readonly Jwk[], signingKey: string, known: WireCertificate | undefined): X509Certificate | undefined {
+  if (known?.pk !== signingKey || !known.fingerprint_sha256) return undefined;
+  const want = hexOf(known.fingerprint_sha256);
+  for (const der of keys.flatMap((k) => k.x5c?.slice(0, 1) ?? [])) {
+    try {
+      const certificate = new X509Certificate(Buffer.from(der, "base64"));
+      if (hexOf(certificate.fingerprint256) === want) return certificate;
+    } catch {
+      /* not a certificate: read it from authentik */
+    }
+  }
+  return undefined;
+}
 
 async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc: Record<string, string>, publicOrigin: string, pass: Mark, fail: Mark): Promise<void> {
   const tokenRes = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {

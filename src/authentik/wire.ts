@@ -106,6 +106,8 @@ export interface WireCertificate {
   pk: string;
   name: string;
   private_key_available?: boolean;
+  /** Hex pairs separated by colons (every version; lower case in authentik). */
+  fingerprint_sha256?: string | null;
 }
 
 export interface WireScopeMapping {

@@ -1,5 +1,6 @@
 /** One consumer's share of a run, and the checks of its result (apply mode and verify mode both run them). */
 import type { AuthentikClient } from "../authentik/client.ts";
+import type { Defaults } from "../authentik/wait.ts";
 import type { Consumer, ConsumerContext } from "../consumers/types.ts";
 import type { Logger } from "../log.ts";
 import type { FileShare } from "../output/files.ts";
@@ -27,6 +28,8 @@ export interface Context {
 export interface Unit extends Context {
   desired: DesiredState;
   plan: Plan;
+  /** What readiness read (verification compares the JWKS with the signing key pair's fingerprint from it). */
+  defaults: Defaults;
 }
 
 /** A consumer's share of the output: its file's entries, and what only a Kubernetes Secret gets. */
@@ -85,7 +88,8 @@ export async function checkUnit(ak: AuthentikClient, u: Unit, values: Provisione
             }
           : undefined,
       signingKey: p?.signing_key,
-      file: await readForCheck(u, u.output.expected(shareOf(u, values))),
+      certificate: u.defaults.certificate,
+      file: readForCheck(u, u.output.expected(shareOf(u, values))),
     },
     logger.child({ step: "verify", consumer: u.consumer.id }),
   );

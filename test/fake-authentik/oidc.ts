@@ -6,7 +6,7 @@
  * mappings' claims, JWE when the provider has an encryption key, the device authorization endpoint, the `/device`
  * page (with a browser session from `store.sessions`) and `/.well-known/webfinger`.
  */
-import { constants, createCipheriv, createHash, createHmac, publicEncrypt, randomBytes, sign, type KeyObject } from "node:crypto";
+import { constants, createCipheriv, createHash, createHmac, publicEncrypt, randomBytes, sign, X509Certificate, type KeyObject } from "node:crypto";
 import { atLeast, brandFor, isExpired } from "./api.ts";
 import type { Version } from "./schema.ts";
 import { randomKey, type AccessToken, type Flow, type Provider, type RefreshToken, type Store, type User } from "./store.ts";
@@ -97,7 +97,10 @@ export function jwks(store: Store, slug: string): OidcResult {
   const cert = found.provider.signing_key ? store.certificates.get(found.provider.signing_key) : undefined;
   if (!cert) return { status: 200, body: { keys: [] } };
   const jwk = cert.publicKey.export({ format: "jwk" }) as { n: string; e: string };
-  return { status: 200, body: { keys: [{ kty: "RSA", alg: "RS256", use: "sig", kid: createHash("md5").update(cert.pk).digest("hex"), n: jwk.n, e: jwk.e }] } };
+  // The key pair's certificate too (omitted only with `?exclude_x5`): DER in base64, SHA-1 and SHA-256 thumbprints.
+  const der = new X509Certificate(cert.certificatePem).raw;
+  const x5 = { x5c: [der.toString("base64")], x5t: createHash("sha1").update(der).digest("base64url"), "x5t#S256": createHash("sha256").update(der).digest("base64url") };
+  return { status: 200, body: { keys: [{ kty: "RSA", alg: "RS256", use: "sig", kid: createHash("md5").update(cert.pk).digest("hex"), n: jwk.n, e: jwk.e, ...x5 }] } };
 }
 
 /** `CertificateKeyPair.kid` stand-in: a stable id per key pair. */
