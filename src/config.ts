@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { bool, cleanEnv, makeValidator, str, type CleanedEnv, type Spec } from "envalid";
 import { ConfigError } from "./errors.ts";
 import { CONSUMER_IDS, type ConsumerId } from "./consumers/ids.ts";
+import { LOG_FORMATS, type LogFormatSetting } from "./pretty.ts";
 import { registerSecret } from "./secrets.ts";
 import { ROTATABLE, type Rotatable } from "./reconcile/desired.ts";
 
@@ -109,7 +110,7 @@ const consumerList = makeValidator<ConsumerId[]>((input) => {
 });
 
 /** Naming variables that only make sense with one consumer (each consumer has its own defaults). */
-const PER_CONSUMER: readonly VarName[] = ["APP_NAME", "APP_SLUG", "PROVIDER_NAME", "SERVICE_ACCOUNT", "AUTHORIZATION_FLOW", "OUTPUT_FILE"];
+const PER_CONSUMER: readonly VarName[] = ["APP_NAME", "APP_SLUG", "PROVIDER_NAME", "SERVICE_ACCOUNT", "ACCESS_ROLE", "AUTHORIZATION_FLOW", "OUTPUT_FILE"];
 const optionalSlug = makeValidator<string>((input) => (input === "" ? "" : slugCheck(input)));
 const optionalName = makeValidator<string>((input) => (input === "" ? "" : nameCheck(input)));
 const optionalUsername = makeValidator<string>((input) => (input === "" ? "" : usernameCheck(input)));
@@ -210,7 +211,13 @@ export const SPECS = {
   CONFIGURE_TIMEOUT: seconds({ default: 300, desc: "Seconds configure.sh may run before it is stopped.", example: "300" }),
   WAIT_TIMEOUT: seconds({ default: 300, desc: "Seconds to wait for authentik to become ready to be configured.", example: "300" }),
   REQUEST_TIMEOUT: seconds({ default: 15, desc: "Seconds one HTTP request to authentik may take.", example: "15" }),
-  LOG_LEVEL: str({ default: "info", choices: [...LOG_LEVELS], desc: "Log level of the JSON log lines on stderr (stdout carries the plan and the summary).", example: "info" }),
+  LOG_LEVEL: str({ default: "info", choices: [...LOG_LEVELS], desc: "Log level of the log lines on stderr (stdout carries the plan and the summary).", example: "info" }),
+  LOG_FORMAT: str({
+    default: "auto",
+    choices: [...LOG_FORMATS],
+    desc: "Log lines on stderr: json (one JSON object a line), pretty (for reading: one line per stage and object with the plan's + ~ markers, errors over several lines, colour on a terminal unless NO_COLOR is set), auto: pretty when stderr is a terminal, else json. Secrets are hidden alike in both.",
+    example: "auto",
+  }),
   PLAN: bool({ default: false, desc: "Plan mode: show what would change, write nothing; exit 0 if nothing to do, 2 if changes are pending (same as --plan).", example: "false" }),
   VERIFY: bool({
     default: true,
@@ -226,7 +233,27 @@ export const SPECS = {
   APP_SLUG: optionalSlug({ default: "", desc: "Slug of the authentik application (part of the issuer URL). Empty: the consumer's (netbird).", example: "netbird" }),
   PROVIDER_NAME: optionalName({ default: "", desc: "Name of the OAuth2 provider (unique across all provider types). Empty: the consumer's (NetBird).", example: "NetBird" }),
   SERVICE_ACCOUNT: optionalUsername({ default: "", desc: "User name of the service account NetBird uses to read users. Empty: the consumer's (NetBird).", example: "NetBird" }),
-  ADMIN_GROUP: safeName({ default: "authentik Admins", desc: "Group the service account is added to (NetBird needs admin rights to list users).", example: "authentik Admins" }),
+  SERVICE_ACCOUNT_ACCESS: str({
+    default: "role",
+    choices: ["role", "admin-group"],
+    desc: "What NetBird's service account may do in authentik. role: a role with exactly what NetBird's IdP manager calls (view_user, delete_user), through the group ACCESS_ROLE. admin-group: membership in ADMIN_GROUP, a superuser group, as the guides set it up.",
+    example: "role",
+  }),
+  ACCESS_ROLE: optionalName({
+    default: "",
+    desc: "Name of the role and of the group carrying it (SERVICE_ACCOUNT_ACCESS=role). Empty: '<service account> IdP manager'.",
+    example: "NetBird IdP manager",
+  }),
+  LEAVE_ADMIN_GROUP: bool({
+    default: false,
+    desc: "With SERVICE_ACCOUNT_ACCESS=role: take the service account out of ADMIN_GROUP if an earlier set-up put it there (never done without this setting; the plan and the summary say so).",
+    example: "true",
+  }),
+  ADMIN_GROUP: safeName({
+    default: "authentik Admins",
+    desc: "The superuser group: the service account is put in it with SERVICE_ACCOUNT_ACCESS=admin-group; otherwise a membership in it is reported (and left with LEAVE_ADMIN_GROUP=true).",
+    example: "authentik Admins",
+  }),
   AUTHORIZATION_FLOW: optionalSlug({
     default: "",
     desc: "Slug of the authorization flow used when the provider is created. Empty: the consumer's (implicit consent for NetBird standalone).",
@@ -287,6 +314,7 @@ export interface Config {
   readonly waitTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly logLevel: string;
+  readonly logFormat: LogFormatSetting;
   readonly mode: Mode;
   /** After applying, check the result as the consumer uses it. */
   readonly verify: boolean;
@@ -296,6 +324,7 @@ export interface Config {
     readonly provider: string;
     readonly serviceAccount: string;
     readonly adminGroup: string;
+    readonly accessRole: string;
     readonly authorizationFlow: string;
     readonly invalidationFlow: string;
     readonly signingKey: string;
@@ -303,6 +332,9 @@ export interface Config {
     readonly outputFile: string;
   };
   readonly replaceDeviceFlow: boolean;
+  /** The service account's rights: a least-privilege role, or the superuser group. */
+  readonly serviceAccountAccess: "role" | "admin-group";
+  readonly leaveAdminGroup: boolean;
   readonly rotate: readonly Rotatable[];
   readonly rotateGraceMs: number;
 }
@@ -390,6 +422,7 @@ function toConfig(e: Env, argv: readonly string[]): Config {
     waitTimeoutMs: e.WAIT_TIMEOUT * 1000,
     requestTimeoutMs: e.REQUEST_TIMEOUT * 1000,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     mode: plan ? "plan" : verifyOnly ? "verify" : "apply",
     verify: e.VERIFY,
     names: {
@@ -398,6 +431,7 @@ function toConfig(e: Env, argv: readonly string[]): Config {
       provider: e.PROVIDER_NAME,
       serviceAccount: e.SERVICE_ACCOUNT,
       adminGroup: e.ADMIN_GROUP,
+      accessRole: e.ACCESS_ROLE,
       authorizationFlow: e.AUTHORIZATION_FLOW,
       invalidationFlow: e.INVALIDATION_FLOW,
       signingKey: e.SIGNING_KEY,
@@ -405,6 +439,8 @@ function toConfig(e: Env, argv: readonly string[]): Config {
       outputFile: e.OUTPUT_FILE,
     },
     replaceDeviceFlow: e.DEVICE_FLOW_REPLACE,
+    serviceAccountAccess: e.SERVICE_ACCOUNT_ACCESS,
+    leaveAdminGroup: e.LEAVE_ADMIN_GROUP,
     rotate: e.ROTATE,
     rotateGraceMs: e.ROTATE_GRACE * 1000,
   };
@@ -462,7 +498,7 @@ function kubernetesChecks(e: Env): string[] {
 
 export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
   const problems: string[] = [];
-  for (const arg of argv) if (!(ARGS as readonly string[]).includes(arg)) problems.push(`unknown argument '${arg}' (supported: ${ARGS.join(", ")})`);
+  for (const arg of argv) if (!(ARGS as readonly string[]).includes(arg)) problems.push(`unknown argument '${arg}' (supported: ${ARGS.join(", ")}, --help, --version)`);
   const raw = resolveFiles(env, problems);
   // envalid's reporter sees every variable's problem at once; the tool's error lists them with the others.
   const e = cleanEnv(raw, SPECS, {

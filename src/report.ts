@@ -32,6 +32,8 @@ export interface Summary {
   created: string[];
   updated: string[];
   unchanged: string[];
+  /** What the user should change (e.g. a service account still in the superuser group). */
+  warnings?: string[];
   rotated?: Rotation[];
   credentials?: { credential: string; expires: string }[];
   output?: { file: string; written: boolean };
@@ -45,8 +47,9 @@ export interface Summary {
   error?: { type: string; message: string };
 }
 
-export function summarise(steps: readonly Step[]): Pick<Summary, "created" | "updated" | "unchanged"> {
+export function summarise(steps: readonly Step[]): Pick<Summary, "created" | "updated" | "unchanged" | "warnings"> {
   const label = (s: Step) => `${s.kind} '${s.name}'`;
   const by = (a: Step["action"]) => steps.filter((s) => s.action === a).map(label);
-  return { created: by("create"), updated: by("update"), unchanged: by("noop") };
+  const warnings = steps.filter((s) => s.warn && s.note).map((s) => `${label(s)}: ${s.note!}`);
+  return { created: by("create"), updated: by("update"), unchanged: by("noop"), ...(warnings.length ? { warnings } : {}) };
 }

@@ -19,6 +19,8 @@ export interface VerifyInput {
   /** Service account + app password: checked with client_credentials and an API call, as NetBird's IdP manager does. */
   username?: string | undefined;
   appPassword?: string | undefined;
+  /** The account should hold only NetBird's role: an admin-only call with its token must be refused. */
+  leastPrivilege?: boolean | undefined;
   /** Device login (consumers that have it): what authentik should serve for the public host. */
   device?: DeviceExpectation | undefined;
   /** A strict authorization redirect URI of the provider: the client-secret probe must use a registered one. */
@@ -233,8 +235,9 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
     else {
       const granted = (tokenRes.json as { scope?: unknown }).scope ?? claims.scope;
       const scope = typeof granted === "string" ? granted : "";
-      const users = await client.external(`${new URL(doc.issuer ?? publicOrigin).origin}/api/v3/core/users/?page=1`, { bearer: access });
-      if (users.status === 200) pass("idp-manager", "the service account's token lists users through the API");
+      const api = `${new URL(doc.issuer ?? publicOrigin).origin}/api/v3`;
+      const users = await client.external(`${api}/core/users/?page=1`, { bearer: access });
+      if (users.status === 200) await checkIdpCalls(client, input, api, access, (users.json as { results?: { pk?: number }[] }).results?.[0]?.pk, pass, fail);
       else
         fail(
           "idp-manager",
@@ -242,12 +245,37 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
             !scope.includes("goauthentik.io/api")
               ? "the token lacks the goauthentik.io/api scope (add the 'authentik API access' scope mapping to the provider)"
               : users.status === 403
-                ? "the service account lacks permission (is it in the admin group?)"
+                ? "the service account lacks permission (is it in the group carrying its role — or, with SERVICE_ACCOUNT_ACCESS=admin-group, in the admin group?)"
                 : oauthError(users.json, users.text)
           }`,
         );
     }
   }
+}
+
+/**
+ * The rest of what NetBird's IdP manager calls with the token (authentik.go: GetUserDataByID retrieves one user),
+ * and, with least privilege, that the token is refused what NetBird never needs (listing OAuth2 providers).
+ */
+async function checkIdpCalls(client: AuthentikClient, input: VerifyInput, api: string, access: string, somePk: number | undefined, pass: Mark, fail: Mark): Promise<void> {
+  if (somePk !== undefined) {
+    const one = await client.external(`${api}/core/users/${somePk}/`, { bearer: access });
+    if (one.status !== 200) {
+      fail("idp-manager", `NetBird's lookup of one user would fail with ${one.status}: ${oauthError(one.json, one.text)} (the role needs authentik_core.view_user)`);
+      return;
+    }
+  }
+  if (!input.leastPrivilege) {
+    pass("idp-manager", "the service account's token lists and reads users through the API");
+    return;
+  }
+  const admin = await client.external(`${api}/providers/oauth2/?page=1`, { bearer: access });
+  if (admin.status === 403) pass("idp-manager", "the service account's token lists and reads users, and is refused an admin-only call (least privilege)");
+  else
+    fail(
+      "idp-manager",
+      `the service account's token may list OAuth2 providers (answered ${admin.status}, expected 403): it holds more than NetBird needs. Is it in another privileged group?`,
+    );
 }
 
 type Marks = { pass: Mark; fail: Mark; unknown: Mark };

@@ -14,6 +14,7 @@ import {
   FlowsApi,
   PropertymappingsApi,
   ProvidersApi,
+  RbacApi,
   ResponseError,
   type ApiResponse,
   type ApplicationRequest,
@@ -23,6 +24,7 @@ import {
   type PatchedApplicationRequest,
   type PatchedBrandRequest,
   type PatchedFlowRequest,
+  type PatchedGroupRequest,
   type PatchedOAuth2ProviderRequest,
   type PatchedTokenRequest,
   type PatchedUserRequest,
@@ -45,6 +47,7 @@ import type {
   WireGroup,
   WireOAuth2Provider,
   WireProvider,
+  WireRole,
   WireScopeMapping,
   WireServiceAccount,
   WireToken,
@@ -119,6 +122,7 @@ export class AuthentikClient {
   private readonly crypto: CryptoApi;
   private readonly mappings: PropertymappingsApi;
   private readonly admin: AdminApi;
+  private readonly rbac: RbacApi;
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -142,6 +146,7 @@ export class AuthentikClient {
     this.crypto = new CryptoApi(this.config);
     this.mappings = new PropertymappingsApi(this.config);
     this.admin = new AdminApi(this.config);
+    this.rbac = new RbacApi(this.config);
   }
 
   /** Rewrites requests for older servers: scope-mapping path (<2024.8) and string redirect URIs (<2024.12). */
@@ -383,6 +388,61 @@ export class AuthentikClient {
   async addUserToGroup(group: WireGroup, user: WireUser): Promise<void> {
     await this.send(`add user '${user.username}' to group '${group.name}'`, "idempotent", (init) =>
       this.core.coreGroupsAddUserCreateRaw({ groupUuid: group.pk, userAccountRequest: { pk: user.pk } }, init),
+    );
+  }
+
+  async createGroup(name: string, roles: readonly string[]): Promise<WireGroup> {
+    return this.send(`create group '${name}'`, "create", (init) => this.core.coreGroupsCreateRaw({ groupRequest: { name, roles: [...roles] } }, init));
+  }
+
+  /** `roles` replaces the group's whole set (GroupSerializer, core/api/groups.py). */
+  async setGroupRoles(group: WireGroup, roles: readonly string[]): Promise<WireGroup> {
+    return this.patchGroup(group, { roles: [...roles] });
+  }
+
+  async patchGroup(group: WireGroup, body: PatchedGroupRequest): Promise<WireGroup> {
+    return this.send(`update group '${group.name}'`, "idempotent", (init) => this.core.coreGroupsPartialUpdateRaw({ groupUuid: group.pk, patchedGroupRequest: body }, init));
+  }
+
+  async removeUserFromGroup(group: WireGroup, user: WireUser): Promise<void> {
+    await this.send(`remove user '${user.username}' from group '${group.name}'`, "idempotent", (init) =>
+      this.core.coreGroupsRemoveUserCreateRaw({ groupUuid: group.pk, userAccountRequest: { pk: user.pk } }, init),
+    );
+  }
+
+  // ---- roles (rbac/api/roles.py, rbac/api/rbac_assigned_by_roles.py, rbac/api/rbac.py) ----------------------
+
+  /**
+   * A role by its exact name. Listed with `search`: the name filter is `group__name` up to 2025.8 and `name` from
+   * 2025.10 (an unknown filter is ignored, which would list every role); `search` exists in every version.
+   */
+  async findRole(name: string): Promise<WireRole | undefined> {
+    const all = await this.listAll<WireRole>(`look up role '${name}'`, (page, init) => this.rbac.rbacRolesListRaw({ search: name, page, pageSize: PAGE_SIZE }, init));
+    return all.find((r) => r.name === name);
+  }
+
+  async createRole(name: string): Promise<WireRole> {
+    return this.send(`create role '${name}'`, "create", (init) => this.rbac.rbacRolesCreateRaw({ roleRequest: { name } }, init));
+  }
+
+  /** The role's global permissions, as `app_label.codename`. */
+  async rolePermissions(role: WireRole): Promise<string[]> {
+    const all = await this.listAll<{ codename: string; app_label: string }>(`read the permissions of role '${role.name}'`, (page, init) =>
+      this.rbac.rbacPermissionsListRaw({ role: role.pk, page, pageSize: PAGE_SIZE }, init),
+    );
+    return all.map((p) => `${p.app_label}.${p.codename}`);
+  }
+
+  /** Global permissions (no model, no object): idempotent. Answers 204 up to 2024.6, 200 with ids after. */
+  async assignRolePermissions(role: WireRole, permissions: readonly string[]): Promise<void> {
+    await this.send(`give role '${role.name}' ${permissions.join(", ")}`, "idempotent", (init) =>
+      this.rbac.rbacPermissionsAssignedByRolesAssignRaw({ uuid: role.pk, permissionAssignRequest: { permissions: [...permissions] } }, init),
+    );
+  }
+
+  async unassignRolePermissions(role: WireRole, permissions: readonly string[]): Promise<void> {
+    await this.send(`take ${permissions.join(", ")} from role '${role.name}'`, "idempotent", (init) =>
+      this.rbac.rbacPermissionsAssignedByRolesUnassignPartialUpdateRaw({ uuid: role.pk, patchedPermissionAssignRequest: { permissions: [...permissions] } }, init),
     );
   }
 

@@ -69,6 +69,13 @@ export interface WireGroup {
   name: string;
   is_superuser?: boolean;
   users?: number[];
+  /** The roles (pks) bound to the group; their members hold the roles' permissions. */
+  roles?: string[];
+}
+
+export interface WireRole {
+  pk: string;
+  name: string;
 }
 
 export interface WireToken {

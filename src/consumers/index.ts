@@ -21,6 +21,7 @@ export function namesFor(config: Config, consumer: Consumer): Names {
     provider: o.provider || consumer.defaults.provider,
     serviceAccount: o.serviceAccount || consumer.defaults.serviceAccount,
     adminGroup: o.adminGroup,
+    accessRole: o.accessRole || `${o.serviceAccount || consumer.defaults.serviceAccount} IdP manager`,
     authorizationFlow: o.authorizationFlow || consumer.defaults.authorizationFlow,
     invalidationFlow: o.invalidationFlow,
     signingKey: o.signingKey,

@@ -3,6 +3,7 @@
  * guide and NetBird's advanced self-hosting guide describe it. Pure data and rendering, no I/O.
  */
 import { escapeRegex } from "../authentik/client.ts";
+import { NETBIRD_IDP_PERMISSIONS } from "../reconcile/adapters/role.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
@@ -57,6 +58,7 @@ export function standaloneDesired(ctx: ConsumerContext, defaults: Defaults, doma
     application: { name: names.app, slug: names.slug },
     serviceAccount: { username: names.serviceAccount },
     adminGroup: defaults.adminGroup,
+    ...(config.serviceAccountAccess === "role" ? { access: { name: names.accessRole, permissions: NETBIRD_IDP_PERMISSIONS }, leaveAdminGroup: config.leaveAdminGroup } : {}),
     deviceFlow: { slug: names.deviceFlow, name: "Device code flow", title: "Device code flow" },
     replaceDeviceFlow: config.replaceDeviceFlow,
     publicHost: new URL(config.publicUrl).host,

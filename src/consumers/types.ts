@@ -20,6 +20,8 @@ export interface Names {
   provider: string;
   serviceAccount: string;
   adminGroup: string;
+  /** The role NetBird's service account gets, and the group that carries it. */
+  accessRole: string;
   authorizationFlow: string;
   invalidationFlow: string;
   signingKey: string;

@@ -7,6 +7,7 @@ import type { FileShare } from "../output/files.ts";
 import type { Output } from "../output/output.ts";
 import type { Objects } from "../reconcile/adapter.ts";
 import { brand } from "../reconcile/adapters/brand.ts";
+import { adminMembership } from "../reconcile/adapters/membership.ts";
 import { keepsForeignFlow } from "../reconcile/adapters/device-flow.ts";
 import { provider } from "../reconcile/adapters/provider.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
@@ -77,6 +78,8 @@ export async function checkUnit(ak: AuthentikClient, u: Unit, values: Provisione
       clientSecret: values.clientSecret,
       username: values.username,
       appPassword: values.appPassword,
+      // Least privilege is checked once the account holds only its role (not while it is left in the superuser group).
+      leastPrivilege: d.access !== undefined && !(objects.get(adminMembership)?.member ?? false),
       redirectUri: strict?.url,
       device:
         d.deviceFlow && serving

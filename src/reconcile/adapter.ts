@@ -19,6 +19,8 @@ export interface Diff<P = unknown> {
   patch?: P;
   /** Why nothing is done although something differs, or what an update means. */
   note?: string;
+  /** The note is a warning (logged as one, and listed in the summary). */
+  warn?: boolean;
 }
 
 export interface FindOptions {

@@ -48,6 +48,7 @@ async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T 
 
 function logDone(log: Logger, step: Step): void {
   log.info({ kind: step.kind, name: step.name, action: DONE[step.action], fields: step.changes.map((c) => c.field) }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
+  if (step.warn && step.note) log.warn({ kind: step.kind, name: step.name }, `${step.kind} '${step.name}': ${step.note}`);
 }
 
 /** One object: leave it, update it with the planned patch, or create it (adopting one that appeared meanwhile). */

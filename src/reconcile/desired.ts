@@ -4,13 +4,19 @@ import type { WireBrand, WireGroup } from "../authentik/wire.ts";
 import type { DesiredApplication } from "./adapters/application.ts";
 import type { DesiredDeviceFlow } from "./adapters/device-flow.ts";
 import type { DesiredProvider } from "./adapters/provider.ts";
+import type { DesiredAccess } from "./adapters/role.ts";
 
 export interface DesiredState {
   provider: DesiredProvider;
   application: DesiredApplication;
   /** Absent when the consumer needs no service account (no IdP manager). */
   serviceAccount?: { username: string };
+  /** The superuser group: the service account's group with admin-group access, else only checked (and maybe left). */
   adminGroup?: WireGroup;
+  /** Least-privilege access: a role with these global permissions, carried by a group the account is put in. */
+  access?: DesiredAccess;
+  /** Take the service account out of the admin group (role access only). */
+  leaveAdminGroup?: boolean;
   /** Absent when the consumer has no device login. */
   deviceFlow?: DesiredDeviceFlow;
   replaceDeviceFlow: boolean;

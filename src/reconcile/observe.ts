@@ -32,7 +32,8 @@ export async function observe(client: AuthentikClient, desired: DesiredState, op
   const start = (adapter: AnyAdapter): Promise<void> => {
     let p = started.get(adapter);
     if (!p) {
-      p = Promise.all(adapter.needs.map(start)).then(async () => seen.set(adapter, await adapter.find(client, desired, seen, opts)));
+      // A needed object the consumer does not have (e.g. no role with admin-group access) is simply not found.
+      p = Promise.all(adapter.needs.map(start)).then(async () => seen.set(adapter, adapter.applies(desired) ? await adapter.find(client, desired, seen, opts) : undefined));
       started.set(adapter, p);
     }
     return p;

@@ -8,13 +8,16 @@ import { application } from "./adapters/application.ts";
 import { appPassword } from "./adapters/app-password.ts";
 import { brand } from "./adapters/brand.ts";
 import { deviceFlow } from "./adapters/device-flow.ts";
-import { membership } from "./adapters/membership.ts";
+import { accessGroup } from "./adapters/group.ts";
+import { adminMembership, membership } from "./adapters/membership.ts";
 import { provider } from "./adapters/provider.ts";
 import { retiredTokens } from "./adapters/retired-tokens.ts";
+import { role } from "./adapters/role.ts";
 import { serviceAccount } from "./adapters/service-account.ts";
 
 export const CHAINS: readonly (readonly AnyAdapter[])[] = [
   [provider, application],
-  [serviceAccount, appPassword, membership, retiredTokens],
+  // The account is in the group carrying its role before it leaves the superuser group: NetBird never loses access.
+  [serviceAccount, appPassword, role, accessGroup, membership, adminMembership, retiredTokens],
   [deviceFlow, brand],
 ];

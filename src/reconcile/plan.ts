@@ -26,7 +26,14 @@ export function plan(desired: DesiredState, seen: Objects): Plan {
       .filter((adapter) => adapter.applies(desired))
       .map((adapter): Operation => {
         const diff = adapter.diff(desired, seen.get(adapter), seen, "plan");
-        const step: Step = { kind: adapter.kind, name: adapter.key(desired, seen), action: diff.action, changes: diff.changes, ...(diff.note ? { note: diff.note } : {}) };
+        const step: Step = {
+          kind: adapter.kind,
+          name: adapter.key(desired, seen),
+          action: diff.action,
+          changes: diff.changes,
+          ...(diff.note ? { note: diff.note } : {}),
+          ...(diff.warn ? { warn: true } : {}),
+        };
         return { adapter, step, diff };
       }),
   ).filter((chain) => chain.length > 0);

@@ -19,6 +19,8 @@ export interface Step {
   changes: FieldChange[];
   /** Why nothing is done although something differs (e.g. a device flow the brand already has is kept). */
   note?: string;
+  /** The note is a warning: something the user should change (it goes into the summary's `warnings`). */
+  warn?: boolean;
 }
 
 export function show(value: unknown): string {

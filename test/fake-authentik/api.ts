@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { randomKey, type Application, type Brand, type Flow, type Group, type Provider, type RedirectUri, type Store, type Token, type User } from "./store.ts";
 import { applicationWire, brandWire, certWire, flowWire, groupWire, providerWire, scopeMappingWire, tokenWire, userWire } from "./wire.ts";
+import { permissionExists } from "./rbac.ts";
 import type { Version } from "./schema.ts";
 
 export class HttpError extends Error {
@@ -145,10 +146,6 @@ function choice(ctx: Ctx, param: string, choices: readonly (string | null)[]): v
   for (const v of ctx.query.getAll(param)) {
     if (v !== "" && !choices.includes(v)) throw new HttpError(400, { [param]: [`Select a valid choice. ${v} is not one of the available choices.`] });
   }
-}
-
-function requireSuperuser(ctx: Ctx): void {
-  if (!ctx.store.isSuperuser(ctx.user)) throw new HttpError(403, { detail: "You do not have permission to perform this action." });
 }
 
 function flowRef(ctx: Ctx, field: string, value: unknown, required: boolean): string | null {
@@ -374,6 +371,17 @@ function groupBody(ctx: Ctx, g: Group, body: Record<string, any>, creating = fal
     if (!creating && body.parent === g.pk) throw new HttpError(400, { parent: ["Cannot set group as parent of itself."] });
     g.parent = body.parent;
   }
+  if (body.roles !== undefined) {
+    const roles = body.roles as string[];
+    for (const pk of roles) if (!ctx.store.roles.has(pk)) throw invalidPk("roles", pk);
+    // 2024.6 – 2025.10: rbac_group_role_m2m refuses a role another group carries (rbac/signals.py, version/2024.6.0).
+    if (atLeast(ctx.version, 2024, 6) && !atLeast(ctx.version, 2025, 12)) {
+      const taken = roles.filter((pk) => [...ctx.store.groups.values()].some((o) => o !== g && (o.roles ?? []).includes(pk)));
+      if (taken.length) throw new HttpError(400, { non_field_errors: ["Roles can only be used with a single group."] });
+    }
+    // The serializer's many-to-many field replaces the whole set.
+    g.roles = [...roles];
+  }
   assign(g, body, ["name", "is_superuser", "attributes"]);
 }
 
@@ -382,12 +390,78 @@ function flowBody(ctx: Ctx, f: Flow, body: Record<string, any>): void {
   assign(f, body, ["name", "slug", "title", "designation", "authentication", "policy_engine_mode", "layout", "denied_action"]);
 }
 
+/** A role's global permission as PermissionSerializer shows it (rbac/api/rbac.py). */
+function permissionWire(perm: string, id: number) {
+  const [app, codename] = perm.split(".") as [string, string];
+  const model = codename.replace(/^(view|add|change|delete)_/, "");
+  return { id, name: codename.replace(/_/g, " "), codename, model, app_label: app, app_label_verbose: app, model_verbose: model };
+}
+
+/** Global permissions in an assign/unassign body: each `app_label.codename` (PermissionAssignSerializer). */
+function globalPermissionsOf(ctx: Ctx): string[] {
+  const perms = (ctx.body.permissions ?? []) as string[];
+  if (ctx.body.model !== undefined || ctx.body.object_pk !== undefined) throw new HttpError(501, { detail: "fake authentik: object permissions on roles are not modelled" });
+  if (perms.some((p) => !p.includes("."))) throw new HttpError(400, { non_field_errors: ["When assigning global permissions, codename must be given as app_label.codename"] });
+  // An unknown codename: Permission.objects.get raises DoesNotExist inside assign_perm, unhandled (a guess: 500).
+  if (perms.some((p) => !permissionExists(p, ctx.version))) throw new HttpError(500, { detail: "Internal Server Error" });
+  return perms;
+}
+
+function roleOf(ctx: Ctx) {
+  const r = ctx.store.roles.get(ctx.params.uuid!);
+  if (!r) throw notFound(ctx, "Role");
+  return r;
+}
+
 export const handlers: Record<string, (ctx: Ctx) => Result> = {
+  // Roles (rbac/api/roles.py): `search` on the name in every version, the `name` filter from 2025.10 and
+  // `group__name` before (the Django group of the same name).
+  rbac_roles_list: (ctx) => {
+    const roles = filtered(ctx, [...ctx.store.roles.values()], { name: (r, v) => r.name === v, group__name: (r, v) => r.name === v }, ["name"]);
+    return paginate(
+      ctx,
+      roles.map((r) => ({ pk: r.pk, name: r.name })),
+    );
+  },
+  rbac_roles_create: (ctx) => {
+    const name = String(ctx.body.name);
+    if ([...ctx.store.roles.values()].some((r) => r.name === name)) throw unique("name", "Role");
+    const r = { pk: randomUUID(), name, permissions: new Set<string>() };
+    ctx.store.roles.set(r.pk, r);
+    return { status: 201, body: { pk: r.pk, name: r.name } };
+  },
+  // A deleted role leaves the groups that carried it (the many-to-many rows go with it).
+  rbac_roles_destroy: (ctx) => {
+    const r = roleOf(ctx);
+    ctx.store.roles.delete(r.pk);
+    for (const g of ctx.store.groups.values()) g.roles = (g.roles ?? []).filter((pk) => pk !== r.pk);
+    return { status: 204 };
+  },
+  // Idempotent (group.permissions.add / get_or_create); 204 up to 2024.6, 200 with ids after (the schema says which).
+  rbac_permissions_assigned_by_roles_assign: (ctx) => {
+    const r = roleOf(ctx);
+    const perms = globalPermissionsOf(ctx);
+    for (const p of perms) r.permissions.add(p);
+    return { body: perms.map((_p, i) => ({ id: String(i + 1) })) };
+  },
+  rbac_permissions_assigned_by_roles_unassign_partial_update: (ctx) => {
+    const r = roleOf(ctx);
+    for (const p of globalPermissionsOf(ctx)) r.permissions.delete(p);
+    return { status: 204 };
+  },
+  rbac_permissions_list: (ctx) => {
+    const role = ctx.query.get("role");
+    const r = role ? ctx.store.roles.get(role) : undefined;
+    const perms = role ? [...(r?.permissions ?? [])] : [...new Set([...ctx.store.roles.values()].flatMap((x) => [...x.permissions]))];
+    return paginate(
+      ctx,
+      perms.sort().map((p, i) => permissionWire(p, i + 1)),
+    );
+  },
   admin_version_retrieve: (ctx) => ({
     body: { version_current: ctx.reportVersion, version_latest: ctx.reportVersion, version_latest_valid: true, build_hash: "fake", outdated: false, outpost_outdated: false },
   }),
   core_users_list: (ctx) => {
-    requireSuperuser(ctx);
     choice(ctx, "type", ["internal", "external", "service_account", "internal_service_account"]);
     const at = (v: string | null | undefined) => (v ? Date.parse(v) : NaN);
     const users = filtered(
@@ -436,8 +510,9 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     );
   },
   core_users_retrieve: (ctx) => {
+    // view_user is checked before (rbac.ts): whoever gets here sees every user.
     const u = ctx.store.users.get(Number(ctx.params.id));
-    if (!u || (!ctx.store.isSuperuser(ctx.user) && u.pk !== ctx.user.pk)) throw notFound(ctx, "User");
+    if (!u) throw notFound(ctx, "User");
     return { body: userWire(ctx.store, u) };
   },
   core_users_me_retrieve: (ctx) => {
@@ -447,7 +522,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
   // A user's tokens cascade (Token.user on_delete=CASCADE) and its group memberships go with it.
   core_users_destroy: (ctx) => {
-    requireSuperuser(ctx);
     const u = ctx.store.users.get(Number(ctx.params.id));
     if (!u) throw notFound(ctx, "User");
     ctx.store.users.delete(u.pk);
@@ -456,7 +530,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return { status: 204 };
   },
   core_users_partial_update: (ctx) => {
-    requireSuperuser(ctx);
     const u = ctx.store.users.get(Number(ctx.params.id));
     if (!u) throw notFound(ctx, "User");
     assign(u, ctx.body, ["name", "is_active", "email", "path", "type", "attributes"]);
@@ -471,7 +544,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return { body: userWire(ctx.store, u) };
   },
   core_users_service_account_create: (ctx) => {
-    requireSuperuser(ctx);
     // From 2025.10 the body goes through UserServiceAccountSerializer, whose CharField trims whitespace: a blank
     // name is "This field may not be blank." (core/api/users.py at version/2025.10.0).
     const name = atLeast(ctx.version, 2025, 10) ? String(ctx.body.name).trim() : String(ctx.body.name);
@@ -506,7 +578,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
 
   core_groups_list: (ctx) => {
-    requireSuperuser(ctx);
     const groups = filtered(
       ctx,
       [...ctx.store.groups.values()],
@@ -528,20 +599,35 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
         .map((g) => (!include && ctx.quirks?.groupListOmitsUsers ? { ...g, users: undefined } : g)),
     );
   },
+  core_groups_create: (ctx) => {
+    const g = ctx.store.addGroup({ name: "\u0000pending" });
+    try {
+      if ([...ctx.store.groups.values()].some((o) => o !== g && o.name === ctx.body.name)) throw unique("name", "Group");
+      groupBody(ctx, g, ctx.body, true);
+    } catch (error) {
+      ctx.store.groups.delete(g.pk);
+      throw error;
+    }
+    return { status: 201, body: groupWire(ctx.store, g, true) };
+  },
+  core_groups_destroy: (ctx) => {
+    const g = ctx.store.groups.get(ctx.params.group_uuid!);
+    if (!g) throw notFound(ctx, "Group");
+    ctx.store.groups.delete(g.pk);
+    return { status: 204 };
+  },
   core_groups_retrieve: (ctx) => {
     const g = ctx.store.groups.get(ctx.params.group_uuid!);
     if (!g) throw notFound(ctx, "Group");
     return { body: groupWire(ctx.store, g, true) };
   },
   core_groups_partial_update: (ctx) => {
-    requireSuperuser(ctx);
     const g = ctx.store.groups.get(ctx.params.group_uuid!);
     if (!g) throw notFound(ctx, "Group");
     groupBody(ctx, g, ctx.body);
     return { body: groupWire(ctx.store, g, true) };
   },
   core_groups_add_user_create: (ctx) => {
-    requireSuperuser(ctx);
     const g = ctx.store.groups.get(ctx.params.group_uuid!);
     if (!g) throw notFound(ctx, "Group");
     const u = ctx.store.users.get(Number(ctx.body.pk));
@@ -550,7 +636,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return { status: 204 };
   },
   core_groups_remove_user_create: (ctx) => {
-    requireSuperuser(ctx);
     const g = ctx.store.groups.get(ctx.params.group_uuid!);
     if (!g) throw notFound(ctx, "Group");
     // Like add_user: an unknown user is `Http404` (core/api/groups.py).
@@ -665,14 +750,12 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return { body: flowWire(f) };
   },
   flows_instances_create: (ctx) => {
-    requireSuperuser(ctx);
     if (ctx.store.flowBySlug(ctx.body.slug)) throw unique("slug", "Flow");
     const f = ctx.store.addFlow({ slug: ctx.body.slug, designation: ctx.body.designation });
     flowBody(ctx, f, ctx.body);
     return { status: 201, body: flowWire(f) };
   },
   flows_instances_partial_update: (ctx) => {
-    requireSuperuser(ctx);
     const f = ctx.store.flowBySlug(ctx.params.slug!);
     if (!f) throw notFound(ctx, "Flow");
     flowBody(ctx, f, ctx.body);
@@ -680,7 +763,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
   // Brand.flow_* are `on_delete=SET_NULL` (brands/models.py): a deleted flow leaves the brands without it.
   flows_instances_destroy: (ctx) => {
-    requireSuperuser(ctx);
     const f = ctx.store.flowBySlug(ctx.params.slug!);
     if (!f) throw notFound(ctx, "Flow");
     ctx.store.flows.delete(f.pk);
@@ -703,7 +785,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return paginate(ctx, brands.map(brandWire));
   },
   core_brands_partial_update: (ctx) => {
-    requireSuperuser(ctx);
     const b = ctx.store.brands.get(ctx.params.brand_uuid!);
     if (!b) throw notFound(ctx, "Brand");
     for (const [key, value] of Object.entries(ctx.body)) {
@@ -715,7 +796,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return { body: brandWire(b) };
   },
   core_brands_create: (ctx) => {
-    requireSuperuser(ctx);
     if ([...ctx.store.brands.values()].some((o) => o.domain === ctx.body.domain)) throw unique("domain", "Brand");
     const uuid = randomUUID();
     const b = {
@@ -836,7 +916,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
   providers_oauth2_retrieve: (ctx) => ({ body: providerWire(ctx.store, oauth2(ctx)) }),
   providers_oauth2_create: (ctx) => {
-    requireSuperuser(ctx);
     const p: Provider = ctx.store.addProvider({ name: "\u0000pending" });
     try {
       applyProvider(ctx, p, ctx.body, true);
@@ -847,7 +926,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return { status: 201, body: providerWire(ctx.store, p) };
   },
   providers_oauth2_partial_update: (ctx) => {
-    requireSuperuser(ctx);
     const p = oauth2(ctx);
     const before = structuredClone(p);
     try {
@@ -859,7 +937,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return { body: providerWire(ctx.store, p) };
   },
   providers_oauth2_destroy: (ctx) => {
-    requireSuperuser(ctx);
     const p = oauth2(ctx);
     ctx.store.providers.delete(p.pk);
     for (const a of ctx.store.applications.values()) if (a.provider === p.pk) a.provider = null;
@@ -879,7 +956,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   },
   core_applications_retrieve: (ctx) => ({ body: applicationWire(ctx.store, application(ctx)) }),
   core_applications_create: (ctx) => {
-    requireSuperuser(ctx);
     const a: Application = {
       pk: randomUUID(),
       name: "",
@@ -897,13 +973,11 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     return { status: 201, body: applicationWire(ctx.store, a) };
   },
   core_applications_partial_update: (ctx) => {
-    requireSuperuser(ctx);
     const a = application(ctx);
     applicationBody(ctx, a, ctx.body);
     return { body: applicationWire(ctx.store, a) };
   },
   core_applications_destroy: (ctx) => {
-    requireSuperuser(ctx);
     ctx.store.applications.delete(application(ctx).pk);
     return { status: 204 };
   },
@@ -911,6 +985,8 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
 
 // Older operation ids for the same handlers.
 handlers.propertymappings_scope_list = handlers.propertymappings_provider_scope_list!;
+// The same endpoint's operationId up to 2024.2.
+handlers.rbac_permissions_assigned_by_roles_assign_create = handlers.rbac_permissions_assigned_by_roles_assign!;
 
 function oauth2(ctx: Ctx): Provider {
   const p = ctx.store.providers.get(Number(ctx.params.id));

@@ -4,6 +4,7 @@
  * request log. See README.md beside this file.
  */
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { missingPermissions, requiredPermissions } from "./rbac.ts";
 import { createServer as createHttps } from "node:https";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo, Socket } from "node:net";
@@ -237,6 +238,11 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     }
     const handler = handlers[op.operationId];
     if (!handler) return { status: 501, body: { detail: `fake authentik does not implement ${op.operationId}` } };
+    // RBAC (rbac.ts): ObjectPermissions / ObjectFilter answer 403 without the operation's global permissions.
+    const needed = user ? requiredPermissions(op.operationId, version) : undefined;
+    if (user && needed && missingPermissions(store, user, needed, version).length) {
+      return { status: 403, body: { detail: "You do not have permission to perform this action." } };
+    }
     const ctx: Ctx = {
       store,
       version,

@@ -3,6 +3,7 @@
  * arrange drift or conflicts. Serialisation per version happens in the server (schema-driven).
  */
 import { randomBytes, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
+import type { Role } from "./rbac.ts";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,8 @@ export interface Group {
   attributes: Record<string, unknown>;
   /** The parent group's pk (Group.parent, a single parent up to 2025.12). */
   parent?: string | null;
+  /** The roles (pks) bound to the group (Group.roles). */
+  roles?: string[];
 }
 
 export interface Token {
@@ -188,6 +191,8 @@ export interface AccessToken extends GrantBase {
 export class Store {
   users = new Map<number, User>();
   groups = new Map<string, Group>();
+  /** RBAC roles with their global permissions (rbac.ts). */
+  roles = new Map<string, Role>();
   tokens = new Map<string, Token>();
   flows = new Map<string, Flow>();
   brands = new Map<string, Brand>();

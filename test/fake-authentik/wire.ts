@@ -64,8 +64,11 @@ export function groupWire(store: Store, g: Group, includeUsers: boolean) {
     children_obj: [],
     users: [...g.users],
     users_obj: includeUsers ? members.map(userLite) : [],
-    roles: [],
-    roles_obj: [],
+    roles: [...(g.roles ?? [])],
+    roles_obj: (g.roles ?? []).flatMap((pk) => {
+      const r = store.roles.get(pk);
+      return r ? [{ pk: r.pk, name: r.name }] : [];
+    }),
     inherited_roles_obj: [],
   };
 }

@@ -66,8 +66,15 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     const users = (await api.get("/core/users/?username=NetBird")).results.filter((u: any) => u.username === "NetBird");
     expect(users).toHaveLength(1);
     expect(users[0].type).toBe("service_account");
+    // Least privilege: a role with exactly what NetBird's IdP manager calls, through its own group; not a superuser.
     const admins = (await api.get("/core/groups/?name=authentik%20Admins")).results[0];
-    expect(admins.users).toContain(users[0].pk);
+    expect(admins.users).not.toContain(users[0].pk);
+    const group = (await api.get("/core/groups/?name=NetBird%20IdP%20manager")).results[0];
+    expect(group).toMatchObject({ is_superuser: false });
+    expect(group.users).toContain(users[0].pk);
+    expect(group.roles_obj).toEqual([{ pk: group.roles[0], name: "NetBird IdP manager" }]);
+    const perms = (await api.get(`/rbac/permissions/?role=${group.roles[0]}`)).results.map((p: any) => `${p.app_label}.${p.codename}`);
+    expect(perms.sort()).toEqual(["authentik_core.delete_user", "authentik_core.view_user"]);
     const token = await api.get("/core/tokens/service-account-netbird-password/");
     expect(token).toMatchObject({ intent: "app_password", expiring: false });
     const key = (await api.get("/core/tokens/service-account-netbird-password/view_key/")).key as string;

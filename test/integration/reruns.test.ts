@@ -75,9 +75,48 @@ describe("rotation", () => {
 });
 
 describe("drift repair", () => {
-  it("re-adds the service account to the admin group with add_user only", async () => {
+  it("re-adds the service account to its role's group with add_user only", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const env = baseEnv(fake.url, tempDir());
+    expect((await runMain(env)).code).toBe(0);
+    const api = admin(fake.url);
+    const group = await api.group("NetBird IdP manager");
+    const [user] = await api.users("NetBird");
+    await api.post(`/core/groups/${group.pk}/remove_user/`, { pk: user.pk });
+    const plan = await runMain(env, ["--plan"]);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain("~ group membership 'NetBird in NetBird IdP manager': update");
+    fake.resetLog();
+    expect((await runMain(env)).code).toBe(0);
+    expect(fake.writes().map((w) => `${w.method} ${w.path}`)).toEqual([`POST /api/v3/core/groups/${group.pk}/add_user/`]);
+  });
+
+  it("repairs the role: a lost permission is given back, one added by hand taken away; a group without the role gets it again", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const env = baseEnv(fake.url, tempDir());
+    expect((await runMain(env)).code).toBe(0);
+    const role = [...fake.store.roles.values()].find((r) => r.name === "NetBird IdP manager")!;
+    role.permissions.delete("authentik_core.delete_user");
+    role.permissions.add("authentik_core.change_user");
+    const plan = await runMain(env, ["--plan"]);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain("~ role 'NetBird IdP manager': update");
+    fake.resetLog();
+    expect((await runMain(env)).code).toBe(0);
+    expect([...role.permissions].sort()).toEqual(["authentik_core.delete_user", "authentik_core.view_user"]);
+    expect(fake.writes().map((w) => `${w.method} ${w.path}`)).toEqual([
+      `POST /api/v3/rbac/permissions/assigned_by_roles/${role.pk}/assign/`,
+      `PATCH /api/v3/rbac/permissions/assigned_by_roles/${role.pk}/unassign/`,
+    ]);
+    const group = fake.store.groupByName("NetBird IdP manager")!;
+    group.roles = [];
+    expect((await runMain(env)).code).toBe(0);
+    expect(group.roles).toEqual([role.pk]);
+  });
+
+  it("SERVICE_ACCOUNT_ACCESS=admin-group keeps the guides' set-up: the account in the admin group, no role", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const env = { ...baseEnv(fake.url, tempDir()), SERVICE_ACCOUNT_ACCESS: "admin-group" };
     expect((await runMain(env)).code).toBe(0);
     const api = admin(fake.url);
     const group = await api.group("authentik Admins");
@@ -90,6 +129,33 @@ describe("drift repair", () => {
     expect((await runMain(env)).code).toBe(0);
     expect(fake.writes().map((w) => `${w.method} ${w.path}`)).toEqual([`POST /api/v3/core/groups/${group.pk}/add_user/`]);
     expect((await api.group("authentik Admins")).users).toEqual(expect.arrayContaining([user.pk, ...group.users.filter((p: number) => p !== user.pk)]));
+    expect(fake.store.roles.size).toBe(0);
+  });
+
+  it("an account an earlier set-up put in the admin group: told in the plan and the summary, moved only with LEAVE_ADMIN_GROUP", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    expect((await runMain({ ...baseEnv(fake.url, out), SERVICE_ACCOUNT_ACCESS: "admin-group" })).code).toBe(0);
+    const env = baseEnv(fake.url, out);
+    const plan = await runMain(env, ["--plan"]);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain("superuser group membership 'NetBird in authentik Admins': unchanged (the service account is still in 'authentik Admins'");
+    expect(plan.stdout).toContain("LEAVE_ADMIN_GROUP=true");
+    const kept = await runMain(env);
+    expect(kept.code).toBe(0);
+    expect(kept.summary.warnings).toEqual([
+      expect.stringContaining("superuser group membership 'NetBird in authentik Admins': the service account is still in 'authentik Admins'"),
+    ]);
+    const sa = fake.store.userByName("NetBird")!;
+    expect(fake.store.groupByName("authentik Admins")!.users).toContain(sa.pk);
+    expect(fake.store.groupByName("NetBird IdP manager")!.users).toContain(sa.pk);
+    fake.resetLog();
+    const moved = await runMain({ ...env, LEAVE_ADMIN_GROUP: "true" });
+    expect(moved.code).toBe(0);
+    expect(moved.summary.warnings).toBeUndefined();
+    expect(fake.writes().map((w) => w.path)).toEqual([`/api/v3/core/groups/${fake.store.groupByName("authentik Admins")!.pk}/remove_user/`]);
+    expect(fake.store.groupByName("authentik Admins")!.users).not.toContain(sa.pk);
+    expect(fake.store.isSuperuser(sa)).toBe(false);
   });
 
   it("restores the brand's device-code flow when it was cleared, and keeps a flow an admin chose", async () => {

@@ -100,13 +100,29 @@ describe("verification", () => {
     await verifyFails(fake, env, "idp-manager", "add the 'authentik API access' scope mapping");
   });
 
-  it("the service account taken out of the admin group: it lacks permission", async () => {
+  it("the service account taken out of its role's group: it lacks permission", async () => {
     const { fake, env } = await provisioned();
     await using _ = fake;
     const sa = fake.store.userByName("NetBird")!;
-    const admins = fake.store.groupByName("authentik Admins")!;
-    admins.users = admins.users.filter((pk) => pk !== sa.pk);
-    await verifyFails(fake, env, "idp-manager", "is it in the admin group?");
+    const group = fake.store.groupByName("NetBird IdP manager")!;
+    group.users = group.users.filter((pk) => pk !== sa.pk);
+    await verifyFails(fake, env, "idp-manager", "is it in the group carrying its role");
+  });
+
+  it("the role lost delete_user's sibling view_user: NetBird could not read one user", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const role = [...fake.store.roles.values()].find((r) => r.name === "NetBird IdP manager")!;
+    role.permissions.delete("authentik_core.view_user");
+    await verifyFails(fake, env, "idp-manager", "lacks permission");
+  });
+
+  it("the role was given more than NetBird needs: verification says so from NetBird's side", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const role = [...fake.store.roles.values()].find((r) => r.name === "NetBird IdP manager")!;
+    role.permissions.add("authentik_providers_oauth2.view_oauth2provider");
+    await verifyFails(fake, env, "idp-manager", "holds more than NetBird needs");
   });
 
   it("the app password expired: NetBird's token request fails", async () => {

@@ -26,7 +26,7 @@ export interface Api {
   /** Objects of a list whose `key` is exactly `value` (authentik's filters may match more loosely). */
   named(path: string, key: string, value: string): Promise<Json[]>;
   /** 404 → undefined. */
-  maybe(path: string): Promise<Json | undefined>;
+  maybe(path: string): Promise<Json>;
 }
 
 export function api(target: Pick<RealTarget, "url" | "token">): Api {
@@ -101,7 +101,7 @@ export async function waitForAuthentik(target: RealTarget, timeoutMs: number): P
     ["a default brand exists", async () => (await client.list("/core/brands/")).some((b) => b.default)],
   ];
   for (const [stage, check] of stages) {
-    let last = "";
+    let last: string;
     for (;;) {
       try {
         if (await check()) break;

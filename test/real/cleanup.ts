@@ -83,6 +83,14 @@ export class Cleanup {
       if (await api.maybe(`/flows/instances/${n.deviceFlow}/`).catch(() => true)) {
         await attempt(`flow '${n.deviceFlow}'`, () => api.del(`/flows/instances/${n.deviceFlow}/`));
       }
+      // The least-privilege group and role (exact names: the role list's name filter differs by version).
+      for (const [path, key, what] of [
+        ["/core/groups/", "pk", "group"],
+        ["/rbac/roles/", "pk", "role"],
+      ] as const) {
+        const found = await api.named(path, "name", n.accessRole).catch(() => []);
+        for (const o of found) await attempt(`${what} '${n.accessRole}'`, () => api.del(`${path}${String(o[key])}/`));
+      }
     }
 
     // 2. Nothing is left that could be deleted.

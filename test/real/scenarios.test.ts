@@ -196,7 +196,8 @@ describe(`authentik at ${target.url}`, () => {
       expect(app).toMatchObject({ name: names.app, provider: provider.pk });
       const [user] = await ak.named("/core/users/", "username", names.serviceAccount);
       expect(user.type).toBe("service_account");
-      const [group] = await ak.named("/core/groups/", "name", "authentik Admins");
+      // Least privilege: the account is in the group carrying NetBird's role (not in authentik Admins).
+      const [group] = await ak.named("/core/groups/", "name", names.accessRole);
       const members = await ak.named(`/core/users/?groups_by_pk=${group.pk}`, "username", names.serviceAccount);
       expect(members.map((u) => u.pk)).toEqual([user.pk]);
       const token = await ak.get(`/core/tokens/${id}/`);

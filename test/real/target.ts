@@ -45,6 +45,8 @@ export interface RunNames {
   slug: string;
   provider: string;
   serviceAccount: string;
+  /** The role (and its group) the service account gets: the tool's default name for it. */
+  accessRole: string;
   deviceFlow: string;
 }
 
@@ -55,6 +57,7 @@ export function runNames(prefix: string, suffix = randomBytes(4).toString("hex")
     slug: `${prefix.toLowerCase()}-test-${suffix}`,
     provider: `${prefix} test ${suffix}`,
     serviceAccount: `${prefix}-test-${suffix}`,
+    accessRole: `${prefix}-test-${suffix} IdP manager`,
     deviceFlow: `${prefix.toLowerCase()}-device-${suffix}`,
   };
 }

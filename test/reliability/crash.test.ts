@@ -30,6 +30,8 @@ function endState(fake: FakeAuthentik) {
     serviceAccounts: [...s.users.values()].filter((u) => u.username === "NetBird").length,
     appPasswords: [...s.tokens.values()].filter((t) => t.user === sa?.pk && t.intent === "app_password").map((t) => ({ identifier: t.identifier, expiring: t.expiring })),
     inAdmins: sa ? s.groupByName("authentik Admins")!.users.filter((pk) => pk === sa.pk).length : 0,
+    inRoleGroup: sa ? (s.groupByName("NetBird IdP manager")?.users.filter((pk) => pk === sa.pk).length ?? 0) : 0,
+    roles: [...s.roles.values()].map((r) => ({ name: r.name, permissions: [...r.permissions].sort() })),
     deviceFlows: [...s.flows.values()].filter((f) => f.slug === "default-device-code-flow").length,
     brandHasFlow: [...s.brands.values()].some((b) => b.flow_device_code === s.flowBySlug("default-device-code-flow")?.pk),
   };
