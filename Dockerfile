@@ -17,12 +17,17 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json --noEmit && node
 # (apache2-utils, ~1.5 MB) that openZro's configure.sh uses to hash the Dex admin password it generates (without
 # it the script falls back to `docker run`, fails silently and writes an empty hash).
 FROM node:24-bookworm-slim
-ARG VERSION=0.1.0
+# The image label's version: package.json's (the bundle reports the same with --version; a test keeps them equal).
+# The release workflow (.github/workflows/release.yml) passes the tag's version, which must equal package.json's,
+# and adds created/revision labels.
+ARG VERSION=0.2.0
 LABEL org.opencontainers.image.title="authentik-bootstrap" \
       org.opencontainers.image.description="Waits for authentik, provisions the OAuth2 provider, application, service account and device flow NetBird (and openZro, Firezone) need, writes their setup.env, exits." \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.source="https://github.com/authentik-bootstrap/authentik-bootstrap"
+      org.opencontainers.image.source="https://github.com/authentik-bootstrap/authentik-bootstrap" \
+      org.opencontainers.image.url="https://github.com/authentik-bootstrap/authentik-bootstrap/pkgs/container/authentik-bootstrap" \
+      org.opencontainers.image.documentation="https://github.com/authentik-bootstrap/authentik-bootstrap#readme"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends bash curl jq gettext-base openssl ca-certificates apache2-utils \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*

@@ -58,9 +58,12 @@ export class ConfigError extends BootstrapError {
 export class NotReadyError extends BootstrapError {
   readonly exit = "notReady";
   readonly stage: string;
+  /** What to check, also at the end of the message (the readable log format prints it on a line of its own). */
+  readonly hint: string;
   constructor(stage: string, waitedMs: number, lastError: string, hint: string) {
     super(`authentik was not ready after ${Math.round(waitedMs / 1000)} s: stage '${stage}' never passed. Last error: ${lastError}. ${hint}`);
     this.stage = stage;
+    this.hint = hint;
   }
 }
 

@@ -1,29 +1,54 @@
 #!/usr/bin/env node
 /**
  * Entry point: the only file that reads process.env/argv, prints the summary and sets the exit code.
- * Logs (JSON lines) go to stderr; stdout carries the plan (plan mode) and one JSON summary line.
+ * Logs go to stderr (JSON lines, or lines for reading: LOG_FORMAT); stdout carries the plan (plan mode) and one
+ * JSON summary line (a short text instead when stdout is a terminal and the log is for reading).
+ * `--help` and `--version` answer before anything is read or contacted.
  */
+import { writeSync } from "node:fs";
 import { pino } from "pino";
 import { loadConfig, type Config } from "./config.ts";
-import { EXIT_CODES, exitCodeOf, BootstrapError } from "./errors.ts";
+import { EXIT_CODES, exitCodeOf, BootstrapError, NotReadyError } from "./errors.ts";
+import { helpText } from "./help.ts";
 import { createLogger } from "./log.ts";
+import { colorWanted, prettyDestination, resolveLogFormat } from "./pretty.ts";
 import type { Summary } from "./report.ts";
 import { run } from "./run.ts";
 import { scrub } from "./secrets.ts";
+import { summaryText } from "./summary-text.ts";
+import { VERSION } from "./version.ts";
+
+/** stderr as JSON lines, or through the formatter for reading (the same redacted JSON, parsed and printed). */
+function logDestination(format: "json" | "pretty") {
+  if (format === "json") return pino.destination({ dest: 2, sync: true });
+  return prettyDestination((text) => writeSync(2, text), { color: colorWanted(process.env, process.stderr.isTTY === true) });
+}
 
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(helpText(VERSION, Math.max(80, Math.min(process.stdout.columns || 80, 120))));
+    return EXIT_CODES.success;
+  }
+  if (args.includes("--version")) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT_CODES.success;
+  }
   const started = Date.now();
   const print = (text: string) => process.stdout.write(`${scrub(text)}\n`);
   let config: Config | undefined;
+  // Until the configuration is read, its LOG_LEVEL and LOG_FORMAT as far as they are valid (a bad one is reported).
+  let format = resolveLogFormat(process.env.LOG_FORMAT, process.stderr.isTTY === true);
   let logger = createLogger(
     process.env.LOG_LEVEL && /^(fatal|error|warn|info|debug|trace|silent)$/.test(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : "info",
-    pino.destination({ dest: 2, sync: true }),
+    logDestination(format),
   );
   let partial: Partial<Summary> = {};
   try {
-    config = loadConfig(process.env, process.argv.slice(2));
-    logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }));
-    logger.info({ authentik: config.authentikUrl, public: config.publicUrl, consumers: config.consumers, mode: config.mode }, "starting");
+    config = loadConfig(process.env, args);
+    format = resolveLogFormat(config.logFormat, process.stderr.isTTY === true);
+    logger = createLogger(config.logLevel, logDestination(format));
+    logger.info({ version: VERSION, authentik: config.authentikUrl, public: config.publicUrl, consumers: config.consumers, mode: config.mode }, "starting");
     const outcome = await run(config, { logger, print, env: process.env });
     const { changesPending, ...rest } = outcome.summary;
     const exitCode = config.mode === "plan" && changesPending ? EXIT_CODES.changesPending : EXIT_CODES.success;
@@ -32,7 +57,7 @@ async function main(): Promise<number> {
   } catch (error) {
     const exitCode = exitCodeOf(error);
     const message = scrub(error instanceof Error ? error.message : String(error));
-    if (error instanceof BootstrapError) logger.error({ type: error.name }, message);
+    if (error instanceof BootstrapError) logger.error({ type: error.name, ...(error instanceof NotReadyError ? { hint: scrub(error.hint) } : {}) }, message);
     else logger.fatal({ err: error }, `unexpected error (a bug, please report it): ${message}`);
     partial = { result: "error", exitCode, error: { type: error instanceof Error ? error.name : "Error", message } };
     return exitCode;
@@ -44,7 +69,8 @@ async function main(): Promise<number> {
       durationMs: Date.now() - started,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
-    print(JSON.stringify({ summary }));
+    // One JSON line for scripts (README "Output and logs"); a short text for a person at a terminal.
+    print(format === "pretty" && process.stdout.isTTY ? summaryText(summary) : JSON.stringify({ summary }));
   }
 }
 

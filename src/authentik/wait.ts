@@ -2,6 +2,8 @@
  * Staged, bounded readiness: reachable → /-/health/ready/ → API token accepted → default objects present.
  * Each stage polls (p-retry, at most `maxPollMs` apart, so the run starts within about a second of
  * authentik being ready) until one shared deadline; on timeout the error names the stage and its last error.
+ * Each stage that passes is one log line; while one keeps failing, a line at most every `progressMs` (10 s) says
+ * which stage, its last answer and how much of the time allowed (WAIT_TIMEOUT) is gone.
  * When authentik is up, one request passes the first three stages: an API answer with the version means it is
  * reachable, ready and accepts the token (the health endpoints are polled only while it does not answer so).
  * The objects found are returned, so provisioning does not look them up again; the flows are listed whole in
@@ -40,6 +42,8 @@ export interface WaitOptions {
   /** Longest pause between two polls. */
   maxPollMs?: number;
   minPollMs?: number;
+  /** Shortest interval between two "still waiting" lines. */
+  progressMs?: number;
 }
 
 const HINTS: Record<string, string> = {
@@ -56,10 +60,18 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const log = options.logger.child({ step: "wait" });
+  const progressMs = options.progressMs ?? 10_000;
+  const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+  // Silence is measured from the last line of the wait, whichever stage wrote it.
+  let lastLine = started;
+  const passed = (stage: string, message: string, fields: Record<string, unknown> = {}) => {
+    lastLine = Date.now();
+    log.info({ stage, waitedMs: lastLine - started, ...fields }, message);
+  };
 
   async function stage<T>(name: string, check: () => Promise<T>): Promise<T> {
     let last = "not tried";
-    let lastNotice = Date.now();
+    const stageStarted = Date.now();
     const attempt = async () => {
       try {
         return await check();
@@ -80,13 +92,17 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
         randomize: false,
         maxRetryTime: Math.max(0, deadline - Date.now()),
         onFailedAttempt: ({ attemptNumber }) => {
-          if (Date.now() - lastNotice >= 10_000) {
-            lastNotice = Date.now();
-            log.info({ stage: name, attemptNumber, waitedMs: Date.now() - started, last }, "still waiting for authentik");
-          }
+          const now = Date.now();
+          if (now - lastLine < progressMs) return;
+          lastLine = now;
+          const waitedMs = now - started;
+          const gone = Math.min(100, Math.round((100 * waitedMs) / Math.max(1, options.timeoutMs)));
+          log.info(
+            { stage: name, attemptNumber, waitedMs, timeoutMs: options.timeoutMs, last },
+            `still waiting for authentik: stage '${name}' not passed for ${seconds(now - stageStarted)}, last answer: ${last}; ${seconds(waitedMs)} of WAIT_TIMEOUT ${seconds(options.timeoutMs)} gone (${gone}%)`,
+          );
         },
       });
-      log.debug({ stage: name, waitedMs: Date.now() - started }, "stage passed");
       return result;
     } catch (error) {
       if (error instanceof NotYet || (error instanceof ApiError && error.status === 0)) {
@@ -105,11 +121,13 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
     const r = await client.health("/-/health/live/");
     if (r.status === 0) throw new NotYet(`${client.baseUrl} did not answer (${r.detail})`);
   });
+  passed("reachable", `authentik answers at ${client.baseUrl}`);
   await stage("ready", async () => {
     if (early) return;
     const r = await client.health("/-/health/ready/");
     if (r.status < 200 || r.status > 299) throw new NotYet(`GET /-/health/ready/ answered ${r.status === 0 ? `nothing (${r.detail})` : `${r.status} ${r.detail}`}`);
   });
+  passed("ready", early ? "authentik is ready (its API answers)" : "authentik reports ready (/-/health/ready/)");
   const features = await stage("token", async () => {
     if (early) return early;
     try {
@@ -121,10 +139,10 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
       throw error;
     }
   });
+  passed("token", `authentik ${features.version} accepts the API token`, { version: features.version });
   if (features.unknownNewer) {
     log.warn({ version: features.version }, "authentik is newer than the newest version this tool was tested with; trying the newest known shapes");
   }
-  log.info({ version: features.version }, "authentik answers with the API token");
 
   // Default objects: poll every missing one in parallel, report all that are still missing.
   const flowSlugs = [...needs.flows, ...(needs.optionalFlows?.(features) ?? [])];
@@ -182,6 +200,6 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
     await Promise.all(tasks);
     if (missing.length) throw new NotYet(`missing: ${missing.join("; ")}`);
   });
-  log.info({ waitedMs: Date.now() - started }, "authentik is ready to be configured");
+  passed("defaults", "authentik's default objects are there: ready to be configured");
   return { features, ...(found as Omit<Defaults, "features">) };
 }

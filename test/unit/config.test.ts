@@ -89,7 +89,7 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...valid, PLAN: "true" }).mode).toBe("plan");
     expect(loadConfig(valid, ["--verify"]).mode).toBe("verify");
     expect(loadConfig(valid).mode).toBe("apply");
-    expect(problems(valid, ["--yes"])).toEqual(["unknown argument '--yes' (supported: --plan, --verify)"]);
+    expect(problems(valid, ["--yes"])).toEqual(["unknown argument '--yes' (supported: --plan, --verify, --help, --version)"]);
     expect(problems(valid, ["--plan", "--verify"])[0]).toContain("exclude each other");
   });
 
