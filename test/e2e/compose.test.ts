@@ -8,6 +8,7 @@ import { chownSync, copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { buildFakeImage, buildToolImage, dockerAvailable, ROOT, SHARED } from "../helpers/images.ts";
 
 const docker = dockerAvailable();
@@ -49,17 +50,20 @@ describe.skipIf(!docker)("docker-compose.example.yml", () => {
     dir = mkdtempSync(join(tmpdir(), "akb-compose-"));
     copyFileSync(join(ROOT, "docker-compose.example.yml"), join(dir, "docker-compose.example.yml"));
     copyFileSync(join(ROOT, "test", "e2e", "compose.override.yml"), join(dir, "compose.override.yml"));
+    // `cp .env.example .env` and fill in the empty values, as the compose file's header says.
+    const values: Record<string, string> = {
+      PG_PASS: "pg-test-pass",
+      AUTHENTIK_SECRET_KEY: "test-secret-key",
+      AUTHENTIK_BOOTSTRAP_PASSWORD: "test-password",
+      AUTHENTIK_BOOTSTRAP_TOKEN: "compose-bootstrap-token-0123456789",
+      AUTHENTIK_PUBLIC_URL: "http://authentik-server:9000",
+      NETBIRD_DOMAIN: "netbird.example.com",
+    };
+    const example = readFileSync(join(ROOT, ".env.example"), "utf8");
+    expect([...example.matchAll(/^(\w+)=$/gm)].map((m) => m[1]).sort()).toEqual(Object.keys(values).sort());
     writeFileSync(
       join(dir, ".env"),
-      [
-        "PG_PASS=pg-test-pass",
-        "AUTHENTIK_SECRET_KEY=test-secret-key",
-        "AUTHENTIK_BOOTSTRAP_PASSWORD=test-password",
-        "AUTHENTIK_BOOTSTRAP_TOKEN=compose-bootstrap-token-0123456789",
-        "AUTHENTIK_PUBLIC_URL=http://authentik-server:9000",
-        "NETBIRD_DOMAIN=netbird.example.com",
-        "",
-      ].join("\n"),
+      example.replace(/^(\w+)=$/gm, (_, name: string) => `${name}=${values[name]}`),
     );
     const netbird = join(dir, "netbird");
     cpSync(join(SHARED, "netbird", "infrastructure_files"), netbird, { recursive: true });
@@ -85,13 +89,42 @@ describe.skipIf(!docker)("docker-compose.example.yml", () => {
     const bootstrap = state(project, "bootstrap");
     expect(bootstrap.Status).toBe("exited");
     expect(bootstrap.ExitCode).toBe(0);
-    for (const service of ["management", "dashboard"]) {
+    for (const service of ["management", "signal", "relay", "coturn", "dashboard"]) {
       const s = state(project, service);
       expect({ service, status: s.Status }).toEqual({ service, status: "running" });
       expect(Date.parse(s.StartedAt)).toBeGreaterThanOrEqual(Date.parse(bootstrap.FinishedAt));
     }
     expect(statSync(join(dir, "netbird", "artifacts", "management.json")).size).toBeGreaterThan(0);
   }, 300_000);
+
+  it("the relay's and the dashboard's entrypoint scripts take their settings from the files configure.sh and the bootstrap wrote", () => {
+    // The scripts as the containers get them (compose turns $$ into $), pointed at this directory, ending in `env`.
+    const services = (parse(readFileSync(join(dir, "docker-compose.example.yml"), "utf8")) as { services: Record<string, { entrypoint: string[] }> }).services;
+    const script = (service: string, paths: [string, string][], exec: string) => {
+      let text = services[service]!.entrypoint[2]!.replace(/\$\$/g, "$");
+      for (const [from, to] of paths) text = text.split(from).join(to);
+      expect(text).toContain(exec);
+      const env = execFileSync("/bin/sh", ["-c", text.replace(exec, "env")], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+      return Object.fromEntries(env.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    };
+    const artifacts = join(dir, "netbird", "artifacts");
+    const mgmt = JSON.parse(readFileSync(join(artifacts, "management.json"), "utf8"));
+    const relay = script("relay", [["/etc/netbird/", `${artifacts}/`]], "exec /go/bin/netbird-relay");
+    expect(relay).toMatchObject({ NB_AUTH_SECRET: mgmt.Relay.Secret, NB_LISTEN_ADDRESS: ":33080", NB_EXPOSED_ADDRESS: "rel://netbird.example.com:33080" });
+    expect(relay.NB_AUTH_SECRET?.length).toBeGreaterThan(20);
+
+    const setup = readFileSync(join(dir, "netbird", "setup.env"), "utf8");
+    const clientId = /^NETBIRD_AUTH_CLIENT_ID='(.+)'$/m.exec(setup)![1];
+    const dashboard = script("dashboard", [["/netbird/setup.env", join(dir, "netbird", "setup.env")]], "exec /usr/bin/supervisord -c /etc/supervisord.conf");
+    expect(dashboard).toMatchObject({
+      AUTH_CLIENT_ID: clientId,
+      AUTH_AUDIENCE: clientId,
+      AUTH_AUTHORITY: "http://authentik-server:9000/application/o/netbird/",
+      AUTH_SUPPORTED_SCOPES: "openid profile email offline_access api",
+      USE_AUTH0: "false",
+      NETBIRD_MGMT_API_ENDPOINT: "https://netbird.example.com",
+    });
+  });
 
   it("`docker compose run --rm bootstrap` re-runs it inside the stack: exit 0, nothing changed", async () => {
     const file = join(dir, "netbird", "setup.env");

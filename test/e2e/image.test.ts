@@ -170,6 +170,37 @@ describe.skipIf(!docker)("the built image", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^:\$2y\$10\$/);
   });
+
+  it("--version is the image label's version and package.json's; --help answers without configuration; both exit 0", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const label = await new Promise<string>((resolve, reject) =>
+      execFile("docker", ["image", "inspect", "-f", '{{index .Config.Labels "org.opencontainers.image.version"}}', tool], (error, stdout) =>
+        error ? reject(new Error(error.message)) : resolve(stdout.trim()),
+      ),
+    );
+    expect(label).toBe(pkg.version);
+    expect(await dockerRun([tool, "--version"])).toMatchObject({ code: 0, stdout: `${label}\n`, stderr: "" });
+    const help = await dockerRun([tool, "--help"]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout.split("\n")[0]).toBe(`authentik-bootstrap ${label}`);
+    for (const part of ["Usage:", "Modes:", "AUTHENTIK_URL  (string, required)", "LOG_FORMAT", "Exit codes:"]) expect(help.stdout).toContain(part);
+  }, 120_000);
+
+  it("`docker run -t` (a terminal): log lines for reading and a short summary; without -t: JSON", async () => {
+    const ak = await fake("authentik-tty");
+    const env = ["-e", `AUTHENTIK_URL=${ak.url}`, "-e", `AUTHENTIK_TOKEN=${TOKEN}`, "-e", "NETBIRD_DOMAIN=netbird.example.com"];
+    const tty = await dockerRun(["-t", "--network", network.getName(), "-e", "NO_COLOR=1", ...env, "-v", `${outputDir()}:/output`, tool]);
+    expect(tty.code).toBe(0);
+    const text = tty.stdout.replace(/\r\n/g, "\n");
+    expect(text).toContain("+ OAuth2 provider 'NetBird' created\n");
+    expect(text).toMatch(/^✓ done in \d+\.\d s: .* \(exit 0\)\.$/m);
+    expect(text).not.toContain('{"level"');
+    expect(text).not.toContain(TOKEN);
+    const plain = await dockerRun(["--network", network.getName(), ...env, "-v", `${outputDir()}:/output`, tool]);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain('"msg":"OAuth2 provider \'NetBird\' unchanged"');
+    expect(plain.stdout).toMatch(/^\{"summary":\{/);
+  }, 180_000);
 });
 
 /** The image runs as uid 1000: copied NetBird files must be writable by it (configure.sh writes artifacts/). */
