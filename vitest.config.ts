@@ -21,7 +21,8 @@ export default defineConfig({
         extends: true,
         test: { name: "integration", include: ["test/integration/**/*.test.ts", "test/reliability/**/*.test.ts", "test/fake-*/**/*.test.ts"] },
       },
-      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"] } },
+      // The image tests build and start containers: on a loaded 2-core machine one can take minutes.
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 600_000 } },
     ],
   },
 });

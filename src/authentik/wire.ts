@@ -71,6 +71,8 @@ export interface WireGroup {
   users?: number[];
   /** The roles (pks) bound to the group; their members hold the roles' permissions. */
   roles?: string[];
+  /** The same roles with their names (GroupSerializer, every version from 2024.2). */
+  roles_obj?: WireRole[];
 }
 
 export interface WireRole {

@@ -12,6 +12,11 @@ import type { Output } from "../output/output.ts";
 import { readIfExists } from "../output/write-atomic.ts";
 import type { Objects } from "../reconcile/adapter.ts";
 import { application } from "../reconcile/adapters/application.ts";
+import type { AnyAdapter } from "../reconcile/adapter.ts";
+import { accessGroup, role } from "../reconcile/adapters/access.ts";
+import { appPassword } from "../reconcile/adapters/app-password.ts";
+import { adminMembership, membership } from "../reconcile/adapters/membership.ts";
+import { serviceAccount } from "../reconcile/adapters/service-account.ts";
 import { brand } from "../reconcile/adapters/brand.ts";
 import { deviceFlow } from "../reconcile/adapters/device-flow.ts";
 import { provider } from "../reconcile/adapters/provider.ts";
@@ -29,6 +34,9 @@ export type ApplyResult = Pick<Summary, "rotated" | "credentials" | "output" | "
 
 /** The throttled device endpoint is called only when something it depends on changed in this run. */
 const DEVICE_INPUTS = [provider, application, deviceFlow, brand];
+/** The account's rights are probed (read one user, be refused an admin call) when something they come from changed. */
+const ACCESS_INPUTS = [serviceAccount, appPassword, role, accessGroup, membership, adminMembership];
+const changed = (u: Unit, adapters: readonly AnyAdapter[]) => adapters.some((adapter) => (stepOf(u.plan, adapter)?.action ?? "noop") !== "noop");
 
 export async function applyMode(
   ak: AuthentikClient,
@@ -69,16 +77,7 @@ export async function applyMode(
 
   if (config.verify) {
     const results = await Promise.all(
-      applied.map(({ u, values, done }) =>
-        checkUnit(
-          ak,
-          u,
-          values,
-          done,
-          DEVICE_INPUTS.some((adapter) => (stepOf(u.plan, adapter)?.action ?? "noop") !== "noop"),
-          logger,
-        ),
-      ),
+      applied.map(({ u, values, done }) => checkUnit(ak, u, values, done, { device: changed(u, DEVICE_INPUTS), access: changed(u, ACCESS_INPUTS) }, logger)),
     );
     const failed = results.flat().filter((r) => !r.ok);
     if (failed.length) throw new VerifyError(failed);

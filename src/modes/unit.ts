@@ -62,9 +62,17 @@ async function readForCheck(u: Unit, expected: readonly (readonly [string, strin
 
 /**
  * Check the result as the consumer will use it. `objects`: as applied (apply mode) or as found (verify mode);
- * `live`: call the throttled device endpoint.
+ * `live.device`: call the throttled device endpoint; `live.access`: probe the service account's rights beyond
+ * NetBird's user list (reading one user, an admin-only call refused) — in verify mode, and when they changed.
  */
-export async function checkUnit(ak: AuthentikClient, u: Unit, values: Provisioned, objects: Objects, live: boolean, logger: Logger): Promise<CheckResult[]> {
+export async function checkUnit(
+  ak: AuthentikClient,
+  u: Unit,
+  values: Provisioned,
+  objects: Objects,
+  live: { device: boolean; access: boolean },
+  logger: Logger,
+): Promise<CheckResult[]> {
   const d = u.desired;
   const strict = d.provider.redirectUris.find((r) => r.matching_mode === "strict" && (r.redirect_uri_type ?? "authorization") === "authorization");
   const p = objects.get(provider);
@@ -79,6 +87,7 @@ export async function checkUnit(ak: AuthentikClient, u: Unit, values: Provisione
       username: values.username,
       appPassword: values.appPassword,
       // Least privilege is checked once the account holds only its role (not while it is left in the superuser group).
+      probeAccess: live.access,
       leastPrivilege: d.access !== undefined && !(objects.get(adminMembership)?.member ?? false),
       redirectUri: strict?.url,
       device:
@@ -87,7 +96,7 @@ export async function checkUnit(ak: AuthentikClient, u: Unit, values: Provisione
               brandDomain: serving.domain,
               flowSlug: keepsForeignFlow(d, objects) && serving.flow_device_code ? undefined : d.deviceFlow.slug,
               grantTypes: d.features.grantTypes ? (p?.grant_types ?? []) : undefined,
-              live,
+              live: live.device,
             }
           : undefined,
       signingKey: p?.signing_key,

@@ -4,7 +4,7 @@ import type { WireBrand, WireGroup } from "../authentik/wire.ts";
 import type { DesiredApplication } from "./adapters/application.ts";
 import type { DesiredDeviceFlow } from "./adapters/device-flow.ts";
 import type { DesiredProvider } from "./adapters/provider.ts";
-import type { DesiredAccess } from "./adapters/role.ts";
+import type { DesiredAccess } from "./adapters/access.ts";
 
 export interface DesiredState {
   provider: DesiredProvider;

@@ -8,11 +8,10 @@ import { application } from "./adapters/application.ts";
 import { appPassword } from "./adapters/app-password.ts";
 import { brand } from "./adapters/brand.ts";
 import { deviceFlow } from "./adapters/device-flow.ts";
-import { accessGroup } from "./adapters/group.ts";
+import { accessGroup, role } from "./adapters/access.ts";
 import { adminMembership, membership } from "./adapters/membership.ts";
 import { provider } from "./adapters/provider.ts";
 import { retiredTokens } from "./adapters/retired-tokens.ts";
-import { role } from "./adapters/role.ts";
 import { serviceAccount } from "./adapters/service-account.ts";
 
 export const CHAINS: readonly (readonly AnyAdapter[])[] = [

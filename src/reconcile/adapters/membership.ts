@@ -7,7 +7,7 @@
 import type { WireGroup, WireUser } from "../../authentik/wire.ts";
 import type { Adapter, Objects } from "../adapter.ts";
 import type { DesiredState } from "../desired.ts";
-import { accessGroup } from "./group.ts";
+import { accessGroup } from "./access.ts";
 import { serviceAccount } from "./service-account.ts";
 
 /**
