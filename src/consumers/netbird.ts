@@ -3,7 +3,7 @@
  * guide and NetBird's advanced self-hosting guide describe it. Pure data and rendering, no I/O.
  */
 import { escapeRegex } from "../authentik/client.ts";
-import { NETBIRD_IDP_PERMISSIONS } from "../reconcile/adapters/role.ts";
+import { NETBIRD_IDP_PERMISSIONS } from "../reconcile/adapters/access.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
