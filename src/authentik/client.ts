@@ -1,41 +1,48 @@
 /**
- * The one module that talks to authentik. Requests are built by `@goauthentik/api` (its `…Raw` methods:
- * paths, query strings, bearer header, request serialisation); responses are read as raw JSON into the wire
- * types of `wire.ts`, because the generated deserialisers break on older servers' shapes. The few request
- * shapes that differ on older servers are rewritten by one middleware (`versionShim`).
+ * The one module that talks to authentik: its REST API (paths, query strings and bodies as in authentik's schema)
+ * and the OIDC endpoints as a consumer meets them, over `http.ts`. Request bodies are typed by `@goauthentik/api`
+ * and written by its serialisers (`requests.ts`); responses are read as raw JSON into the wire types of
+ * `wire.ts`, because the generated deserialisers break on older servers' shapes. The few request shapes that
+ * differ on older servers are rewritten in one place (`versionShim`).
  */
-import { readFileSync } from "node:fs";
-import {
-  AdminApi,
-  Configuration,
-  CoreApi,
-  CryptoApi,
-  FetchError,
-  FlowsApi,
-  PropertymappingsApi,
-  ProvidersApi,
-  RbacApi,
-  ResponseError,
-  type ApiResponse,
-  type ApplicationRequest,
-  type FlowRequest,
-  type Middleware,
-  type OAuth2ProviderRequest,
-  type PatchedApplicationRequest,
-  type PatchedBrandRequest,
-  type PatchedFlowRequest,
-  type PatchedGroupRequest,
-  type PatchedOAuth2ProviderRequest,
-  type PatchedTokenRequest,
-  type PatchedUserRequest,
-  type TokenRequest,
-  type UserServiceAccountRequest,
+import type {
+  ApplicationRequest,
+  FlowRequest,
+  OAuth2ProviderRequest,
+  PatchedApplicationRequest,
+  PatchedBrandRequest,
+  PatchedFlowRequest,
+  PatchedGroupRequest,
+  PatchedOAuth2ProviderRequest,
+  PatchedTokenRequest,
+  PatchedUserRequest,
+  TokenRequest,
+  UserServiceAccountRequest,
 } from "@goauthentik/api";
 import pRetry from "p-retry";
-import { Agent } from "undici";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { registerSecret, scrub } from "../secrets.ts";
+import { Http, type HttpAnswer } from "./http.ts";
+import {
+  ApplicationRequestToJSON,
+  FlowRequestToJSON,
+  GroupRequestToJSON,
+  OAuth2ProviderRequestToJSON,
+  PatchedApplicationRequestToJSON,
+  PatchedBrandRequestToJSON,
+  PatchedFlowRequestToJSON,
+  PatchedGroupRequestToJSON,
+  PatchedOAuth2ProviderRequestToJSON,
+  PatchedPermissionAssignRequestToJSON,
+  PatchedTokenRequestToJSON,
+  PatchedUserRequestToJSON,
+  PermissionAssignRequestToJSON,
+  RoleRequestToJSON,
+  TokenRequestToJSON,
+  UserAccountRequestToJSON,
+  UserServiceAccountRequestToJSON,
+} from "./requests.ts";
 import { featuresOf, type Features } from "./version.ts";
 import type {
   Paginated,
@@ -77,6 +84,27 @@ const TRANSIENT = new Set([0, 429, 502, 503, 504]);
 const PAGE_SIZE = 100;
 const MAX_PAGES = 100;
 
+/** A path parameter, encoded. */
+const seg = (value: string | number) => encodeURIComponent(String(value));
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+/** One request to the API. */
+interface ApiCall {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Below /api/v3, path parameters in place. */
+  path: string;
+  query?: Query;
+  /** The body in wire form (a generated serialiser's output). */
+  body?: unknown;
+}
+
+/** As the generated client writes a query string: `encodeURIComponent` on names and values, nothing for undefined. */
+function queryString(query: Query): string {
+  const parts = Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`]));
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
 /** Old servers: one newline-separated string of regexes instead of `{matching_mode, url}` objects. */
 function redirectUrisToLegacy(list: readonly RedirectUri[]): string {
   return list.map((r) => (r.matching_mode === "strict" ? escapeRegex(r.url) : r.url)).join("\n");
@@ -114,75 +142,44 @@ export class AuthentikClient {
   /** authentik's clock minus ours, in ms, from the `Date` header of its last answer (second resolution). */
   clockOffsetMs: number | undefined;
   private readonly options: ClientOptions;
-  private readonly dispatcher: Agent | undefined;
-  private readonly config: Configuration;
-  private readonly core: CoreApi;
-  private readonly providers: ProvidersApi;
-  private readonly flows: FlowsApi;
-  private readonly crypto: CryptoApi;
-  private readonly mappings: PropertymappingsApi;
-  private readonly admin: AdminApi;
-  private readonly rbac: RbacApi;
+  private readonly http: Http;
 
   constructor(options: ClientOptions) {
     this.options = options;
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     registerSecret(options.token);
-    if (options.caFile || options.insecureTls) {
-      this.dispatcher = new Agent({
-        connect: options.caFile ? { ca: readFileSync(options.caFile) } : { rejectUnauthorized: false },
-      });
-    }
-    const dispatcher = this.dispatcher;
-    this.config = new Configuration({
-      basePath: `${this.baseUrl}/api/v3`,
-      accessToken: options.token,
-      fetchApi: dispatcher ? (url: string, init?: RequestInit) => fetch(url, { ...init, dispatcher }) : undefined,
-      middleware: [this.versionShim(), this.counter(), { post: ({ response }) => (this.noteClock(response), Promise.resolve(undefined)) }],
-    });
-    this.core = new CoreApi(this.config);
-    this.providers = new ProvidersApi(this.config);
-    this.flows = new FlowsApi(this.config);
-    this.crypto = new CryptoApi(this.config);
-    this.mappings = new PropertymappingsApi(this.config);
-    this.admin = new AdminApi(this.config);
-    this.rbac = new RbacApi(this.config);
+    this.http = new Http({ caFile: options.caFile, insecureTls: options.insecureTls });
   }
 
   /** Rewrites requests for older servers: scope-mapping path (<2024.8) and string redirect URIs (<2024.12). */
-  private versionShim(): Middleware {
-    return {
-      pre: ({ url, init }) => {
-        const f = this.features;
-        let nextUrl = url;
-        let nextInit = init;
-        if (f.legacyScopeMappingPath) nextUrl = nextUrl.replace("/propertymappings/provider/scope/", "/propertymappings/scope/");
-        if (f.redirectUrisAsString && /\/providers\/oauth2\/(\d+\/)?(\?|$)/.test(new URL(url).pathname + "?") && typeof init.body === "string") {
-          const body = JSON.parse(init.body) as { redirect_uris?: RedirectUri[] };
-          if (Array.isArray(body.redirect_uris)) {
-            nextInit = { ...init, body: JSON.stringify({ ...body, redirect_uris: redirectUrisToLegacy(body.redirect_uris) }) };
-          }
-        }
-        return Promise.resolve({ url: nextUrl, init: nextInit });
-      },
-    };
+  private versionShim(call: ApiCall): ApiCall {
+    const f = this.features;
+    let { path, body } = call;
+    if (f.legacyScopeMappingPath) path = path.replace("/propertymappings/provider/scope/", "/propertymappings/scope/");
+    const uris = (body as { redirect_uris?: unknown } | undefined)?.redirect_uris;
+    if (f.redirectUrisAsString && /^\/providers\/oauth2\/(\d+\/)?$/.test(path) && Array.isArray(uris)) {
+      body = { ...(body as object), redirect_uris: redirectUrisToLegacy(uris as RedirectUri[]) };
+    }
+    return { ...call, path, body };
   }
 
-  private counter(): Middleware {
-    return {
-      pre: ({ url, init }) => {
-        this.stats.requests += 1;
-        const method = (init.method ?? "GET").toUpperCase();
-        if (WRITE_METHODS.has(method)) this.stats.writes += 1;
-        this.options.logger.trace({ method, url: scrub(url) }, "request");
-        return Promise.resolve(undefined);
-      },
-    };
+  /** One exchange, counted; the answer whatever its status, or the error of having none. */
+  private async exchange(method: string, url: string, init: { headers: Record<string, string>; body?: string; noRedirect?: boolean }): Promise<HttpAnswer> {
+    this.stats.requests += 1;
+    const answer = await this.http.request(url, {
+      method,
+      headers: init.headers,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+      timeoutMs: this.options.timeoutMs,
+      redirect: init.noRedirect ? "manual" : "follow",
+    });
+    this.noteClock(answer);
+    return answer;
   }
 
   /** Reads authentik's clock from an answer's `Date` header. */
-  private noteClock(response: Response): void {
-    const date = Date.parse(response.headers.get("date") ?? "");
+  private noteClock(answer: HttpAnswer): void {
+    const date = Date.parse(answer.headers.date ?? "");
     // The header has second resolution: compare against the middle of the second we are in.
     if (Number.isFinite(date)) this.clockOffsetMs = date + 500 - Date.now();
   }
@@ -192,42 +189,36 @@ export class AuthentikClient {
     return Date.now() + (this.clockOffsetMs ?? 0);
   }
 
-  private init(): RequestInit {
-    return { signal: AbortSignal.timeout(this.options.timeoutMs) };
-  }
-
   /**
-   * Runs one generated request and returns its JSON body (undefined for 204). Errors become `ApiError`s that
-   * name the operation; reads are retried on transient failures, writes only when authentik says it did not
-   * start processing them (502/503 "authentik starting").
+   * Sends one API request and returns its JSON body (undefined for 204). Errors become `ApiError`s that name the
+   * operation; reads are retried on transient failures, writes only when authentik says it did not start
+   * processing them (502/503 "authentik starting").
    */
   /**
    * `kind`: a read or an idempotent write (PATCH, add_user, DELETE) is retried on any transient failure; a
    * create only when authentik says it did not process it (502/503) — after a lost answer the caller looks
    * the object up instead (see apply's createOrAdopt), so a retried create never duplicates.
    */
-  private async send<T>(operation: string, kind: "read" | "idempotent" | "create", request: (init: RequestInit) => Promise<ApiResponse<unknown>>): Promise<T> {
+  private async send<T>(operation: string, kind: "read" | "idempotent" | "create", request: ApiCall): Promise<T> {
+    const call = this.versionShim(request);
+    const url = `${this.baseUrl}/api/v3${call.path}${queryString(call.query ?? {})}`;
+    const headers: Record<string, string> = { accept: "application/json", authorization: `Bearer ${this.options.token}` };
+    if (call.body !== undefined) headers["content-type"] = "application/json";
     const attempt = async (): Promise<T> => {
-      let response: Response;
+      let answer: HttpAnswer;
+      if (WRITE_METHODS.has(call.method)) this.stats.writes += 1;
+      this.options.logger.trace({ method: call.method, url: scrub(url) }, "request");
       try {
-        response = (await request(this.init())).raw;
+        answer = await this.exchange(call.method, url, { headers, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) });
       } catch (error) {
-        if (error instanceof ResponseError) {
-          const text = await error.response.text().catch(() => "");
-          throw new ApiError(operation, error.response.status, errorDetail(text));
-        }
-        if (error instanceof FetchError || (error as Error).name === "TimeoutError" || (error as Error).name === "AbortError") {
-          throw new ApiError(operation, 0, `no answer from ${this.baseUrl} (${describeCause(error)})`, { cause: error });
-        }
-        throw error;
+        throw new ApiError(operation, 0, `no answer from ${this.baseUrl} (${describeCause(error)})`, { cause: error });
       }
-      if (response.status === 204) return undefined as T;
-      const text = await response.text();
-      if (text === "") return undefined as T;
+      if (answer.status < 200 || answer.status > 299) throw new ApiError(operation, answer.status, errorDetail(answer.text));
+      if (answer.status === 204 || answer.text === "") return undefined as T;
       try {
-        return JSON.parse(text) as T;
+        return JSON.parse(answer.text) as T;
       } catch (error) {
-        throw new ApiError(operation, response.status, `answer is not JSON: ${errorDetail(text.slice(0, 120))}`, { cause: error });
+        throw new ApiError(operation, answer.status, `answer is not JSON: ${errorDetail(answer.text.slice(0, 120))}`, { cause: error });
       }
     };
     const retryable = (error: Error) => error instanceof ApiError && (kind === "create" ? error.status === 502 || error.status === 503 : TRANSIENT.has(error.status));
@@ -244,10 +235,10 @@ export class AuthentikClient {
     });
   }
 
-  private async listAll<T>(operation: string, page: (n: number, init: RequestInit) => Promise<ApiResponse<unknown>>): Promise<T[]> {
+  private async listAll<T>(operation: string, path: string, query: Query = {}): Promise<T[]> {
     const out: T[] = [];
     for (let n = 1; n <= MAX_PAGES; n++) {
-      const body = await this.send<Paginated<T>>(operation, "read", (init) => page(n, init));
+      const body = await this.send<Paginated<T>>(operation, "read", { method: "GET", path, query: { ...query, page: n, page_size: PAGE_SIZE } });
       out.push(...body.results);
       if (!body.pagination?.next) return out;
     }
@@ -258,12 +249,9 @@ export class AuthentikClient {
 
   /** GET a health path; resolves to the HTTP status (0 = no answer). Never throws. */
   async health(path: "/-/health/live/" | "/-/health/ready/"): Promise<{ status: number; detail: string }> {
-    this.stats.requests += 1;
     try {
-      const response = await fetch(`${this.baseUrl}${path}`, { ...this.init(), ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) });
-      this.noteClock(response);
-      const text = await response.text().catch(() => "");
-      return { status: response.status, detail: errorDetail(text) };
+      const answer = await this.exchange("GET", `${this.baseUrl}${path}`, { headers: {} });
+      return { status: answer.status, detail: errorDetail(answer.text) };
     } catch (error) {
       return { status: 0, detail: describeCause(error) };
     }
@@ -276,7 +264,6 @@ export class AuthentikClient {
     url: string,
     init: { method?: string; form?: Record<string, string>; bearer?: string; noRedirect?: boolean } = {},
   ): Promise<{ status: number; text: string; json: unknown }> {
-    this.stats.requests += 1;
     const headers: Record<string, string> = { accept: "application/json" };
     if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
     let body: string | undefined;
@@ -285,23 +272,18 @@ export class AuthentikClient {
       body = new URLSearchParams(init.form).toString();
     }
     try {
-      const response = await fetch(url, {
-        method: init.method ?? (body ? "POST" : "GET"),
+      const answer = await this.exchange(init.method ?? (body ? "POST" : "GET"), url, {
         headers,
-        body,
-        ...(init.noRedirect ? { redirect: "manual" } : {}),
-        ...this.init(),
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+        ...(body !== undefined ? { body } : {}),
+        ...(init.noRedirect ? { noRedirect: true } : {}),
       });
-      this.noteClock(response);
-      const text = await response.text();
       let json: unknown;
       try {
-        json = JSON.parse(text);
+        json = JSON.parse(answer.text);
       } catch {
         json = undefined;
       }
-      return { status: response.status, text, json };
+      return { status: answer.status, text: answer.text, json };
     } catch (error) {
       return { status: 0, text: describeCause(error), json: undefined };
     }
@@ -309,9 +291,10 @@ export class AuthentikClient {
 
   /** PEM certificate of a key pair (to compare with the JWKS). */
   async certificatePem(pk: string): Promise<string> {
-    const body = await this.send<{ data: string }>(`read certificate ${pk}`, "read", (init) =>
-      this.crypto.cryptoCertificatekeypairsViewCertificateRetrieveRaw({ kpUuid: pk }, init),
-    );
+    const body = await this.send<{ data: string }>(`read certificate ${pk}`, "read", {
+      method: "GET",
+      path: `/crypto/certificatekeypairs/${seg(pk)}/view_certificate/`,
+    });
     return body.data;
   }
 
@@ -319,7 +302,7 @@ export class AuthentikClient {
 
   async detectVersion(): Promise<Features> {
     const operation = "read authentik version (GET /admin/version/)";
-    const body = await this.send<{ version_current?: unknown } | undefined>(operation, "read", (init) => this.admin.adminVersionRetrieveRaw(init));
+    const body = await this.send<{ version_current?: unknown } | undefined>(operation, "read", { method: "GET", path: "/admin/version/" });
     // 2025.10.0's router answers a JSON request with 200 {"error": "authentik starting"} while Python boots.
     if (typeof body?.version_current !== "string")
       throw new ApiError(operation, 503, `answered ${errorDetail(JSON.stringify(body ?? null))} instead of a version (authentik still starting?)`);
@@ -331,20 +314,20 @@ export class AuthentikClient {
 
   /** Every flow (a fresh install has about 20): one request where looking them up one by one takes one each. */
   async listFlows(): Promise<WireFlow[]> {
-    return this.listAll<WireFlow>("list flows", (page, init) => this.flows.flowsInstancesListRaw({ page, pageSize: PAGE_SIZE }, init));
+    return this.listAll<WireFlow>("list flows", "/flows/instances/");
   }
 
   async findFlow(slug: string): Promise<WireFlow | undefined> {
-    const all = await this.listAll<WireFlow>(`look up flow '${slug}'`, (page, init) => this.flows.flowsInstancesListRaw({ slug, page, pageSize: PAGE_SIZE }, init));
+    const all = await this.listAll<WireFlow>(`look up flow '${slug}'`, "/flows/instances/", { slug });
     return all.find((f) => f.slug === slug);
   }
 
   async createFlow(body: FlowRequest): Promise<WireFlow> {
-    return this.send(`create flow '${body.slug}'`, "create", (init) => this.flows.flowsInstancesCreateRaw({ flowRequest: body }, init));
+    return this.send(`create flow '${body.slug}'`, "create", { method: "POST", path: "/flows/instances/", body: FlowRequestToJSON(body) });
   }
 
   async patchFlow(slug: string, body: PatchedFlowRequest): Promise<WireFlow> {
-    return this.send(`update flow '${slug}'`, "idempotent", (init) => this.flows.flowsInstancesPartialUpdateRaw({ slug, patchedFlowRequest: body }, init));
+    return this.send(`update flow '${slug}'`, "idempotent", { method: "PATCH", path: `/flows/instances/${seg(slug)}/`, body: PatchedFlowRequestToJSON(body) });
   }
 
   // ---- scope mappings, certificates, brands, groups -------------------------------------------------------
@@ -355,44 +338,42 @@ export class AuthentikClient {
    * on a fresh start, before the worker has applied its blueprints — is a 400, not an empty list.
    */
   async findScopeMappings(managed: readonly string[]): Promise<WireScopeMapping[]> {
-    const all = await this.listAll<WireScopeMapping>("list scope mappings", (page, init) =>
-      this.mappings.propertymappingsProviderScopeListRaw({ page, pageSize: PAGE_SIZE }, init),
-    );
+    const all = await this.listAll<WireScopeMapping>("list scope mappings", "/propertymappings/provider/scope/");
     return all.filter((m) => m.managed && managed.includes(m.managed));
   }
 
   async findCertificate(name: string): Promise<WireCertificate | undefined> {
-    const all = await this.listAll<WireCertificate>(`look up certificate '${name}'`, (page, init) =>
-      this.crypto.cryptoCertificatekeypairsListRaw({ name, hasKey: true, page, pageSize: PAGE_SIZE }, init),
-    );
+    const all = await this.listAll<WireCertificate>(`look up certificate '${name}'`, "/crypto/certificatekeypairs/", { has_key: true, name });
     return all.find((c) => c.name === name);
   }
 
   async listBrands(): Promise<WireBrand[]> {
-    return this.listAll<WireBrand>("list brands", (page, init) => this.core.coreBrandsListRaw({ page, pageSize: PAGE_SIZE }, init));
+    return this.listAll<WireBrand>("list brands", "/core/brands/");
   }
 
   async patchBrand(brand: WireBrand, body: PatchedBrandRequest): Promise<WireBrand> {
-    return this.send(`update brand '${brand.domain}'`, "idempotent", (init) =>
-      this.core.coreBrandsPartialUpdateRaw({ brandUuid: brand.brand_uuid, patchedBrandRequest: body }, init),
-    );
+    return this.send(`update brand '${brand.domain}'`, "idempotent", {
+      method: "PATCH",
+      path: `/core/brands/${seg(brand.brand_uuid)}/`,
+      body: PatchedBrandRequestToJSON(body),
+    });
   }
 
   async findGroup(name: string): Promise<WireGroup | undefined> {
-    const all = await this.listAll<WireGroup>(`look up group '${name}'`, (page, init) =>
-      this.core.coreGroupsListRaw({ name, includeUsers: false, page, pageSize: PAGE_SIZE }, init),
-    );
+    const all = await this.listAll<WireGroup>(`look up group '${name}'`, "/core/groups/", { include_users: false, name });
     return all.find((g) => g.name === name);
   }
 
   async addUserToGroup(group: WireGroup, user: WireUser): Promise<void> {
-    await this.send(`add user '${user.username}' to group '${group.name}'`, "idempotent", (init) =>
-      this.core.coreGroupsAddUserCreateRaw({ groupUuid: group.pk, userAccountRequest: { pk: user.pk } }, init),
-    );
+    await this.send(`add user '${user.username}' to group '${group.name}'`, "idempotent", {
+      method: "POST",
+      path: `/core/groups/${seg(group.pk)}/add_user/`,
+      body: UserAccountRequestToJSON({ pk: user.pk }),
+    });
   }
 
   async createGroup(name: string, roles: readonly string[]): Promise<WireGroup> {
-    return this.send(`create group '${name}'`, "create", (init) => this.core.coreGroupsCreateRaw({ groupRequest: { name, roles: [...roles] } }, init));
+    return this.send(`create group '${name}'`, "create", { method: "POST", path: "/core/groups/", body: GroupRequestToJSON({ name, roles: [...roles] }) });
   }
 
   /** `roles` replaces the group's whole set (GroupSerializer, core/api/groups.py). */
@@ -401,13 +382,15 @@ export class AuthentikClient {
   }
 
   async patchGroup(group: WireGroup, body: PatchedGroupRequest): Promise<WireGroup> {
-    return this.send(`update group '${group.name}'`, "idempotent", (init) => this.core.coreGroupsPartialUpdateRaw({ groupUuid: group.pk, patchedGroupRequest: body }, init));
+    return this.send(`update group '${group.name}'`, "idempotent", { method: "PATCH", path: `/core/groups/${seg(group.pk)}/`, body: PatchedGroupRequestToJSON(body) });
   }
 
   async removeUserFromGroup(group: WireGroup, user: WireUser): Promise<void> {
-    await this.send(`remove user '${user.username}' from group '${group.name}'`, "idempotent", (init) =>
-      this.core.coreGroupsRemoveUserCreateRaw({ groupUuid: group.pk, userAccountRequest: { pk: user.pk } }, init),
-    );
+    await this.send(`remove user '${user.username}' from group '${group.name}'`, "idempotent", {
+      method: "POST",
+      path: `/core/groups/${seg(group.pk)}/remove_user/`,
+      body: UserAccountRequestToJSON({ pk: user.pk }),
+    });
   }
 
   // ---- roles (rbac/api/roles.py, rbac/api/rbac_assigned_by_roles.py, rbac/api/rbac.py) ----------------------
@@ -417,59 +400,61 @@ export class AuthentikClient {
    * 2025.10 (an unknown filter is ignored, which would list every role); `search` exists in every version.
    */
   async findRole(name: string): Promise<WireRole | undefined> {
-    const all = await this.listAll<WireRole>(`look up role '${name}'`, (page, init) => this.rbac.rbacRolesListRaw({ search: name, page, pageSize: PAGE_SIZE }, init));
+    const all = await this.listAll<WireRole>(`look up role '${name}'`, "/rbac/roles/", { search: name });
     return all.find((r) => r.name === name);
   }
 
   async createRole(name: string): Promise<WireRole> {
-    return this.send(`create role '${name}'`, "create", (init) => this.rbac.rbacRolesCreateRaw({ roleRequest: { name } }, init));
+    return this.send(`create role '${name}'`, "create", { method: "POST", path: "/rbac/roles/", body: RoleRequestToJSON({ name }) });
   }
 
   /** The role's global permissions, as `app_label.codename`. */
   async rolePermissions(role: WireRole): Promise<string[]> {
-    const all = await this.listAll<{ codename: string; app_label: string }>(`read the permissions of role '${role.name}'`, (page, init) =>
-      this.rbac.rbacPermissionsListRaw({ role: role.pk, page, pageSize: PAGE_SIZE }, init),
-    );
+    const all = await this.listAll<{ codename: string; app_label: string }>(`read the permissions of role '${role.name}'`, "/rbac/permissions/", { role: role.pk });
     return all.map((p) => `${p.app_label}.${p.codename}`);
   }
 
   /** Global permissions (no model, no object): idempotent. Answers 204 up to 2024.6, 200 with ids after. */
   async assignRolePermissions(role: WireRole, permissions: readonly string[]): Promise<void> {
-    await this.send(`give role '${role.name}' ${permissions.join(", ")}`, "idempotent", (init) =>
-      this.rbac.rbacPermissionsAssignedByRolesAssignRaw({ uuid: role.pk, permissionAssignRequest: { permissions: [...permissions] } }, init),
-    );
+    await this.send(`give role '${role.name}' ${permissions.join(", ")}`, "idempotent", {
+      method: "POST",
+      path: `/rbac/permissions/assigned_by_roles/${seg(role.pk)}/assign/`,
+      body: PermissionAssignRequestToJSON({ permissions: [...permissions] }),
+    });
   }
 
   async unassignRolePermissions(role: WireRole, permissions: readonly string[]): Promise<void> {
-    await this.send(`take ${permissions.join(", ")} from role '${role.name}'`, "idempotent", (init) =>
-      this.rbac.rbacPermissionsAssignedByRolesUnassignPartialUpdateRaw({ uuid: role.pk, patchedPermissionAssignRequest: { permissions: [...permissions] } }, init),
-    );
+    await this.send(`take ${permissions.join(", ")} from role '${role.name}'`, "idempotent", {
+      method: "PATCH",
+      path: `/rbac/permissions/assigned_by_roles/${seg(role.pk)}/unassign/`,
+      body: PatchedPermissionAssignRequestToJSON({ permissions: [...permissions] }),
+    });
   }
 
   // ---- users and tokens ------------------------------------------------------------------------------------
 
   async findUser(username: string): Promise<WireUser | undefined> {
-    const all = await this.listAll<WireUser>(`look up user '${username}'`, (page, init) =>
-      this.core.coreUsersListRaw({ username, includeGroups: false, page, pageSize: PAGE_SIZE }, init),
-    );
+    const all = await this.listAll<WireUser>(`look up user '${username}'`, "/core/users/", { include_groups: false, username });
     return all.find((u) => u.username === username);
   }
 
   async patchUser(user: WireUser, body: PatchedUserRequest): Promise<WireUser> {
-    return this.send(`update user '${user.username}'`, "idempotent", (init) => this.core.coreUsersPartialUpdateRaw({ id: user.pk, patchedUserRequest: body }, init));
+    return this.send(`update user '${user.username}'`, "idempotent", { method: "PATCH", path: `/core/users/${seg(user.pk)}/`, body: PatchedUserRequestToJSON(body) });
   }
 
   async createServiceAccount(body: UserServiceAccountRequest): Promise<WireServiceAccount> {
-    const created = await this.send<WireServiceAccount>(`create service account '${body.name}'`, "create", (init) =>
-      this.core.coreUsersServiceAccountCreateRaw({ userServiceAccountRequest: body }, init),
-    );
+    const created = await this.send<WireServiceAccount>(`create service account '${body.name}'`, "create", {
+      method: "POST",
+      path: "/core/users/service_account/",
+      body: UserServiceAccountRequestToJSON(body),
+    });
     registerSecret(created.token);
     return created;
   }
 
   async findToken(identifier: string): Promise<WireToken | undefined> {
     try {
-      return await this.send<WireToken>(`read token '${identifier}'`, "read", (init) => this.core.coreTokensRetrieveRaw({ identifier }, init));
+      return await this.send<WireToken>(`read token '${identifier}'`, "read", { method: "GET", path: `/core/tokens/${seg(identifier)}/` });
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
       throw error;
@@ -477,27 +462,25 @@ export class AuthentikClient {
   }
 
   async createToken(body: TokenRequest): Promise<WireToken> {
-    return this.send(`create token '${body.identifier}'`, "create", (init) => this.core.coreTokensCreateRaw({ tokenRequest: body }, init));
+    return this.send(`create token '${body.identifier}'`, "create", { method: "POST", path: "/core/tokens/", body: TokenRequestToJSON(body) });
   }
 
   async patchToken(identifier: string, body: PatchedTokenRequest): Promise<WireToken> {
-    return this.send(`update token '${identifier}'`, "idempotent", (init) => this.core.coreTokensPartialUpdateRaw({ identifier, patchedTokenRequest: body }, init));
+    return this.send(`update token '${identifier}'`, "idempotent", { method: "PATCH", path: `/core/tokens/${seg(identifier)}/`, body: PatchedTokenRequestToJSON(body) });
   }
 
   /** App-password tokens of a user (to find the ones this tool retired). */
   async listAppPasswords(username: string): Promise<WireToken[]> {
-    const all = await this.listAll<WireToken>(`list app passwords of '${username}'`, (page, init) =>
-      this.core.coreTokensListRaw({ userUsername: username, intent: "app_password", page, pageSize: PAGE_SIZE }, init),
-    );
+    const all = await this.listAll<WireToken>(`list app passwords of '${username}'`, "/core/tokens/", { intent: "app_password", user__username: username });
     return all.filter((t) => t.intent === undefined || t.intent === "app_password");
   }
 
   async deleteToken(identifier: string): Promise<void> {
-    await this.send(`delete token '${identifier}'`, "idempotent", (init) => this.core.coreTokensDestroyRaw({ identifier }, init));
+    await this.send(`delete token '${identifier}'`, "idempotent", { method: "DELETE", path: `/core/tokens/${seg(identifier)}/` });
   }
 
   async viewTokenKey(identifier: string): Promise<string> {
-    const body = await this.send<{ key: string }>(`read the key of token '${identifier}'`, "read", (init) => this.core.coreTokensViewKeyRetrieveRaw({ identifier }, init));
+    const body = await this.send<{ key: string }>(`read the key of token '${identifier}'`, "read", { method: "GET", path: `/core/tokens/${seg(identifier)}/view_key/` });
     registerSecret(body.key);
     return body.key;
   }
@@ -505,9 +488,7 @@ export class AuthentikClient {
   // ---- providers and applications --------------------------------------------------------------------------
 
   async findOAuth2Provider(name: string): Promise<WireOAuth2Provider | undefined> {
-    const all = await this.listAll<WireOAuth2Provider>(`look up OAuth2 provider '${name}'`, (page, init) =>
-      this.providers.providersOauth2ListRaw({ name, page, pageSize: PAGE_SIZE }, init),
-    );
+    const all = await this.listAll<WireOAuth2Provider>(`look up OAuth2 provider '${name}'`, "/providers/oauth2/", { name });
     const found = all.find((p) => p.name === name);
     registerSecret(found?.client_secret);
     return found;
@@ -515,28 +496,32 @@ export class AuthentikClient {
 
   /** Every provider of any type whose name contains `name` (names are unique across types). */
   async searchProviders(name: string): Promise<WireProvider[]> {
-    return this.listAll<WireProvider>(`search providers named '${name}'`, (page, init) => this.providers.providersAllListRaw({ search: name, page, pageSize: PAGE_SIZE }, init));
+    return this.listAll<WireProvider>(`search providers named '${name}'`, "/providers/all/", { search: name });
   }
 
   async createOAuth2Provider(body: OAuth2ProviderRequest): Promise<WireOAuth2Provider> {
-    const created = await this.send<WireOAuth2Provider>(`create OAuth2 provider '${body.name}'`, "create", (init) =>
-      this.providers.providersOauth2CreateRaw({ oAuth2ProviderRequest: body }, init),
-    );
+    const created = await this.send<WireOAuth2Provider>(`create OAuth2 provider '${body.name}'`, "create", {
+      method: "POST",
+      path: "/providers/oauth2/",
+      body: OAuth2ProviderRequestToJSON(body),
+    });
     registerSecret(created.client_secret);
     return created;
   }
 
   async patchOAuth2Provider(provider: WireOAuth2Provider, body: PatchedOAuth2ProviderRequest): Promise<WireOAuth2Provider> {
-    const updated = await this.send<WireOAuth2Provider>(`update OAuth2 provider '${provider.name}'`, "idempotent", (init) =>
-      this.providers.providersOauth2PartialUpdateRaw({ id: provider.pk, patchedOAuth2ProviderRequest: body }, init),
-    );
+    const updated = await this.send<WireOAuth2Provider>(`update OAuth2 provider '${provider.name}'`, "idempotent", {
+      method: "PATCH",
+      path: `/providers/oauth2/${seg(provider.pk)}/`,
+      body: PatchedOAuth2ProviderRequestToJSON(body),
+    });
     registerSecret(updated.client_secret);
     return updated;
   }
 
   async findApplication(slug: string): Promise<WireApplication | undefined> {
     try {
-      return await this.send<WireApplication>(`read application '${slug}'`, "read", (init) => this.core.coreApplicationsRetrieveRaw({ slug }, init));
+      return await this.send<WireApplication>(`read application '${slug}'`, "read", { method: "GET", path: `/core/applications/${seg(slug)}/` });
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
       throw error;
@@ -544,14 +529,15 @@ export class AuthentikClient {
   }
 
   async createApplication(body: ApplicationRequest): Promise<WireApplication> {
-    return this.send(`create application '${body.slug}'`, "create", (init) => this.core.coreApplicationsCreateRaw({ applicationRequest: body }, init));
+    return this.send(`create application '${body.slug}'`, "create", { method: "POST", path: "/core/applications/", body: ApplicationRequestToJSON(body) });
   }
 
   async patchApplication(slug: string, body: PatchedApplicationRequest): Promise<WireApplication> {
-    return this.send(`update application '${slug}'`, "idempotent", (init) => this.core.coreApplicationsPartialUpdateRaw({ slug, patchedApplicationRequest: body }, init));
+    return this.send(`update application '${slug}'`, "idempotent", { method: "PATCH", path: `/core/applications/${seg(slug)}/`, body: PatchedApplicationRequestToJSON(body) });
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher?.close();
+  close(): Promise<void> {
+    this.http.close();
+    return Promise.resolve();
   }
 }
