@@ -6,10 +6,8 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { execa } from "execa";
 import { ScriptError } from "./errors.ts";
 import type { Logger } from "./log.ts";
-import { scriptEnvironment } from "./netbird/artifacts.ts";
 
 /** Checked before anything is touched: the script exists, is a file, and is executable. */
 export async function checkScript(path: string): Promise<void> {
@@ -23,6 +21,15 @@ export async function checkScript(path: string): Promise<void> {
     const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not executable (chmod +x)" : String(code);
     throw new ScriptError(`Cannot run CONFIGURE_SH '${path}': ${why}`, { cause: error });
   }
+}
+
+/** The environment configure.sh gets: no setting of this tool (its tokens above all), only what a shell needs. */
+export function scriptEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && /^(PATH|HOME|USER|LANG|LANGUAGE|TZ|TMPDIR|LC_[A-Z]+)$/.test(k)) out[k] = v;
+  }
+  return out;
 }
 
 /**
@@ -40,6 +47,8 @@ export function redactAssignment(line: string): string {
 export async function runScript(path: string, timeoutMs: number, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const log = logger.child({ step: "configure.sh" });
   const started = Date.now();
+  // Loaded only when a script runs (most runs have none): execa and what it loads are about 5 MB.
+  const { execa } = await import("execa");
   const subprocess = execa(path, [], {
     cwd: dirname(path),
     env: scriptEnvironment(env),

@@ -15,10 +15,10 @@ import { constants } from "node:fs";
 import { access, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { execa } from "execa";
 import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type JSONPath, type Node } from "jsonc-parser";
 import { ScriptError } from "../errors.ts";
 import { scrub } from "../secrets.ts";
+import { scriptEnvironment } from "../script.ts";
 
 /** The file configure.sh reads from its own directory (`source setup.env`, NetBird's and openZro's scripts). */
 export const SCRIPT_INPUT = "setup.env";
@@ -32,15 +32,6 @@ export type Location =
 
 /** Files configure.sh writes that are not configuration (its downloaded discovery document, backups). */
 const IGNORED = (name: string) => name === "openid-configuration.json" || name.includes(".bkp.") || name.startsWith(".");
-
-/** The environment configure.sh gets: no setting of this tool (its tokens above all), only what a shell needs. */
-export function scriptEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && /^(PATH|HOME|USER|LANG|LANGUAGE|TZ|TMPDIR|LC_[A-Z]+)$/.test(k)) out[k] = v;
-  }
-  return out;
-}
 
 /** Reads the top-level text files of an artifacts directory (none when it does not exist). */
 export async function readArtifacts(dir: string): Promise<Record<string, string>> {
@@ -109,6 +100,7 @@ export async function renderArtifacts(
     await writeFile(join(bin, "docker"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
     await writeFile(join(bin, "map.json"), JSON.stringify(documents), { mode: 0o600 });
     const base = scriptEnvironment(env);
+    const { execa } = await import("execa");
     const result = await execa(join(dir, basename(script)), [], {
       cwd: dir,
       env: { ...base, PATH: `${bin}:${base.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`, AKB_CURL_MAP: join(bin, "map.json") },

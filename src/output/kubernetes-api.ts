@@ -10,7 +10,7 @@
  * 429, 5xx) are retried a few times; everything else goes back to the caller as it came.
  */
 import { readFile } from "node:fs/promises";
-import { Agent, request } from "node:https";
+import type { Agent } from "node:https";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { registerSecret } from "../secrets.ts";
@@ -105,7 +105,8 @@ export class KubernetesApi {
   private async agentFor(): Promise<Agent> {
     if (!this.agent) {
       const ca = await this.readFileOf(this.caFile, "the cluster's CA certificate", "is this running in a pod with a service account?");
-      this.agent = new Agent({ ca, keepAlive: true, maxSockets: 4 });
+      // Loaded here, not imported: node:https and node:tls are about 7 MB a run without this output need not carry.
+      this.agent = new (process.getBuiltinModule("node:https").Agent)({ ca, keepAlive: true, maxSockets: 4 });
     }
     return this.agent;
   }
@@ -136,7 +137,7 @@ export class KubernetesApi {
     const agent = await this.agentFor();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), "utf8");
     return new Promise<ApiResponse>((resolve, reject) => {
-      const req = request(
+      const req = process.getBuiltinModule("node:https").request(
         `${this.server}${path}`,
         {
           method,
