@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { bool, cleanEnv, makeValidator, str, type CleanedEnv, type Spec } from "envalid";
 import { ConfigError } from "./errors.ts";
-import { CONSUMER_IDS, type ConsumerId } from "./consumers/ids.ts";
+import { CONSUMER_IDS, type ConsumerId } from "./consumer-ids.ts";
 import { LOG_FORMATS, type LogFormatSetting } from "./pretty.ts";
 import { registerSecret } from "./secrets.ts";
 import { ROTATABLE, type Rotatable } from "./reconcile/desired.ts";

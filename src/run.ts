@@ -18,7 +18,8 @@ import { planMode } from "./modes/plan.ts";
 import type { Context, Unit } from "./modes/unit.ts";
 import { verifyMode } from "./modes/verify.ts";
 import type { FileFormat } from "./output/env-file.ts";
-import { outputFor, type Output } from "./output/output.ts";
+import { fileOutput, type Output } from "./output/output.ts";
+import { secretOutput } from "./output/secret.ts";
 import { checkWritableDir } from "./output/write-atomic.ts";
 import { observe } from "./reconcile/observe.ts";
 import { plan, stepsOf } from "./reconcile/plan.ts";
@@ -73,6 +74,11 @@ async function checkLocal(config: Config, contexts: readonly Context[], output: 
     const scriptDir = dirname(config.configureSh);
     if (scriptDir !== config.outputDir) await checkWritableDir(scriptDir, "the directory of CONFIGURE_SH");
   }
+}
+
+/** The output the configuration asks for. */
+function outputFor(config: Config, logger: Logger): Output {
+  return config.kubernetes ? secretOutput(config.kubernetes, { timeoutMs: config.requestTimeoutMs, logger }) : fileOutput(config.outputDir);
 }
 
 export async function run(config: Config, deps: RunDeps, client?: AuthentikClient): Promise<RunOutcome> {

@@ -5,7 +5,7 @@ import { netbird } from "./netbird.ts";
 import { netbirdEmbedded } from "./netbird-embedded.ts";
 import { netbirdLegacy } from "./netbird-legacy.ts";
 import { openzro } from "./openzro.ts";
-import { CONSUMER_IDS, type ConsumerId } from "./ids.ts";
+import { CONSUMER_IDS, type ConsumerId } from "../consumer-ids.ts";
 import type { Names, Consumer } from "./types.ts";
 
 export const CONSUMERS = { netbird, openzro, "netbird-embedded": netbirdEmbedded, "netbird-legacy": netbirdLegacy, firezone } as const satisfies Record<ConsumerId, Consumer>;

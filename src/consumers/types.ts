@@ -1,6 +1,6 @@
 /**
  * A consumer (NetBird, openZro, Firezone …) as data: its default names, what it needs in authentik, and the
- * file it reads. Adding a consumer: a module implementing `Consumer`, its id in `ids.ts` and its line in
+ * file it reads. Adding a consumer: a module implementing `Consumer`, its id in `src/consumer-ids.ts` and its line in
  * `index.ts` (the compiler holds the two together); settings of its own go into config.ts's SPECS and
  * `toConfig` (the README's variable table follows: `npm run docs`).
  */
@@ -10,8 +10,7 @@ import type { Defaults } from "../authentik/wait.ts";
 import type { Logger } from "../log.ts";
 import type { FileFormat } from "../output/env-file.ts";
 import type { ConfigureKeys } from "../netbird/configure.ts";
-import type { DesiredProvider } from "../reconcile/adapters/provider.ts";
-import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
+import type { DesiredProvider, DesiredState, Provisioned } from "../reconcile/desired.ts";
 import type { Step } from "../reconcile/types.ts";
 
 export interface Names {

@@ -1,14 +1,11 @@
 /**
- * Where a run's output goes, picked by configuration: files in OUTPUT_DIR (the default), or one Kubernetes Secret
- * (KUBERNETES_SECRET). Both take the consumers' shares — the entries of their output file — and merge them into
+ * Where a run's output goes, picked by configuration (run.ts): files in OUTPUT_DIR (the default, here), or one
+ * Kubernetes Secret (KUBERNETES_SECRET, secret.ts). Both take the consumers' shares — the entries of their output file — and merge them into
  * what is there, keeping everything they do not own and writing nothing when nothing changed.
  */
-import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
 import type { FileFormat } from "./env-file.ts";
 import { planFiles, writeFiles, writeShare, type Entries, type FilePlan, type FileShare } from "./files.ts";
 import { readVars } from "./read-file.ts";
-import { secretOutput } from "./secret.ts";
 import { checkWritableDir, readIfExists } from "./write-atomic.ts";
 
 export interface Output {
@@ -47,9 +44,4 @@ export function fileOutput(outputDir: string): Output {
     plan: planFiles,
     close: () => undefined,
   };
-}
-
-/** The output the configuration asks for. */
-export function outputFor(config: Config, logger: Logger): Output {
-  return config.kubernetes ? secretOutput(config.kubernetes, { timeoutMs: config.requestTimeoutMs, logger }) : fileOutput(config.outputDir);
 }

@@ -1,10 +1,40 @@
 /** What a consumer asks for in authentik, and the values provisioning hands back for its output file. */
 import type { Features } from "../authentik/version.ts";
-import type { WireBrand, WireGroup } from "../authentik/wire.ts";
-import type { DesiredApplication } from "./adapters/application.ts";
-import type { DesiredDeviceFlow } from "./adapters/device-flow.ts";
-import type { DesiredProvider } from "./adapters/provider.ts";
-import type { DesiredAccess } from "./adapters/access.ts";
+import type { RedirectUri, WireBrand, WireGroup } from "../authentik/wire.ts";
+
+export interface DesiredProvider {
+  name: string;
+  clientType: "public" | "confidential";
+  redirectUris: RedirectUri[];
+  signingKey: string;
+  accessCodeValidity: string;
+  subMode: "user_id" | "hashed_user_id" | "user_uuid" | "user_username" | "user_email" | "user_upn";
+  /** The issuer the consumer is given is the provider's own (`per_provider`); `global` would change it to the site root. */
+  issuerMode: "per_provider";
+  propertyMappings: string[];
+  /** Sent only when the server knows grant types (2026.5+). */
+  grantTypes: string[] | undefined;
+  /** Create-only: an admin may change these later without the tool fighting back. */
+  authorizationFlow: string;
+  invalidationFlow: string | undefined;
+}
+
+export interface DesiredApplication {
+  name: string;
+  slug: string;
+}
+
+export interface DesiredDeviceFlow {
+  slug: string;
+  name: string;
+  title: string;
+}
+
+export interface DesiredAccess {
+  /** The role's name, and the group's. */
+  name: string;
+  permissions: readonly string[];
+}
 
 export interface DesiredState {
   provider: DesiredProvider;

@@ -5,14 +5,12 @@
  */
 import type { AnyAdapter } from "./adapter.ts";
 import { application } from "./adapters/application.ts";
-import { appPassword } from "./adapters/app-password.ts";
-import { brand } from "./adapters/brand.ts";
-import { deviceFlow } from "./adapters/device-flow.ts";
+import { appPassword, serviceAccount } from "./adapters/service-account.ts";
+import { brand, deviceFlow } from "./adapters/device-login.ts";
 import { accessGroup, role } from "./adapters/access.ts";
 import { adminMembership, membership } from "./adapters/membership.ts";
 import { provider } from "./adapters/provider.ts";
 import { retiredTokens } from "./adapters/retired-tokens.ts";
-import { serviceAccount } from "./adapters/service-account.ts";
 
 export const CHAINS: readonly (readonly AnyAdapter[])[] = [
   [provider, application],

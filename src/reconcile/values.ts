@@ -1,9 +1,8 @@
 /** The values a consumer's output file is made of, taken from the objects (as applied, or as they are now). */
 import type { AuthentikClient } from "../authentik/client.ts";
 import type { Objects } from "./adapter.ts";
-import { appPassword } from "./adapters/app-password.ts";
+import { appPassword, serviceAccount } from "./adapters/service-account.ts";
 import { provider } from "./adapters/provider.ts";
-import { serviceAccount } from "./adapters/service-account.ts";
 import type { DesiredState, Provisioned } from "./desired.ts";
 
 /** After apply: every object exists. The app password's key is read only if it was not read with the token. */

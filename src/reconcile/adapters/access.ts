@@ -17,12 +17,6 @@ import type { Adapter } from "../adapter.ts";
  */
 export const NETBIRD_IDP_PERMISSIONS = ["authentik_core.view_user", "authentik_core.delete_user"] as const;
 
-export interface DesiredAccess {
-  /** The role's name, and the group's. */
-  name: string;
-  permissions: readonly string[];
-}
-
 export interface RoleWithPermissions {
   role: WireRole;
   /** Its global permissions, as `app_label.codename`. */

@@ -7,13 +7,9 @@ import type { ApplicationRequest, PatchedApplicationRequest } from "@goauthentik
 import type { WireApplication } from "../../authentik/wire.ts";
 import { ConflictError } from "../../errors.ts";
 import type { Adapter } from "../adapter.ts";
+import type { DesiredApplication } from "../desired.ts";
 import { show, type FieldChange } from "../types.ts";
 import { OAUTH2_MODEL, oauth2ProviderNamed, provider } from "./provider.ts";
-
-export interface DesiredApplication {
-  name: string;
-  slug: string;
-}
 
 /**
  * Pure: the application is bound to an OAuth2 provider with our name that was not there when ours was looked for,

@@ -11,24 +11,8 @@ import type { RedirectUri, WireOAuth2Provider } from "../../authentik/wire.ts";
 import { ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
 import type { Adapter, Diff, FindOptions } from "../adapter.ts";
+import type { DesiredProvider } from "../desired.ts";
 import { show, type FieldChange } from "../types.ts";
-
-export interface DesiredProvider {
-  name: string;
-  clientType: "public" | "confidential";
-  redirectUris: RedirectUri[];
-  signingKey: string;
-  accessCodeValidity: string;
-  subMode: "user_id" | "hashed_user_id" | "user_uuid" | "user_username" | "user_email" | "user_upn";
-  /** The issuer the consumer is given is the provider's own (`per_provider`); `global` would change it to the site root. */
-  issuerMode: "per_provider";
-  propertyMappings: string[];
-  /** Sent only when the server knows grant types (2026.5+). */
-  grantTypes: string[] | undefined;
-  /** Create-only: an admin may change these later without the tool fighting back. */
-  authorizationFlow: string;
-  invalidationFlow: string | undefined;
-}
 
 export const OAUTH2_MODEL = "authentik_providers_oauth2.oauth2provider";
 

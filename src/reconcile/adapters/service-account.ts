@@ -1,14 +1,19 @@
 /**
- * The service account, found by exact username. authentik's `POST /core/users/service_account/` makes the user
- * and its app password (`service-account-<slug(username)>-password`) in one go.
+ * The service account and its app password. authentik's `POST /core/users/service_account/` makes the user and
+ * its app password (`service-account-<slug(username)>-password`, intent `app_password`, never expiring) in one
+ * go, so the two adapters share a module. The account is found by exact username. An existing app password is
+ * read back (view_key), never regenerated; a missing one (expired, deleted) is created; `ROTATE=app-password`
+ * renames the current one to `…-retired-<time>` with an expiry after the grace period and creates a new one.
  */
-import type { UserServiceAccountRequest } from "@goauthentik/api";
+import type { PatchedTokenRequest, PatchedUserRequest, TokenRequest, UserServiceAccountRequest } from "@goauthentik/api";
 import type { AuthentikClient } from "../../authentik/client.ts";
+import type { Features } from "../../authentik/version.ts";
 import type { WireToken, WireUser } from "../../authentik/wire.ts";
-import { ConflictError } from "../../errors.ts";
+import { ApiError, ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
 import type { Adapter, FindOptions } from "../adapter.ts";
-import { appPassword } from "./app-password.ts";
+import { RETIRED_INFIX } from "../desired.ts";
+import { show, type FieldChange } from "../types.ts";
 
 /** Django's slugify, as authentik applies it to the token identifier. */
 export function slugify(text: string): string {
@@ -63,4 +68,169 @@ export const serviceAccount: Adapter<WireUser, never> = {
     return { pk: created.user_pk, username: created.username, type: "service_account" };
   },
   update: (_d, current) => Promise.resolve(current),
+};
+
+/** The token and, when read, its key. */
+export interface AppPassword {
+  token: WireToken;
+  key?: string | undefined;
+}
+
+/**
+ * Our token is among the account's app passwords (listed once for this and the retired ones); only when it is
+ * not there is it read by its identifier, which then finds a token of that name that is not the account's.
+ */
+async function observeAppPassword(client: AuthentikClient, identifier: string, user: WireUser | undefined, opts: FindOptions): Promise<WireToken | undefined> {
+  if (!user) return undefined;
+  const listed = (await appPasswordsOf(client, user, opts)).find((t) => t.identifier === identifier && t.user === user.pk);
+  const token = listed ?? (await client.findToken(identifier));
+  if (token && (token.intent !== "app_password" || token.user !== user.pk)) {
+    throw new ConflictError(
+      `Cannot use token '${identifier}' as the app password of '${user.username}': it exists with intent '${token.intent ?? "?"}' for user pk ${String(token.user)}. Delete that token in authentik.`,
+    );
+  }
+  return token;
+}
+
+/**
+ * Every token write names the intent and the owner. authentik's `TokenSerializer.validate`
+ * (core/api/tokens.py, every version) runs on partial updates too: a body without `user` hands the token to the
+ * caller and one without `intent` makes it an `api` token — NetBird's app password would become a Bearer token
+ * of whoever runs this tool. `validate_user` (2024.6+) accepts the unchanged owner.
+ */
+function tokenIdentity(user: WireUser): Pick<PatchedTokenRequest, "intent" | "user"> {
+  return { intent: "app_password", user: user.pk };
+}
+
+/** Pure: an app password must never expire by itself. */
+export function diffAppPassword(observed: WireToken, user: WireUser): { changes: FieldChange[]; patch: PatchedTokenRequest } {
+  if (observed.expiring === false) return { changes: [], patch: {} };
+  return { changes: [{ field: "expiring", from: show(observed.expiring), to: "false" }], patch: { ...tokenIdentity(user), expiring: false } };
+}
+
+function createAppPasswordBody(identifier: string, user: WireUser): TokenRequest {
+  return { identifier, ...tokenIdentity(user), expiring: false, description: "App password for NetBird's IdP manager (managed by authentik-bootstrap)" };
+}
+
+/** authentik's user attribute that caps the expiry of the user's app passwords (core/models.py). */
+export const MAX_LIFETIME_ATTRIBUTE = "goauthentik.io/user/token-maximum-lifetime";
+/** Head room over the grace period: our clock and authentik's may differ a little. */
+const LIFETIME_MARGIN_S = 600;
+
+/** authentik's `timedelta_from_string` ("hours=1;minutes=30") in ms; undefined if it does not parse. */
+export function durationMs(text: string): number | undefined {
+  const units: Record<string, number> = { weeks: 604_800_000, days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000, milliseconds: 1, microseconds: 0.001 };
+  let total = 0;
+  const parts = text.split(";").filter((p) => p.trim());
+  if (parts.length === 0) return undefined;
+  for (const part of parts) {
+    const [unit, n] = part.split("=").map((x) => x.trim());
+    const f = units[unit ?? ""];
+    if (f === undefined || n === undefined || n === "" || !Number.isFinite(Number(n))) return undefined;
+    total += f * Number(n);
+  }
+  return total;
+}
+
+/**
+ * Pure: the rotated-out app password keeps working for `graceMs`, so its `expires` is that far ahead. From 2024.4
+ * authentik refuses an app password's `expires` beyond the owner's `goauthentik.io/user/token-maximum-lifetime`,
+ * else the tenant's default token duration (`minutes=30` on a fresh install, and not readable without admin
+ * settings access). So before the rotation the service account's own limit is raised to the grace period plus
+ * a margin — an attribute of the account this tool owns; a larger limit an admin set is kept.
+ */
+export function lifetimeForGrace(
+  user: WireUser,
+  graceMs: number,
+  features: Pick<Features, "tokenMaximumLifetime">,
+): { change: FieldChange; patch: PatchedUserRequest } | undefined {
+  if (!features.tokenMaximumLifetime) return undefined;
+  const current = user.attributes?.[MAX_LIFETIME_ATTRIBUTE];
+  const needS = Math.ceil(graceMs / 1000) + LIFETIME_MARGIN_S;
+  const currentMs = typeof current === "string" ? durationMs(current) : undefined;
+  if (currentMs !== undefined && currentMs >= needS * 1000) return undefined;
+  const value = `seconds=${needS}`;
+  return {
+    change: { field: `attributes.${MAX_LIFETIME_ATTRIBUTE}`, from: show(current), to: `${value} (room for the grace period)` },
+    patch: { attributes: { ...(user.attributes ?? {}), [MAX_LIFETIME_ATTRIBUTE]: value } },
+  };
+}
+
+/** The rotated-out token: renamed, still the account's app password, valid until `validUntil`. */
+export function retireBody(user: WireUser, retiredIdentifier: string, validUntil: Date): PatchedTokenRequest {
+  return {
+    ...tokenIdentity(user),
+    identifier: retiredIdentifier,
+    expiring: true,
+    expires: validUntil,
+    description: `Retired by authentik-bootstrap; valid until ${validUntil.toISOString()}`,
+  };
+}
+
+/** The patch of a rotation: the account's lifetime attribute when it must grow, then the rename and a new token. */
+type AppPasswordPatch = PatchedTokenRequest | { rotate: { lifetime?: PatchedUserRequest } };
+
+const notFound = (e: unknown): undefined => {
+  if (e instanceof ApiError && e.status === 404) return undefined;
+  throw e;
+};
+
+async function makeAppPassword(client: AuthentikClient, user: WireUser): Promise<AppPassword> {
+  const id = appPasswordIdentifier(user.username);
+  const token = await client.createToken(createAppPasswordBody(id, user));
+  return { token, key: await client.viewTokenKey(id) };
+}
+
+export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
+  kind: "app password",
+  get needs() {
+    return [serviceAccount];
+  },
+  applies: (d) => d.serviceAccount !== undefined,
+  key: (d) => appPasswordIdentifier(d.serviceAccount!.username),
+  async find(client, d, seen, opts) {
+    const user = seen.get(serviceAccount);
+    if (!user) return undefined;
+    const id = appPasswordIdentifier(user.username);
+    // The key is read side by side with the token, so a run that changes nothing needs no later read.
+    const [token, key] = await Promise.all([observeAppPassword(client, id, user, opts), opts.readSecrets ? client.viewTokenKey(id).catch(notFound) : undefined]);
+    return token ? { token, key: key ?? undefined } : undefined;
+  },
+  diff(d, observed, seen, phase) {
+    const user = seen.get(serviceAccount);
+    if (!observed) {
+      return { action: "create", changes: [], note: user ? "the service account has no app password (expired or deleted)" : "created with the service account, never expires" };
+    }
+    // Only a token that existed before this run is rotated (not one just made with its account).
+    if (d.rotate.appPassword && phase === "plan") {
+      const graceS = Math.round(d.rotate.graceMs / 1000);
+      const lifetime = user ? lifetimeForGrace(user, d.rotate.graceMs, d.features) : undefined;
+      return {
+        action: "update",
+        changes: [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }, ...(lifetime ? [lifetime.change] : [])],
+        patch: { rotate: lifetime ? { lifetime: lifetime.patch } : {} },
+        note: "ROTATE=app-password",
+      };
+    }
+    const { changes, patch } = diffAppPassword(observed.token, user!);
+    return changes.length ? { action: "update", changes, patch } : { action: "noop", changes };
+  },
+  create: (_d, done, { client }) => makeAppPassword(client, done.get(serviceAccount)!),
+  async update(d, current, patch, done, { client, rotated }) {
+    const user = done.get(serviceAccount)!;
+    const id = current.token.identifier;
+    if (!("rotate" in patch)) return { token: await client.patchToken(id, patch), key: current.key ?? (await client.viewTokenKey(id)) };
+    // Rotation: the current token is renamed and expires after the grace period, counted on authentik's clock
+    // (which decides when it stops working); a new one takes its name.
+    const validUntil = new Date(client.serverNow() + d.rotate.graceMs);
+    const retired = `${id}${RETIRED_INFIX}${validUntil
+      .toISOString()
+      .replace(/[-:.TZ]/g, "")
+      .slice(0, 14)}`;
+    if (patch.rotate.lifetime) await client.patchUser(user, patch.rotate.lifetime);
+    await client.patchToken(id, retireBody(user, retired, validUntil));
+    const fresh = await makeAppPassword(client, user);
+    rotated.push({ kind: "app-password", credential: `app password of '${user.username}'`, previousValidUntil: validUntil.toISOString() });
+    return fresh;
+  },
 };

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.ts";
-import { CONSUMER_IDS } from "../../../src/consumers/ids.ts";
+import { CONSUMER_IDS } from "../../../src/consumer-ids.ts";
 import { CONSUMERS, namesFor } from "../../../src/consumers/index.ts";
 import type { ConsumerContext } from "../../../src/consumers/types.ts";
 import { mergeEnvFile } from "../../../src/output/env-file.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createBody, diffProvider, normaliseRedirectUris, type DesiredProvider } from "../../../../src/reconcile/adapters/provider.ts";
+import { createBody, diffProvider, normaliseRedirectUris } from "../../../../src/reconcile/adapters/provider.ts";
+import type { DesiredProvider } from "../../../../src/reconcile/desired.ts";
 import type { WireOAuth2Provider } from "../../../../src/authentik/wire.ts";
 
 const desired: DesiredProvider = {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { diffAppPassword, lifetimeForGrace, MAX_LIFETIME_ATTRIBUTE, retireBody } from "../../../../src/reconcile/adapters/app-password.ts";
-import { brandForHost } from "../../../../src/reconcile/adapters/brand.ts";
-import { diffFlow } from "../../../../src/reconcile/adapters/device-flow.ts";
-import { appPasswordIdentifier, slugify } from "../../../../src/reconcile/adapters/service-account.ts";
+import { appPasswordIdentifier, diffAppPassword, lifetimeForGrace, MAX_LIFETIME_ATTRIBUTE, retireBody, slugify } from "../../../../src/reconcile/adapters/service-account.ts";
+import { brandForHost, diffFlow } from "../../../../src/reconcile/adapters/device-login.ts";
 
 describe("slugify (Django's, as authentik names the app password)", () => {
   it.each([

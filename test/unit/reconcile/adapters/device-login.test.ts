@@ -3,7 +3,7 @@ import type { AuthentikClient } from "../../../../src/authentik/client.ts";
 import { featuresOf } from "../../../../src/authentik/version.ts";
 import { ConflictError } from "../../../../src/errors.ts";
 import { Objects } from "../../../../src/reconcile/adapter.ts";
-import { brand } from "../../../../src/reconcile/adapters/brand.ts";
+import { brand } from "../../../../src/reconcile/adapters/device-login.ts";
 import type { DesiredState } from "../../../../src/reconcile/desired.ts";
 
 const d = (brands: DesiredState["brands"], version = "2026.2.2") =>
