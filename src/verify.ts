@@ -32,7 +32,7 @@ export interface VerifyInput {
   /** The key pair as read while waiting for authentik: when it is the signing key, its fingerprint spares a request. */
   certificate?: WireCertificate | undefined;
   /** Output file: the values it must yield, and what reading it as the consumer does gave. */
-  file?: FileReading | Promise<FileReading> | undefined;
+  file?: FileReading | (() => Promise<FileReading>) | undefined;
 }
 
 export interface FileReading {
@@ -170,9 +170,11 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
     if (input.device) await checkDeviceLogin(client, input, input.device, doc, publicOrigin, { pass, fail, unknown });
   };
 
-  // 6. The output file as the consumer reads it (with bash, say: side by side with the requests).
+  // 6. The output file as the consumer reads it (with bash, say), side by side with the requests: read once they
+  // are sent (starting bash holds up the event loop for a few milliseconds).
   const checkFile = async () => {
-    const file = await input.file;
+    await new Promise((sent) => setImmediate(sent));
+    const file = typeof input.file === "function" ? await input.file() : input.file;
     if (!file) return;
     if ("error" in file.read) return fail("output", `${file.path} cannot be read: ${file.read.error}`);
     const got = file.read.values;

@@ -100,7 +100,7 @@ export async function checkUnit(
           : undefined,
       signingKey: p?.signing_key,
       certificate: u.defaults.certificate,
-      file: readForCheck(u, u.output.expected(shareOf(u, values))),
+      file: () => readForCheck(u, u.output.expected(shareOf(u, values))),
     },
     logger.child({ step: "verify", consumer: u.consumer.id }),
   );
