@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     "",
     `| Readiness lag (authentik ready → first write) | ${Number.isNaN(lag) ? "n/a" : `${lag} ms`} |`,
     `| Cold start (process start → first request): tsc output with node_modules | ${cold.startToFirstRequestMs} ms |`,
-    `| Cold start (process start → first request): the image's one-file bundle | ${coldBundle.startToFirstRequestMs} ms |`,
+    `| Cold start (process start → first request): the image's bundle | ${coldBundle.startToFirstRequestMs} ms |`,
     `| Image layers over the base | ${imageSize()} |`,
   ].join("\n");
   process.stdout.write(`${table}\n`);
