@@ -4,7 +4,8 @@ import { Objects } from "../../../src/reconcile/adapter.ts";
 import { application } from "../../../src/reconcile/adapters/application.ts";
 import { appPassword, serviceAccount } from "../../../src/reconcile/adapters/service-account.ts";
 import { brand, deviceFlow } from "../../../src/reconcile/adapters/device-login.ts";
-import { membership } from "../../../src/reconcile/adapters/membership.ts";
+import { accessGroup, role } from "../../../src/reconcile/adapters/access.ts";
+import { adminMembership, membership } from "../../../src/reconcile/adapters/membership.ts";
 import { provider } from "../../../src/reconcile/adapters/provider.ts";
 import { retiredTokens } from "../../../src/reconcile/adapters/retired-tokens.ts";
 import { hasChanges, plan, stepOf, stepsOf } from "../../../src/reconcile/plan.ts";
@@ -191,5 +192,69 @@ describe("render", () => {
     );
     expect(text.split("\n").at(-1)).toBe("Plan: 0 to create, 1 to update, 7 unchanged; 1 file(s) to write.");
     expect(summarise(steps).updated).toEqual(["OAuth2 provider 'NetBird'"]);
+  });
+});
+
+describe("plan: least-privilege access (role and group)", () => {
+  const access = { name: "NetBird IdP manager", permissions: ["authentik_core.view_user", "authentik_core.delete_user"] };
+  const roleObject = { pk: "r", name: "NetBird IdP manager" };
+
+  function withAccess() {
+    const { desired, seen } = fixtures();
+    const d: DesiredState = { ...desired, access, leaveAdminGroup: false };
+    seen.set(role, { role: roleObject, permissions: [...access.permissions] });
+    seen.set(accessGroup, { pk: "lp", name: "NetBird IdP manager", is_superuser: false, roles: ["r"], roles_obj: [roleObject] });
+    seen.set(membership, { member: true });
+    seen.set(adminMembership, { member: false });
+    return { d, seen };
+  }
+
+  it("converged: role, group and membership unchanged", () => {
+    const { d, seen } = withAccess();
+    expect(hasChanges(plan(d, seen))).toBe(false);
+  });
+
+  it("nothing yet: the role and its group are created, the account added, in the account's chain", () => {
+    const { d } = withAccess();
+    const empty = new Objects();
+    empty.set(membership, { member: false });
+    empty.set(adminMembership, { member: false });
+    empty.set(retiredTokens, []);
+    empty.set(brand, { brand: defaultBrand(null), ambiguous: [] });
+    expect(actions(d, empty).slice(2, 8)).toEqual([
+      "service account:create",
+      "app password:create",
+      "role:create",
+      "group:create",
+      "group membership:update",
+      "superuser group membership:noop",
+    ]);
+  });
+
+  it("a drifted role: missing permissions assigned, others taken away", () => {
+    const { d, seen } = withAccess();
+    seen.set(role, { role: roleObject, permissions: ["authentik_core.view_user", "authentik_core.change_user"] });
+    const p = plan(d, seen)
+      .chains.flat()
+      .find((o) => o.adapter === role)!;
+    expect(p.diff).toMatchObject({ action: "update", patch: { assign: ["authentik_core.delete_user"], unassign: ["authentik_core.change_user"] } });
+  });
+
+  it("a group without the role, or made a superuser group, is repaired", () => {
+    const { d, seen } = withAccess();
+    seen.set(accessGroup, { pk: "lp", name: "NetBird IdP manager", is_superuser: true, roles: [], roles_obj: [] });
+    const step = stepOf(plan(d, seen), accessGroup)!;
+    expect(step.action).toBe("update");
+    expect(step.changes.map((c) => c.field)).toEqual(["roles", "is_superuser"]);
+  });
+
+  it("an account still in the superuser group: a warning, no change — unless LEAVE_ADMIN_GROUP", () => {
+    const { d, seen } = withAccess();
+    seen.set(adminMembership, { member: true });
+    const kept = stepOf(plan(d, seen), adminMembership)!;
+    expect(kept).toMatchObject({ action: "noop", warn: true });
+    expect(kept.note).toContain("LEAVE_ADMIN_GROUP=true");
+    expect(summarise(stepsOf(plan(d, seen))).warnings).toHaveLength(1);
+    expect(stepOf(plan({ ...d, leaveAdminGroup: true }, seen), adminMembership)).toMatchObject({ action: "update", changes: [{ to: "- authentik Admins" }] });
   });
 });
