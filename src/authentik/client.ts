@@ -199,7 +199,7 @@ export class AuthentikClient {
    * create only when authentik says it did not process it (502/503) — after a lost answer the caller looks
    * the object up instead (see apply's createOrAdopt), so a retried create never duplicates.
    */
-  private async send<T>(operation: string, kind: "read" | "idempotent" | "create", request: ApiCall): Promise<T> {
+  private async send<T>(operation: string, kind: "read" | "idempotent" | "create", request: ApiCall, retries?: number): Promise<T> {
     const call = this.versionShim(request);
     const url = `${this.baseUrl}/api/v3${call.path}${queryString(call.query ?? {})}`;
     const headers: Record<string, string> = { accept: "application/json", authorization: `Bearer ${this.options.token}` };
@@ -223,7 +223,7 @@ export class AuthentikClient {
     };
     const retryable = (error: Error) => error instanceof ApiError && (kind === "create" ? error.status === 502 || error.status === 503 : TRANSIENT.has(error.status));
     return pRetry(attempt, {
-      retries: this.options.readRetries ?? 4,
+      retries: retries ?? this.options.readRetries ?? 4,
       minTimeout: this.options.retryDelayMs ?? 250,
       maxTimeout: 2000,
       factor: 2,
@@ -300,9 +300,10 @@ export class AuthentikClient {
 
   // ---- version --------------------------------------------------------------------------------------------
 
-  async detectVersion(): Promise<Features> {
+  /** `retries`: 0 for a probe whose failure is itself an answer (readiness then waits stage by stage, saying so). */
+  async detectVersion(opts: { retries?: number } = {}): Promise<Features> {
     const operation = "read authentik version (GET /admin/version/)";
-    const body = await this.send<{ version_current?: unknown } | undefined>(operation, "read", { method: "GET", path: "/admin/version/" });
+    const body = await this.send<{ version_current?: unknown } | undefined>(operation, "read", { method: "GET", path: "/admin/version/" }, opts.retries);
     // 2025.10.0's router answers a JSON request with 200 {"error": "authentik starting"} while Python boots.
     if (typeof body?.version_current !== "string")
       throw new ApiError(operation, 503, `answered ${errorDetail(JSON.stringify(body ?? null))} instead of a version (authentik still starting?)`);

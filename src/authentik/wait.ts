@@ -115,7 +115,8 @@ export async function waitUntilReady(client: AuthentikClient, needs: ReadinessNe
   }
 
   // authentik already up (every run after its first start): the version answer is all three stages.
-  const early = await client.detectVersion().catch(() => undefined);
+  // One try, no retries: when authentik is not up yet, the stages below wait for it with their progress lines.
+  const early = await client.detectVersion({ retries: 0 }).catch(() => undefined);
   await stage("reachable", async () => {
     if (early) return;
     const r = await client.health("/-/health/live/");
