@@ -62,8 +62,9 @@ for (let i = 0; i < args.length; i++) {
   else if (/^https?:\\/\\//.test(args[i])) url = args[i];
 }
 const map = JSON.parse(fs.readFileSync(process.env.AKB_CURL_MAP, "utf8"));
-if (!url || !(url in map)) process.exit(6);
-if (out) fs.writeFileSync(out, map[url]);
+// curl's exit code 6 ("could not resolve host") for a URL it has no answer for.
+if (!url || !(url in map)) process.exitCode = 6;
+else if (out) fs.writeFileSync(out, map[url]);
 else process.stdout.write(map[url]);
 `;
 }
