@@ -1,8 +1,8 @@
 /** The README's generated sections (variables, exit codes), formatted as prettier formats the README. */
 import { format } from "prettier";
-import { exitCodesTable, variablesTable } from "../src/docs.ts";
+import { exitCodesTable, toolPermissionsTable, variablesTable } from "../src/docs.ts";
 
-const SECTIONS = { variables: variablesTable, "exit-codes": exitCodesTable } as const;
+const SECTIONS = { variables: variablesTable, "exit-codes": exitCodesTable, "tool-permissions": toolPermissionsTable } as const;
 
 /** Each generated section, between its markers, as it must appear in the README. */
 export async function generatedSections(): Promise<{ name: string; block: string }[]> {

@@ -4,7 +4,7 @@
  * every problem at once through a `ConfigError`; nothing is contacted or written before it returns.
  */
 import { readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import { bool, cleanEnv, makeValidator, str, type CleanedEnv, type Spec } from "envalid";
 import { ConfigError } from "./errors.ts";
 import { CONSUMER_IDS, type ConsumerId } from "./consumer-ids.ts";
@@ -80,6 +80,7 @@ const optionalSecret = makeValidator<string>((input) => {
 });
 
 const token = makeValidator<string>((input) => {
+  if (input === "") return input;
   if (input.length < 8) fail("the API token's key (at least 8 characters)");
   if (/\s/.test(input)) fail("a token without spaces or newlines");
   return input;
@@ -111,6 +112,11 @@ const consumerList = makeValidator<ConsumerId[]>((input) => {
 
 /** Naming variables that only make sense with one consumer (each consumer has its own defaults). */
 const PER_CONSUMER: readonly VarName[] = ["APP_NAME", "APP_SLUG", "PROVIDER_NAME", "SERVICE_ACCOUNT", "ACCESS_ROLE", "AUTHORIZATION_FLOW", "OUTPUT_FILE"];
+const safeUsername = makeValidator<string>(usernameCheck);
+const optionalEnvKey = makeValidator<string>((input) => {
+  if (input !== "" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(input)) fail("a variable name: letters, digits and '_', not starting with a digit");
+  return input;
+});
 const optionalSlug = makeValidator<string>((input) => (input === "" ? "" : slugCheck(input)));
 const optionalName = makeValidator<string>((input) => (input === "" ? "" : nameCheck(input)));
 const optionalUsername = makeValidator<string>((input) => (input === "" ? "" : usernameCheck(input)));
@@ -140,8 +146,24 @@ export const SPECS = {
     example: "https://auth.example.com",
   }),
   AUTHENTIK_TOKEN: token({
-    desc: "API token (intent `api`), e.g. the value of AUTHENTIK_BOOTSTRAP_TOKEN. Secret: prefer AUTHENTIK_TOKEN_FILE.",
+    default: "",
+    desc: "API token (intent `api`) of a superuser, e.g. the value of AUTHENTIK_BOOTSTRAP_TOKEN. Secret: prefer AUTHENTIK_TOKEN_FILE. Required, unless TOOL_TOKEN_FILE or TOOL_TOKEN_SECRET_KEY holds the least-privilege token an earlier run made.",
     example: "(64 random characters)",
+  }),
+  TOOL_TOKEN_FILE: str({
+    default: "",
+    desc: "Absolute path of a file (mode 0600) for this tool's own least-privilege API token. The first run with a superuser AUTHENTIK_TOKEN makes the account TOOL_ACCOUNT, a role with only the permissions this tool's calls need, and the token, and writes it here as AUTHENTIK_TOKEN=…; later runs without AUTHENTIK_TOKEN use it.",
+    example: "/var/lib/authentik-bootstrap/tool-token.env",
+  }),
+  TOOL_TOKEN_SECRET_KEY: optionalEnvKey({
+    default: "",
+    desc: "With KUBERNETES_SECRET: the key of that Secret that holds the least-privilege token (as TOOL_TOKEN_FILE does for files).",
+    example: "AUTHENTIK_TOOL_TOKEN",
+  }),
+  TOOL_ACCOUNT: safeUsername({
+    default: "authentik-bootstrap",
+    desc: "User name of this tool's own service account (TOOL_TOKEN_FILE / TOOL_TOKEN_SECRET_KEY); its role and group are '<TOOL_ACCOUNT> provisioner'.",
+    example: "authentik-bootstrap",
   }),
   AUTHENTIK_CA_FILE: str({ default: "", desc: "PEM file with the CA that signed authentik's certificate (private TLS). Verification stays on.", example: "/run/secrets/ca.pem" }),
   AUTHENTIK_INSECURE_TLS: bool({ default: false, desc: "Turn off TLS certificate verification (warns on every run). Prefer AUTHENTIK_CA_FILE.", example: "false" }),
@@ -291,7 +313,10 @@ const SECRET_VARS = ["AUTHENTIK_TOKEN", "NETBIRD_PAT", "NETBIRD_SETUP_PASSWORD"]
 export interface Config {
   readonly authentikUrl: string;
   readonly publicUrl: string;
+  /** The superuser token of AUTHENTIK_TOKEN; empty when the run is to use the tool token. */
   readonly token: string;
+  /** Least-privilege mode: where this tool keeps its own token, and its account's name. */
+  readonly tool: { readonly store: ToolTokenStore; readonly account: string } | undefined;
   readonly caFile: string | undefined;
   readonly insecureTls: boolean;
   readonly domain: string;
@@ -337,6 +362,12 @@ export interface Config {
   readonly leaveAdminGroup: boolean;
   readonly rotate: readonly Rotatable[];
   readonly rotateGraceMs: number;
+}
+
+/** Where the tool token lives: a key in an env file (absolute path), or a key of the Kubernetes Secret. */
+export interface ToolTokenStore {
+  readonly path: string;
+  readonly key: string;
 }
 
 /** Resolve `NAME_FILE` into `NAME` (Docker secrets); problems are collected, not thrown. */
@@ -393,6 +424,7 @@ function toConfig(e: Env, argv: readonly string[]): Config {
     authentikUrl: e.AUTHENTIK_URL,
     publicUrl: e.AUTHENTIK_PUBLIC_URL || e.AUTHENTIK_URL,
     token: e.AUTHENTIK_TOKEN,
+    tool: toolOf(e),
     caFile: e.AUTHENTIK_CA_FILE || undefined,
     insecureTls: e.AUTHENTIK_INSECURE_TLS,
     domain: e.NETBIRD_DOMAIN,
@@ -446,6 +478,13 @@ function toConfig(e: Env, argv: readonly string[]): Config {
   };
 }
 
+/** TOOL_TOKEN_FILE: the file's key is AUTHENTIK_TOKEN, so the file also serves as `--env-file`. */
+function toolOf(e: Env): Config["tool"] {
+  if (e.TOOL_TOKEN_FILE) return { store: { path: e.TOOL_TOKEN_FILE, key: "AUTHENTIK_TOKEN" }, account: e.TOOL_ACCOUNT };
+  if (e.TOOL_TOKEN_SECRET_KEY) return { store: { path: e.TOOL_TOKEN_SECRET_KEY, key: e.TOOL_TOKEN_SECRET_KEY }, account: e.TOOL_ACCOUNT };
+  return undefined;
+}
+
 /** Problems that need several variables at once (each variable on its own is valid). */
 function crossChecks(e: Env, raw: Record<string, string | undefined>, argv: readonly string[]): string[] {
   const problems: string[] = [];
@@ -463,6 +502,7 @@ function crossChecks(e: Env, raw: Record<string, string | undefined>, argv: read
     }
   }
   if (e.KUBERNETES_SECRET) problems.push(...kubernetesChecks(e));
+  problems.push(...toolTokenChecks(e));
   if ((e.PLAN || argv.includes("--plan")) && (e.VERIFY_ONLY || argv.includes("--verify"))) problems.push("plan mode and verify mode exclude each other: choose one");
   return problems;
 }
@@ -476,6 +516,17 @@ function podNamespace(dir: string): { namespace: string; problem?: string } {
   } catch (error) {
     return { namespace: "", problem: `cannot read '${file}' (${(error as NodeJS.ErrnoException).code ?? "unreadable"})` };
   }
+}
+
+/** The token: AUTHENTIK_TOKEN, or the tool token's store; each store with its output. */
+function toolTokenChecks(e: Env): string[] {
+  const problems: string[] = [];
+  if (e.TOOL_TOKEN_FILE && !isAbsolute(e.TOOL_TOKEN_FILE)) problems.push(`TOOL_TOKEN_FILE must be an absolute path (got ${JSON.stringify(e.TOOL_TOKEN_FILE)})`);
+  if (e.TOOL_TOKEN_FILE && e.KUBERNETES_SECRET)
+    problems.push("TOOL_TOKEN_FILE cannot be combined with KUBERNETES_SECRET: set TOOL_TOKEN_SECRET_KEY to keep the tool token in the Secret");
+  if (e.TOOL_TOKEN_SECRET_KEY && !e.KUBERNETES_SECRET)
+    problems.push("TOOL_TOKEN_SECRET_KEY needs KUBERNETES_SECRET (the Secret it names a key of); with files, set TOOL_TOKEN_FILE");
+  return problems;
 }
 
 /** KUBERNETES_SECRET: the rest of what the in-cluster API needs, and what cannot go with it. */
@@ -500,10 +551,19 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   const problems: string[] = [];
   for (const arg of argv) if (!(ARGS as readonly string[]).includes(arg)) problems.push(`unknown argument '${arg}' (supported: ${ARGS.join(", ")}, --help, --version)`);
   const raw = resolveFiles(env, problems);
+  // Required unless a tool token may stand in for it; listed in its place among envalid's problems.
+  const noToken =
+    !raw.AUTHENTIK_TOKEN && !raw.TOOL_TOKEN_FILE && !raw.TOOL_TOKEN_SECRET_KEY && !problems.some((p) => p.startsWith("AUTHENTIK_TOKEN"))
+      ? `AUTHENTIK_TOKEN is required but not set (a superuser's API token; later runs may use the least-privilege token of TOOL_TOKEN_FILE instead); example: AUTHENTIK_TOKEN=${SPECS.AUTHENTIK_TOKEN.example ?? ""}`
+      : undefined;
   // envalid's reporter sees every variable's problem at once; the tool's error lists them with the others.
   const e = cleanEnv(raw, SPECS, {
     reporter: ({ errors }) => {
       for (const [name, error] of Object.entries(errors)) if (error) problems.push(describeProblem(name, error, raw[name]));
+      if (noToken) {
+        const at = problems.findIndex((p) => !p.startsWith("AUTHENTIK_URL"));
+        problems.splice(at === -1 ? problems.length : at, 0, noToken);
+      }
       if (problems.length) throw new ConfigError(problems);
     },
   });

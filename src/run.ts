@@ -6,9 +6,11 @@
  */
 import { dirname, join } from "node:path";
 import { AuthentikClient } from "./authentik/client.ts";
+import { toolPermissions } from "./authentik/permissions.ts";
+import { accountSession } from "./authentik/session.ts";
 import type { Features } from "./authentik/version.ts";
 import { waitUntilReady, type ReadinessNeeds } from "./authentik/wait.ts";
-import type { Config } from "./config.ts";
+import type { Config, ToolTokenStore } from "./config.ts";
 import { CONSUMERS, namesFor } from "./consumers/index.ts";
 import type { ConsumerContext } from "./consumers/types.ts";
 import { ConfigError } from "./errors.ts";
@@ -17,10 +19,13 @@ import { applyMode } from "./modes/apply.ts";
 import { planMode } from "./modes/plan.ts";
 import type { Context, Unit } from "./modes/unit.ts";
 import { verifyMode } from "./modes/verify.ts";
-import type { FileFormat } from "./output/env-file.ts";
+import { ENV_FORMAT, type FileFormat } from "./output/env-file.ts";
 import { fileOutput, type Output } from "./output/output.ts";
 import { secretOutput } from "./output/secret.ts";
 import { checkWritableDir } from "./output/write-atomic.ts";
+import type { AccountTokens, RunExtras } from "./reconcile/adapter.ts";
+import { slugify } from "./reconcile/adapters/service-account.ts";
+import type { DesiredState, DesiredTool } from "./reconcile/desired.ts";
 import { observe } from "./reconcile/observe.ts";
 import { plan, stepsOf } from "./reconcile/plan.ts";
 import type { Step } from "./reconcile/types.ts";
@@ -60,6 +65,40 @@ async function existingVars(output: Output, path: string, vars: readonly string[
   return Object.fromEntries(Object.entries(got).filter(([, v]) => v !== ""));
 }
 
+/** The credentials of this run: AUTHENTIK_TOKEN (a superuser's), or the tool token an earlier run stored. */
+interface Credentials {
+  token: string;
+  tool: Omit<DesiredTool, "access"> | undefined;
+}
+
+async function credentials(config: Config, output: Output): Promise<Credentials> {
+  if (!config.tool) return { token: config.token, tool: undefined };
+  const { store, account } = config.tool;
+  const storeName = storeNameOf(config, store, output);
+  const stored = (await existingVars(output, store.path, [store.key], ENV_FORMAT))[store.key];
+  if (!config.token && !stored) {
+    throw new ConfigError([
+      `AUTHENTIK_TOKEN is not set and ${storeName} holds no tool token yet: the first run needs a superuser's AUTHENTIK_TOKEN to make the least-privilege account and its token`,
+    ]);
+  }
+  // The stored token given as AUTHENTIK_TOKEN too (the file used as --env-file) is still the tool token.
+  const asTool = !config.token || config.token === stored;
+  return { token: config.token || stored!, tool: { account, tokenIdentifier: `${slugify(account)}-api-token`, stored, storeName, asTool } };
+}
+
+function storeNameOf(config: Config, store: ToolTokenStore, output: Output): string {
+  return config.kubernetes ? `key ${store.key} of ${output.name(store.path)}` : store.path;
+}
+
+/** A least-privilege run: NetBird's account logs in with the app password its output holds (session.ts). */
+async function accountTokens(ak: AuthentikClient, c: Context, desired: DesiredState): Promise<AccountTokens | undefined> {
+  if (!desired.serviceAccount) return undefined;
+  const fromFile = c.consumer.fromFile(await existingVars(c.output, c.path, c.consumer.fileVars, c.consumer.format));
+  let session: Promise<AuthentikClient> | undefined;
+  const login = { clientId: fromFile.clientId, username: desired.serviceAccount.username, password: fromFile.appPassword ?? "", source: c.output.name(c.path) };
+  return { key: login.password, client: () => (session ??= accountSession(ak, login)) };
+}
+
 /** Local prerequisites: nothing in authentik is touched if the result could not be written or the script run. */
 async function checkLocal(config: Config, contexts: readonly Context[], output: Output): Promise<void> {
   const problems = contexts.flatMap((c) => c.consumer.checkConfig(c.ctx));
@@ -69,6 +108,7 @@ async function checkLocal(config: Config, contexts: readonly Context[], output: 
   if (problems.length) throw new ConfigError(problems);
   if (config.mode !== "apply") return;
   await output.check();
+  if (config.tool && !config.kubernetes) await checkWritableDir(dirname(config.tool.store.path), "the directory of TOOL_TOKEN_FILE");
   if (config.configureSh) {
     await checkScript(config.configureSh);
     const scriptDir = dirname(config.configureSh);
@@ -100,6 +140,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     }),
   );
   await checkLocal(config, contexts, output);
+  const creds = await credentials(config, output);
   if (config.insecureTls) logger.warn("TLS certificate verification is OFF (AUTHENTIK_INSECURE_TLS=true): anyone on the path can read the API token");
 
   // The consumers' side first, before authentik is changed: what they need from it, a token to reach them.
@@ -122,7 +163,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     client ??
     new AuthentikClient({
       baseUrl: config.authentikUrl,
-      token: config.token,
+      token: creds.token,
       timeoutMs: config.requestTimeoutMs,
       caFile: config.caFile,
       insecureTls: config.insecureTls,
@@ -133,11 +174,24 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
   try {
     const defaults = await waitUntilReady(ak, readinessNeeds(contexts), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });
     // Every consumer observed and planned before the first write: a conflict anywhere stops everything.
+    if (creds.tool)
+      logger.info(
+        { account: creds.tool.account, asTool: creds.tool.asTool },
+        creds.tool.asTool ? "signed in with the least-privilege tool token" : "signed in with AUTHENTIK_TOKEN",
+      );
     const units: Unit[] = await Promise.all(
-      contexts.map(async (c) => {
-        const desired = c.consumer.desired(c.ctx, defaults);
-        const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults });
-        return { ...c, desired, plan: plan(desired, seen), defaults };
+      contexts.map(async (c, i) => {
+        const own = c.consumer.desired(c.ctx, defaults);
+        // The tool's own account goes with the first consumer only.
+        const tool =
+          creds.tool && i === 0 ? { ...creds.tool, access: { name: `${creds.tool.account} provisioner`, permissions: toolPermissions(defaults.features.version) } } : undefined;
+        const desired: DesiredState = tool ? { ...own, tool } : own;
+        const extras: RunExtras = {
+          tokens: creds.tool?.asTool ? await accountTokens(ak, c, desired) : undefined,
+          keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
+        };
+        const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens });
+        return { ...c, desired, plan: plan(desired, seen), defaults, extras };
       }),
     );
     const steps: Step[] = [...preparedSteps, ...units.flatMap((u) => stepsOf(u.plan))];

@@ -137,18 +137,27 @@ function describeCause(error: unknown): string {
 
 export class AuthentikClient {
   readonly baseUrl: string;
-  readonly stats: RequestStats = { requests: 0, writes: 0 };
+  readonly stats: RequestStats;
   features: Features = featuresOf("0.0.0");
   /** authentik's clock minus ours, in ms, from the `Date` header of its last answer (second resolution). */
   clockOffsetMs: number | undefined;
   private readonly options: ClientOptions;
   private readonly http: Http;
 
-  constructor(options: ClientOptions) {
+  constructor(options: ClientOptions, shared?: { http: Http; stats: RequestStats }) {
     this.options = options;
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     registerSecret(options.token);
-    this.http = new Http({ caFile: options.caFile, insecureTls: options.insecureTls });
+    this.http = shared?.http ?? new Http({ caFile: options.caFile, insecureTls: options.insecureTls });
+    this.stats = shared?.stats ?? { requests: 0, writes: 0 };
+  }
+
+  /** The same authentik as another caller (a JWT of NetBird's account): connections and counts shared. */
+  withToken(token: string): AuthentikClient {
+    const other = new AuthentikClient({ ...this.options, token }, { http: this.http, stats: this.stats });
+    other.features = this.features;
+    other.clockOffsetMs = this.clockOffsetMs;
+    return other;
   }
 
   /** Rewrites requests for older servers: scope-mapping path (<2024.8) and string redirect URIs (<2024.12). */

@@ -53,6 +53,11 @@ function atLeast(v: Triple, major: number, minor: number, patch = 0): boolean {
   return v[2] >= patch;
 }
 
+/** Whether a version string is `major.minor` or later (an unparseable one counts as the newest known). */
+export function versionAtLeast(versionText: string, major: number, minor: number): boolean {
+  return atLeast(parseVersion(versionText) ?? [2026, 8, 0], major, minor);
+}
+
 export function featuresOf(versionText: string): Features {
   const parsed = parseVersion(versionText);
   // An unparseable version (a development build) is treated as the newest known one.

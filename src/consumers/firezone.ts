@@ -6,6 +6,7 @@
  * the line is unquoted, one line of compact JSON, with `$` and `#` written as JSON escapes (`\u0024`, `\u0023`:
  * the same string once parsed) because compose interpolates the one and starts comments with the other.
  */
+import { ENV_FORMAT } from "../output/env-file.ts";
 import { scopeId, simpleDesired, type Consumer } from "./types.ts";
 
 const SCOPES = [scopeId("openid"), scopeId("email"), scopeId("profile")];
@@ -81,5 +82,5 @@ export const firezone: Consumer = {
     const entry = list[0] ?? {};
     return { clientId: entry.client_id ?? "", clientSecret: entry.client_secret ?? "" };
   },
-  format: { kind: "env" },
+  format: ENV_FORMAT,
 };

@@ -47,7 +47,7 @@ export async function applyMode(
   // Consumers one after the other (each one's chains run side by side).
   const applied: Applied[] = [];
   for (const u of units) {
-    const { done, rotated } = await apply(ak, u.desired, u.plan, logger.child({ consumer: u.consumer.id }));
+    const { done, rotated } = await apply(ak, u.desired, u.plan, logger.child({ consumer: u.consumer.id }), u.extras);
     applied.push({ u, done, rotated, values: await appliedValues(ak, u.desired, done) });
   }
   const rotated = applied.flatMap((a) => a.rotated);

@@ -5,7 +5,7 @@ import type { Consumer, ConsumerContext } from "../consumers/types.ts";
 import type { Logger } from "../log.ts";
 import type { FileShare } from "../output/files.ts";
 import type { Output } from "../output/output.ts";
-import type { Objects } from "../reconcile/adapter.ts";
+import type { Objects, RunExtras } from "../reconcile/adapter.ts";
 import { brand, keepsForeignFlow } from "../reconcile/adapters/device-login.ts";
 import { adminMembership } from "../reconcile/adapters/membership.ts";
 import { provider } from "../reconcile/adapters/provider.ts";
@@ -30,6 +30,8 @@ export interface Unit extends Context {
   plan: Plan;
   /** What readiness read (verification compares the JWKS with the signing key pair's fingerprint from it). */
   defaults: Defaults;
+  /** The least-privilege run's account session and where the tool token is kept. */
+  extras: RunExtras;
 }
 
 /** A consumer's share of the output: its file's entries, and what only a Kubernetes Secret gets. */

@@ -9,6 +9,8 @@
 
 export type FileFormat = { kind: "bash"; rawJson: boolean } | { kind: "env" };
 export const BASH: FileFormat = { kind: "bash", rawJson: true };
+/** As docker reads an `--env-file` (Firezone's env file, the tool token's file). */
+export const ENV_FORMAT: FileFormat = { kind: "env" };
 
 export class UnsafeValueError extends Error {}
 

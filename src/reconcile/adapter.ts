@@ -32,10 +32,30 @@ export interface FindOptions {
   known?: Defaults;
   /** Observe only: a read several adapters need (the account's app passwords) is sent once per pass. */
   once?: <T>(key: string, read: () => Promise<T>) => Promise<T>;
+  /** A least-privilege run: the app password as its account sees it. */
+  tokens?: AccountTokens | undefined;
+}
+
+/**
+ * A least-privilege run (the tool token): NetBird's account handles its own app passwords (authentik/session.ts),
+ * logged in with the key its consumer's output holds.
+ */
+export interface AccountTokens {
+  /** The account's session, opened on first use. */
+  client: () => Promise<AuthentikClient>;
+  /** The app password the output holds (the session's login proves it). */
+  key: string;
+}
+
+/** What a run hands the adapters besides the desired state. */
+export interface RunExtras {
+  tokens?: AccountTokens | undefined;
+  /** Stores this tool's own token where TOOL_TOKEN_FILE / TOOL_TOKEN_SECRET_KEY say, the moment it is known. */
+  keepToolToken?: ((key: string) => Promise<void>) | undefined;
 }
 
 /** What applying needs besides the adapters' own inputs. */
-export interface ApplyContext {
+export interface ApplyContext extends RunExtras {
   client: AuthentikClient;
   log: Logger;
   /** Secrets replaced in this run (filled by the adapters that rotate). */

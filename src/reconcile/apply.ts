@@ -5,7 +5,7 @@
 import type { AuthentikClient } from "../authentik/client.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { AnyAdapter, ApplyContext, Diff, Objects } from "./adapter.ts";
+import type { AnyAdapter, ApplyContext, Diff, Objects, RunExtras } from "./adapter.ts";
 import type { DesiredState, Rotation } from "./desired.ts";
 import type { Operation, Plan } from "./plan.ts";
 import { DONE, type Step } from "./types.ts";
@@ -61,7 +61,7 @@ async function converge(adapter: AnyAdapter, d: DesiredState, planned: Diff, see
   const what = `${adapter.kind} '${adapter.key(d, done)}'`;
   const found = await createOrAdopt(
     () => adapter.create(d, done, ctx),
-    () => adapter.find(ctx.client, d, done, { readSecrets: true, now: Date.now() }),
+    () => adapter.find(ctx.client, d, done, { readSecrets: true, now: Date.now(), tokens: ctx.tokens }),
     ctx.log,
     what,
   );
@@ -78,8 +78,8 @@ async function applyChain(chain: readonly Operation[], d: DesiredState, seen: Ob
   }
 }
 
-export async function apply(client: AuthentikClient, desired: DesiredState, p: Plan, logger: Logger): Promise<Applied> {
-  const ctx: ApplyContext = { client, log: logger.child({ step: "apply" }), rotated: [] };
+export async function apply(client: AuthentikClient, desired: DesiredState, p: Plan, logger: Logger, extras: RunExtras = {}): Promise<Applied> {
+  const ctx: ApplyContext = { ...extras, client, log: logger.child({ step: "apply" }), rotated: [] };
   // What the later objects of a chain need comes from here: found unchanged, or as made in this run.
   const done = p.seen.copy();
   const results = await Promise.allSettled(p.chains.map((chain) => applyChain(chain, desired, p.seen, done, ctx)));

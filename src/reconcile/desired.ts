@@ -36,6 +36,21 @@ export interface DesiredAccess {
   permissions: readonly string[];
 }
 
+/** This tool's own least-privilege account (TOOL_TOKEN_FILE / TOOL_TOKEN_SECRET_KEY). */
+export interface DesiredTool {
+  account: string;
+  /** Its role (the permissions this tool's calls need on this version) and the group carrying it. */
+  access: DesiredAccess;
+  /** Its API token's identifier. */
+  tokenIdentifier: string;
+  /** The token as the store holds it; undefined: nothing stored yet. */
+  stored: string | undefined;
+  /** Where it is stored, as people read it. */
+  storeName: string;
+  /** This run authenticates with that token, not a superuser's. */
+  asTool: boolean;
+}
+
 export interface DesiredState {
   provider: DesiredProvider;
   application: DesiredApplication;
@@ -47,6 +62,8 @@ export interface DesiredState {
   access?: DesiredAccess;
   /** Take the service account out of the admin group (role access only). */
   leaveAdminGroup?: boolean;
+  /** Least-privilege mode: the tool's own account, role and token (on the first consumer only). */
+  tool?: DesiredTool;
   /** Absent when the consumer has no device login. */
   deviceFlow?: DesiredDeviceFlow;
   replaceDeviceFlow: boolean;

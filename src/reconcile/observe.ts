@@ -5,7 +5,7 @@
  */
 import type { AuthentikClient } from "../authentik/client.ts";
 import type { Defaults } from "../authentik/wait.ts";
-import { Objects, type AnyAdapter, type FindOptions } from "./adapter.ts";
+import { Objects, type AccountTokens, type AnyAdapter, type FindOptions } from "./adapter.ts";
 import type { DesiredState } from "./desired.ts";
 import { CHAINS } from "./order.ts";
 
@@ -18,6 +18,8 @@ export interface ObserveOptions {
   now?: number;
   /** What readiness found, reused as it is. */
   known?: Defaults;
+  /** A least-privilege run: NetBird's account reads its own app passwords. */
+  tokens?: AccountTokens | undefined;
 }
 
 export async function observe(client: AuthentikClient, desired: DesiredState, options: ObserveOptions): Promise<Objects> {
@@ -27,7 +29,7 @@ export async function observe(client: AuthentikClient, desired: DesiredState, op
     if (!reads.has(key)) reads.set(key, read());
     return reads.get(key) as Promise<T>;
   };
-  const opts: FindOptions = { readSecrets: options.readSecrets, now: options.now ?? Date.now(), once, ...(options.known ? { known: options.known } : {}) };
+  const opts: FindOptions = { readSecrets: options.readSecrets, now: options.now ?? Date.now(), once, tokens: options.tokens, ...(options.known ? { known: options.known } : {}) };
   const started = new Map<AnyAdapter, Promise<void>>();
   const start = (adapter: AnyAdapter): Promise<void> => {
     let p = started.get(adapter);

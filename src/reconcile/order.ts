@@ -11,10 +11,13 @@ import { accessGroup, role } from "./adapters/access.ts";
 import { adminMembership, membership } from "./adapters/membership.ts";
 import { provider } from "./adapters/provider.ts";
 import { retiredTokens } from "./adapters/retired-tokens.ts";
+import { toolAccount, toolGroup, toolMembership, toolRole, toolToken } from "./adapters/tool.ts";
 
 export const CHAINS: readonly (readonly AnyAdapter[])[] = [
   [provider, application],
   // The account is in the group carrying its role before it leaves the superuser group: NetBird never loses access.
   [serviceAccount, appPassword, role, accessGroup, membership, adminMembership, retiredTokens],
   [deviceFlow, brand],
+  // The tool's own account (least-privilege mode): its token is made last, when the account holds its rights.
+  [toolAccount, toolRole, toolGroup, toolMembership, toolToken],
 ];

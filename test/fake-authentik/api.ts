@@ -452,7 +452,10 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   rbac_permissions_list: (ctx) => {
     const role = ctx.query.get("role");
     const r = role ? ctx.store.roles.get(role) : undefined;
-    const perms = role ? [...(r?.permissions ?? [])] : [...new Set([...ctx.store.roles.values()].flatMap((x) => [...x.permissions]))];
+    const all = role ? [...(r?.permissions ?? [])] : [...new Set([...ctx.store.roles.values()].flatMap((x) => [...x.permissions]))];
+    // PermissionViewSet.get_queryset: only content types whose app label starts with "authentik"
+    // (rbac/api/rbac.py, version/2024.2.0 … version/2026.2.2): `auth.view_permission` is held, never listed.
+    const perms = all.filter((p) => p.startsWith("authentik"));
     return paginate(
       ctx,
       perms.sort().map((p, i) => permissionWire(p, i + 1)),

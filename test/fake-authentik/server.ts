@@ -58,6 +58,9 @@ export interface RequestRecord {
   dropped?: boolean;
   /** Epoch ms when the request arrived. */
   at: number;
+  /** API calls: the operation (authentik's schema) and the user name of the caller, once authenticated. */
+  operationId?: string;
+  caller?: string;
 }
 
 export interface Fault {
@@ -201,7 +204,13 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     return `${proto}://${req.headers.host ?? "localhost"}`;
   }
 
-  function handleApi(req: IncomingMessage, path: string, query: URLSearchParams, rawBody: string): { status: number; body?: unknown; headers?: Record<string, string> } {
+  function handleApi(
+    req: IncomingMessage,
+    path: string,
+    query: URLSearchParams,
+    rawBody: string,
+    record: RequestRecord,
+  ): { status: number; body?: unknown; headers?: Record<string, string> } {
     const method = req.method ?? "GET";
     const found = schema.find(method, path);
     // APPEND_SLASH = False (root/settings.py): a path without its trailing slash is simply not found.
@@ -210,12 +219,14 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
       return other ? { status: 405, body: { detail: `Method "${method}" not allowed.` } } : { status: 404, body: { detail: "Not found." } };
     }
     const { op, params } = found;
+    record.operationId = op.operationId;
     const anonymous = op.operationId === "core_brands_current_retrieve";
     let user: User | undefined;
     if (!anonymous) {
       const auth = authenticate(req);
       if (auth instanceof HttpError) return { status: auth.status, body: auth.body };
       user = auth;
+      record.caller = auth.username;
     }
     let body: Record<string, unknown> = {};
     if (op.requestRef) {
@@ -374,7 +385,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     const requestId = randomBytes(16).toString("hex");
     const idHeader = { "x-authentik-id": requestId };
     if (path.startsWith("/api/v3/")) {
-      const r = handleApi(req, path, url.searchParams, rawBody);
+      const r = handleApi(req, path, url.searchParams, rawBody, record);
       record.status = r.status;
       if (r.status >= 400) record.write = false;
       // What the client sent (unknown fields included), so tests see exactly what a tool wrote.

@@ -147,6 +147,25 @@ describe("Kubernetes: the output as a Secret", () => {
     expect((await netbirdToken(ak.url, provider.client_id, "NetBird", after.idpServiceAccountPassword!)).status).toBe(200);
   });
 
+  it("keeps the least-privilege tool token in the Secret (TOOL_TOKEN_SECRET_KEY); later runs use it without AUTHENTIK_TOKEN", async () => {
+    await using ak = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    await using k8s = await startCluster();
+    const env = podEnv(ak.url, k8s, { TOOL_TOKEN_SECRET_KEY: "AUTHENTIK_TOOL_TOKEN" });
+    const first = await runMain(env);
+    expect(first.code, first.stdout.slice(-1500)).toBe(0);
+    const key = stored(k8s).AUTHENTIK_TOOL_TOKEN!;
+    expect(key).toBe(await admin(ak.url).key("authentik-bootstrap-api-token"));
+    expect(first.stdout + first.stderr).not.toContain(key);
+
+    const { AUTHENTIK_TOKEN: _superuser, ...withoutToken } = env;
+    ak.resetLog();
+    const again = await runMain({ ...withoutToken, ROTATE: "app-password" });
+    expect(again.code, again.stdout.slice(-1500)).toBe(0);
+    expect(new Set(ak.log.filter((r) => r.caller).map((r) => r.caller))).toEqual(new Set(["authentik-bootstrap", "NetBird"]));
+    expect(stored(k8s).AUTHENTIK_TOOL_TOKEN).toBe(key);
+    expect(stored(k8s).NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(await admin(ak.url).key("service-account-netbird-password"));
+  });
+
   it("reads the Secret again when another writer changed it in between (409 Conflict), and keeps that writer's key", async () => {
     await using ak = await startFakeAuthentik({ bootstrapToken: TOKEN });
     await using k8s = await startCluster();

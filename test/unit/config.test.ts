@@ -51,6 +51,22 @@ describe("loadConfig", () => {
     expect(problems({ ...valid, AUTHENTIK_TOKEN: "", AUTHENTIK_TOKEN_FILE: join(dir, "empty") })[0]).toMatch(/is empty/);
   });
 
+  it("the least-privilege tool token: AUTHENTIK_TOKEN optional with a store, each store with its output, absolute paths", () => {
+    const noToken = { ...valid, AUTHENTIK_TOKEN: "" };
+    expect(loadConfig({ ...noToken, TOOL_TOKEN_FILE: "/var/lib/akb/tool.env" }).tool).toEqual({
+      store: { path: "/var/lib/akb/tool.env", key: "AUTHENTIK_TOKEN" },
+      account: "authentik-bootstrap",
+    });
+    expect(loadConfig(valid).tool).toBeUndefined();
+    expect(problems({ ...noToken, TOOL_TOKEN_FILE: "tool.env" })).toEqual(['TOOL_TOKEN_FILE must be an absolute path (got "tool.env")']);
+    expect(problems({ ...valid, TOOL_TOKEN_SECRET_KEY: "AUTHENTIK_TOOL_TOKEN" })).toEqual([
+      "TOOL_TOKEN_SECRET_KEY needs KUBERNETES_SECRET (the Secret it names a key of); with files, set TOOL_TOKEN_FILE",
+    ]);
+    expect(problems({ ...valid, TOOL_TOKEN_SECRET_KEY: "1bad key" })[0]).toMatch(/^TOOL_TOKEN_SECRET_KEY expected a variable name/);
+    expect(problems({ ...valid, TOOL_ACCOUNT: "no spaces allowed" })[0]).toMatch(/^TOOL_ACCOUNT expected a user name/);
+    expect(problems(noToken)).toEqual([expect.stringMatching(/^AUTHENTIK_TOKEN is required but not set/)]);
+  });
+
   it("never shows the token's value", () => {
     const p = problems({ ...valid, AUTHENTIK_TOKEN: "bad token with spaces", AUTHENTIK_URL: "nope" });
     expect(p.join("\n")).not.toContain("bad token with spaces");

@@ -14,7 +14,7 @@ import { serviceAccount } from "./service-account.ts";
  * Pure. Membership is read from the user's `groups` (present in every version); a group list may leave out
  * `users` when asked without them.
  */
-function isMember(group: WireGroup, user: WireUser): boolean {
+export function isMember(group: WireGroup, user: WireUser): boolean {
   return user.groups?.includes(group.pk) ?? group.users?.includes(user.pk) ?? false;
 }
 

@@ -5,7 +5,7 @@
 import type { WireToken } from "../../authentik/wire.ts";
 import type { Adapter } from "../adapter.ts";
 import { RETIRED_INFIX } from "../desired.ts";
-import { appPasswordIdentifier, appPasswordsOf, serviceAccount } from "./service-account.ts";
+import { appPasswordIdentifier, appPasswordsOf, serviceAccount, tokenClient } from "./service-account.ts";
 
 export const retiredTokens: Adapter<WireToken[], WireToken[]> = {
   kind: "retired app passwords",
@@ -25,8 +25,9 @@ export const retiredTokens: Adapter<WireToken[], WireToken[]> = {
       ? { action: "update", changes: observed.map((t) => ({ field: t.identifier, from: `expired ${t.expires ?? ""}`, to: "(deleted)" })), patch: observed }
       : { action: "noop", changes: [] },
   create: () => Promise.resolve([]),
-  async update(_d, _current, patch, _done, { client }) {
-    for (const t of patch) await client.deleteToken(t.identifier);
+  async update(_d, _current, patch, _done, { client, tokens }) {
+    const owner = await tokenClient(client, tokens);
+    for (const t of patch) await owner.deleteToken(t.identifier);
     return [];
   },
 };

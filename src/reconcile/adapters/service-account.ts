@@ -11,7 +11,7 @@ import type { Features } from "../../authentik/version.ts";
 import type { WireToken, WireUser } from "../../authentik/wire.ts";
 import { ApiError, ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
-import type { Adapter, FindOptions } from "../adapter.ts";
+import type { AccountTokens, Adapter, FindOptions } from "../adapter.ts";
 import { RETIRED_INFIX } from "../desired.ts";
 import { show, type FieldChange } from "../types.ts";
 
@@ -30,17 +30,26 @@ export function appPasswordIdentifier(username: string): string {
   return slugify(`service-account-${username}-password`);
 }
 
+/**
+ * Who handles the account's tokens: the run's own client (a superuser), or in a least-privilege run the account
+ * itself (authentik/session.ts), since only superusers may touch another user's tokens.
+ */
+export function tokenClient(client: AuthentikClient, tokens: AccountTokens | undefined): Promise<AuthentikClient> {
+  return tokens ? tokens.client() : Promise.resolve(client);
+}
+
 /** The account's app passwords (ours and the retired ones), listed once per observe pass for both adapters. */
 export function appPasswordsOf(client: AuthentikClient, user: WireUser, opts: FindOptions): Promise<WireToken[]> {
-  const read = () => client.listAppPasswords(user.username);
+  const read = async () => (await tokenClient(client, opts.tokens)).listAppPasswords(user.username);
   return opts.once ? opts.once(`app passwords of ${user.username}`, read) : read();
 }
 
-async function observeServiceAccount(client: AuthentikClient, username: string): Promise<WireUser | undefined> {
+/** The service account by exact user name; a user of that name that is no service account is a conflict. */
+export async function observeServiceAccount(client: AuthentikClient, username: string, setting = "SERVICE_ACCOUNT"): Promise<WireUser | undefined> {
   const user = await client.findUser(username);
   if (user && user.type !== "service_account") {
     throw new ConflictError(
-      `Cannot use '${username}' as the service account: a user with that name exists and is a '${user.type ?? "unknown"}' user, not a service account. Rename or delete that user in authentik, or set SERVICE_ACCOUNT to another name.`,
+      `Cannot use '${username}' as the service account: a user with that name exists and is a '${user.type ?? "unknown"}' user, not a service account. Rename or delete that user in authentik, or set ${setting} to another name.`,
     );
   }
   return user;
@@ -83,7 +92,7 @@ export interface AppPassword {
 async function observeAppPassword(client: AuthentikClient, identifier: string, user: WireUser | undefined, opts: FindOptions): Promise<WireToken | undefined> {
   if (!user) return undefined;
   const listed = (await appPasswordsOf(client, user, opts)).find((t) => t.identifier === identifier && t.user === user.pk);
-  const token = listed ?? (await client.findToken(identifier));
+  const token = listed ?? (await (await tokenClient(client, opts.tokens)).findToken(identifier));
   if (token && (token.intent !== "app_password" || token.user !== user.pk)) {
     throw new ConflictError(
       `Cannot use token '${identifier}' as the app password of '${user.username}': it exists with intent '${token.intent ?? "?"}' for user pk ${String(token.user)}. Delete that token in authentik.`,
@@ -111,6 +120,12 @@ export function diffAppPassword(observed: WireToken, user: WireUser): { changes:
 function createAppPasswordBody(identifier: string, user: WireUser): TokenRequest {
   return { identifier, ...tokenIdentity(user), expiring: false, description: "App password for NetBird's IdP manager (managed by authentik-bootstrap)" };
 }
+
+/**
+ * authentik's user attribute that decides whether the tokens a non-superuser makes for themselves expire
+ * (`TokenViewSet.perform_create`, core/api/tokens.py); `service_account` sets it from its `expiring` field.
+ */
+export const TOKENS_EXPIRE_ATTRIBUTE = "goauthentik.io/user/token-expires";
 
 /** authentik's user attribute that caps the expiry of the user's app passwords (core/models.py). */
 export const MAX_LIFETIME_ATTRIBUTE = "goauthentik.io/user/token-maximum-lifetime";
@@ -143,17 +158,26 @@ export function lifetimeForGrace(
   user: WireUser,
   graceMs: number,
   features: Pick<Features, "tokenMaximumLifetime">,
-): { change: FieldChange; patch: PatchedUserRequest } | undefined {
-  if (!features.tokenMaximumLifetime) return undefined;
-  const current = user.attributes?.[MAX_LIFETIME_ATTRIBUTE];
-  const needS = Math.ceil(graceMs / 1000) + LIFETIME_MARGIN_S;
-  const currentMs = typeof current === "string" ? durationMs(current) : undefined;
-  if (currentMs !== undefined && currentMs >= needS * 1000) return undefined;
-  const value = `seconds=${needS}`;
-  return {
-    change: { field: `attributes.${MAX_LIFETIME_ATTRIBUTE}`, from: show(current), to: `${value} (room for the grace period)` },
-    patch: { attributes: { ...(user.attributes ?? {}), [MAX_LIFETIME_ATTRIBUTE]: value } },
-  };
+  selfMade = false,
+): { changes: FieldChange[]; patch: PatchedUserRequest } | undefined {
+  const changes: FieldChange[] = [];
+  const attributes = { ...(user.attributes ?? {}) };
+  if (features.tokenMaximumLifetime) {
+    const current = user.attributes?.[MAX_LIFETIME_ATTRIBUTE];
+    const needS = Math.ceil(graceMs / 1000) + LIFETIME_MARGIN_S;
+    const currentMs = typeof current === "string" ? durationMs(current) : undefined;
+    if (currentMs === undefined || currentMs < needS * 1000) {
+      const value = `seconds=${needS}`;
+      changes.push({ field: `attributes.${MAX_LIFETIME_ATTRIBUTE}`, from: show(current), to: `${value} (room for the grace period)` });
+      attributes[MAX_LIFETIME_ATTRIBUTE] = value;
+    }
+  }
+  // The account makes its new app password itself (least-privilege run): it must not expire by default.
+  if (selfMade && user.attributes?.[TOKENS_EXPIRE_ATTRIBUTE] !== false) {
+    changes.push({ field: `attributes.${TOKENS_EXPIRE_ATTRIBUTE}`, from: show(user.attributes?.[TOKENS_EXPIRE_ATTRIBUTE]), to: "false (its own new app password never expires)" });
+    attributes[TOKENS_EXPIRE_ATTRIBUTE] = false;
+  }
+  return changes.length ? { changes, patch: { attributes } } : undefined;
 }
 
 /** The rotated-out token: renamed, still the account's app password, valid until `validUntil`. */
@@ -192,6 +216,12 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
     const user = seen.get(serviceAccount);
     if (!user) return undefined;
     const id = appPasswordIdentifier(user.username);
+    // Least-privilege run: the key is the one the account logged in with (it cannot read the key of a token a
+    // superuser made for it).
+    if (opts.tokens) {
+      const token = await observeAppPassword(client, id, user, opts);
+      return token ? { token, key: opts.tokens.key } : undefined;
+    }
     // The key is read side by side with the token, so a run that changes nothing needs no later read.
     const [token, key] = await Promise.all([observeAppPassword(client, id, user, opts), opts.readSecrets ? client.viewTokenKey(id).catch(notFound) : undefined]);
     return token ? { token, key: key ?? undefined } : undefined;
@@ -204,10 +234,10 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
     // Only a token that existed before this run is rotated (not one just made with its account).
     if (d.rotate.appPassword && phase === "plan") {
       const graceS = Math.round(d.rotate.graceMs / 1000);
-      const lifetime = user ? lifetimeForGrace(user, d.rotate.graceMs, d.features) : undefined;
+      const lifetime = user ? lifetimeForGrace(user, d.rotate.graceMs, d.features, d.tool?.asTool === true) : undefined;
       return {
         action: "update",
-        changes: [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }, ...(lifetime ? [lifetime.change] : [])],
+        changes: [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }, ...(lifetime ? lifetime.changes : [])],
         patch: { rotate: lifetime ? { lifetime: lifetime.patch } : {} },
         note: "ROTATE=app-password",
       };
@@ -215,11 +245,13 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
     const { changes, patch } = diffAppPassword(observed.token, user!);
     return changes.length ? { action: "update", changes, patch } : { action: "noop", changes };
   },
-  create: (_d, done, { client }) => makeAppPassword(client, done.get(serviceAccount)!),
-  async update(d, current, patch, done, { client, rotated }) {
+  create: async (_d, done, { client, tokens }) => makeAppPassword(await tokenClient(client, tokens), done.get(serviceAccount)!),
+  async update(d, current, patch, done, { client, rotated, tokens: account }) {
     const user = done.get(serviceAccount)!;
     const id = current.token.identifier;
-    if (!("rotate" in patch)) return { token: await client.patchToken(id, patch), key: current.key ?? (await client.viewTokenKey(id)) };
+    // The token calls go through the account itself in a least-privilege run; the user's attributes never.
+    const tokens = await tokenClient(client, account);
+    if (!("rotate" in patch)) return { token: await tokens.patchToken(id, patch), key: current.key ?? (await tokens.viewTokenKey(id)) };
     // Rotation: the current token is renamed and expires after the grace period, counted on authentik's clock
     // (which decides when it stops working); a new one takes its name.
     const validUntil = new Date(client.serverNow() + d.rotate.graceMs);
@@ -228,8 +260,8 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
       .replace(/[-:.TZ]/g, "")
       .slice(0, 14)}`;
     if (patch.rotate.lifetime) await client.patchUser(user, patch.rotate.lifetime);
-    await client.patchToken(id, retireBody(user, retired, validUntil));
-    const fresh = await makeAppPassword(client, user);
+    await tokens.patchToken(id, retireBody(user, retired, validUntil));
+    const fresh = await makeAppPassword(tokens, user);
     rotated.push({ kind: "app-password", credential: `app password of '${user.username}'`, previousValidUntil: validUntil.toISOString() });
     return fresh;
   },

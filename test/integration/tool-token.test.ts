@@ -1,0 +1,176 @@
+/**
+ * Least-privilege tool token (TOOL_TOKEN_FILE) through the real entry point against the fake authentik, whose
+ * RBAC answers 403 for any call the token's role does not cover (test/fake-authentik/rbac.ts, its own table read
+ * in authentik's source). One superuser run makes the account, role, group and token; from then on every run —
+ * re-run, drift repair, rotation of both secrets, the retired password's clean-up, verify — uses that token
+ * only, on every version the fake emulates.
+ */
+import { readFileSync, statSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TOOL_CALLS, toolPermissions } from "../../src/authentik/permissions.ts";
+import { startFakeAuthentik } from "../fake-authentik/index.ts";
+import { requiredPermissions } from "../fake-authentik/rbac.ts";
+import { VERSIONS } from "../fake-authentik/schema.ts";
+import { admin, netbirdToken } from "../helpers/admin.ts";
+import { sourceWithBash } from "../helpers/bash.ts";
+import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
+import { runMain } from "../helpers/run-main.ts";
+
+const ACCOUNT = "authentik-bootstrap";
+
+function toolEnv(url: string, out: string, tokenFile: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env = baseEnv(url, out, { TOOL_TOKEN_FILE: tokenFile, ...extra });
+  delete env.AUTHENTIK_TOKEN;
+  return env;
+}
+
+/** The requests of a run made with a token of `who` (the fake records the caller of each API call). */
+const callers = (log: { caller?: string; path: string }[]) => new Set(log.filter((r) => r.path.startsWith("/api/v3/") && r.caller).map((r) => r.caller));
+
+describe.each(VERSIONS)("least-privilege tool token, authentik %s", (version) => {
+  it("a superuser run makes the account and token; apply, re-run, drift, rotation and verify then run with it alone", async () => {
+    await using fake = await startFakeAuthentik({ version, bootstrapToken: TOKEN });
+    const out = tempDir();
+    const tokenFile = join(tempDir(), "tool-token.env");
+    const api = admin(fake.url);
+
+    // 1. The bootstrap run: AUTHENTIK_TOKEN (a superuser's) and where to keep the tool token.
+    const first = await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }));
+    expect(first.stderr).not.toContain('"level":50');
+    expect(first.code, first.stdout.slice(-2000)).toBe(0);
+    expect(first.summary.created).toEqual(expect.arrayContaining([`tool account '${ACCOUNT}'`, `tool token '${ACCOUNT}-api-token'`, `role '${ACCOUNT} provisioner'`]));
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const stored = sourceWithBash(tokenFile, ["AUTHENTIK_TOKEN"]).AUTHENTIK_TOKEN!;
+    expect(stored).toBe(await api.key(`${ACCOUNT}-api-token`));
+    expect(first.stdout).not.toContain(stored);
+
+    // The account: a service account, not a superuser, no app password left over, in the group with the role
+    // that holds exactly the permissions of the tool's calls on this version (as authentik lists them).
+    const [account] = await api.users(ACCOUNT);
+    expect(account).toMatchObject({ type: "service_account", is_superuser: false });
+    expect((await api.tokens(ACCOUNT)).map((t: any) => t.identifier)).toEqual([`${ACCOUNT}-api-token`]);
+    const group = await api.group(`${ACCOUNT} provisioner`);
+    expect(group.users).toContain(account.pk);
+    const perms = (await api.get(`/rbac/permissions/?role=${group.roles[0]}&page_size=100`)).results.map((p: any) => `${p.app_label}.${p.codename}`);
+    expect(perms.sort()).toEqual(toolPermissions(version).filter((p) => p.startsWith("authentik")));
+
+    // 2. From here on: no AUTHENTIK_TOKEN. A re-run changes nothing and every API call is the tool's or NetBird's account's.
+    fake.resetLog();
+    const again = await runMain(toolEnv(fake.url, out, tokenFile));
+    expect(again.code, again.stdout.slice(-2000)).toBe(0);
+    expect(again.summary.writes).toBe(0);
+    expect(again.summary.created).toEqual([]);
+    expect(again.summary.updated).toEqual([]);
+    expect([...callers(fake.log)].sort()).toEqual(["NetBird", ACCOUNT].sort());
+    expect(fake.log.filter((r) => r.status === 403 && r.caller === ACCOUNT)).toEqual([]);
+
+    // 3. Drift an admin made: a redirect URI removed, the NetBird role given an extra permission.
+    const [provider] = await api.provider();
+    const before = provider.redirect_uris;
+    await api.patch(`/providers/oauth2/${provider.pk}/`, { redirect_uris: Array.isArray(before) ? before.slice(1) : String(before).split("\n").slice(1).join("\n") });
+    const nbGroup = await api.group("NetBird IdP manager");
+    await api.post(`/rbac/permissions/assigned_by_roles/${nbGroup.roles[0]}/assign/`, { permissions: ["authentik_core.change_user"] });
+    const repaired = await runMain(toolEnv(fake.url, out, tokenFile));
+    expect(repaired.code, repaired.stdout.slice(-2000)).toBe(0);
+    expect(repaired.summary.updated).toEqual(expect.arrayContaining(["OAuth2 provider 'NetBird'", "role 'NetBird IdP manager'"]));
+    const uris = (v: unknown) => (Array.isArray(v) ? v.map((u) => JSON.stringify(u)) : String(v).split("\n")).sort();
+    expect(uris((await api.provider())[0].redirect_uris)).toEqual(uris(before));
+
+    // 4. Rotation of the app password as NetBird's account itself; the old one keeps working through its grace.
+    const oldPassword = sourceWithBash(join(out, "setup.env"), ["NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]).NETBIRD_IDP_MGMT_EXTRA_PASSWORD!;
+    fake.resetLog();
+    const rotated = await runMain(toolEnv(fake.url, out, tokenFile, { ROTATE: "app-password", ROTATE_GRACE: "600" }));
+    expect(rotated.code, rotated.stdout.slice(-2000)).toBe(0);
+    expect(callers(fake.log).has("akadmin")).toBe(false);
+    const vars = sourceWithBash(join(out, "setup.env"), ["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]);
+    const newPassword = vars.NETBIRD_IDP_MGMT_EXTRA_PASSWORD!;
+    expect(newPassword).not.toBe(oldPassword);
+    expect(newPassword).toBe(await api.key("service-account-netbird-password"));
+    expect((await netbirdToken(fake.url, vars.NETBIRD_AUTH_CLIENT_ID!, "NetBird", oldPassword)).status).toBe(200);
+    expect((await netbirdToken(fake.url, vars.NETBIRD_AUTH_CLIENT_ID!, "NetBird", newPassword)).status).toBe(200);
+    const tokens = await api.tokens("NetBird");
+    expect(tokens.map((t: any) => t.intent).sort()).toEqual(["app_password", "app_password"]);
+    const fresh = tokens.find((t: any) => t.identifier === "service-account-netbird-password");
+    expect(fresh).toMatchObject({ expiring: false, user: (await api.users("NetBird"))[0].pk });
+    // No API token for anyone but the tool account was made.
+    const all = (await api.get("/core/tokens/?intent=api")).results.map((t: any) => t.identifier);
+    expect(all.filter((id: string) => id !== `${ACCOUNT}-api-token`).every((id: string) => !id.includes("netbird"))).toBe(true);
+
+    // 5. Once the grace is over, the retired password is deleted by a later run, again as NetBird's account.
+    const retired = tokens.find((t: any) => t.identifier.includes("-retired-"));
+    await api.patch(`/core/tokens/${retired.identifier}/`, { intent: "app_password", user: retired.user, expiring: true, expires: new Date(Date.now() - 1000).toISOString() });
+    const cleaned = await runMain(toolEnv(fake.url, out, tokenFile));
+    expect(cleaned.code, cleaned.stdout.slice(-2000)).toBe(0);
+    expect((await api.tokens("NetBird")).map((t: any) => t.identifier)).toEqual(["service-account-netbird-password"]);
+
+    // 6. Verify mode with the tool token.
+    fake.resetLog();
+    const verified = await runMain(toolEnv(fake.url, out, tokenFile), ["--verify"]);
+    expect(verified.code, verified.stdout.slice(-2000)).toBe(0);
+    expect(callers(fake.log).has("akadmin")).toBe(false);
+  }, 120_000);
+});
+
+describe("least-privilege tool token: what it cannot do, and says so", () => {
+  it("an app password that was deleted needs a superuser run: the error names it and the fix, nothing is written", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const tokenFile = join(tempDir(), "tool-token.env");
+    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    const api = admin(fake.url);
+    await api.del("/core/tokens/service-account-netbird-password/");
+    const setupBefore = readFileSync(join(out, "setup.env"), "utf8");
+    const failed = await runMain(toolEnv(fake.url, out, tokenFile));
+    expect(failed.code).toBe(6);
+    expect(failed.summary.error?.message).toContain("log in as 'NetBird'");
+    expect(failed.summary.error?.message).toContain("run once with AUTHENTIK_TOKEN set to a superuser's token");
+    expect(readFileSync(join(out, "setup.env"), "utf8")).toBe(setupBefore);
+    // The superuser run repairs it, and the tool token works again afterwards.
+    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    expect((await runMain(toolEnv(fake.url, out, tokenFile))).code).toBe(0);
+  }, 60_000);
+
+  it("no AUTHENTIK_TOKEN and no stored tool token yet: a configuration error before authentik is contacted", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const tokenFile = join(tempDir(), "tool-token.env");
+    const failed = await runMain(toolEnv(fake.url, tempDir(), tokenFile));
+    expect(failed.code).toBe(3);
+    expect(failed.summary.error?.message).toContain(`${tokenFile} holds no tool token yet`);
+    expect(fake.log).toEqual([]);
+  });
+
+  it("a lost token file is written again by a superuser run (the key read back, not a new token)", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const tokenFile = join(tempDir(), "tool-token.env");
+    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    const key = sourceWithBash(tokenFile, ["AUTHENTIK_TOKEN"]).AUTHENTIK_TOKEN;
+    unlinkSync(tokenFile);
+    const again = await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }));
+    expect(again.code).toBe(0);
+    expect(again.summary.updated).toContain(`tool token '${ACCOUNT}-api-token'`);
+    expect(sourceWithBash(tokenFile, ["AUTHENTIK_TOKEN"]).AUTHENTIK_TOKEN).toBe(key);
+  }, 60_000);
+});
+
+describe("the tool role is derived from the calls", () => {
+  it("every API operation a superuser run sends (fresh, drift, rotation, verify) is in the tool's table, which asks what the fake's RBAC asks", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const env = baseEnv(fake.url, out, { AUTHENTIK_PUBLIC_URL: fake.url.replace("127.0.0.1", "localhost") });
+    expect((await runMain(env)).code).toBe(0);
+    const [provider] = await admin(fake.url).provider();
+    await admin(fake.url).patch(`/providers/oauth2/${provider.pk}/`, { sub_mode: "user_email" });
+    expect((await runMain({ ...env, ROTATE: "app-password" })).code).toBe(0);
+    expect((await runMain(env, ["--verify"])).code).toBe(0);
+    // The tool's calls (NetBird's account's own and the token endpoints aside: they need no role).
+    const ops = new Set(fake.log.filter((r) => r.caller === "akadmin" && r.operationId && !r.operationId.startsWith("core_tokens")).map((r) => r.operationId!));
+    const missing = [...ops].filter((op) => !(op in TOOL_CALLS));
+    expect(missing).toEqual([]);
+    // Both tables were written from authentik's source separately; on every version they agree on these calls.
+    for (const version of VERSIONS) {
+      for (const op of ops) expect([op, ...TOOL_CALLS[op]!(version)].sort(), `${op} on ${version}`).toEqual([op, ...(requiredPermissions(op, version) ?? [])].sort());
+    }
+  }, 60_000);
+});
