@@ -53,7 +53,8 @@ function readinessNeeds(contexts: readonly Context[]): ReadinessNeeds {
     optionalFlows: (f: Features) => (f.invalidationFlow ? [...new Set(names.map((n) => n.invalidationFlow))] : []),
     scopeMappings: (f: Features) => [...new Set(contexts.flatMap((c) => c.consumer.scopeMappings(f)))],
     certificate: names[0]!.signingKey,
-    ...(contexts.some((c) => c.consumer.uses.serviceAccount) ? { adminGroup: names[0]!.adminGroup } : {}),
+    // Only with admin-group access: with a role, the account's own groups tell whether it is in it.
+    ...(contexts.some((c) => c.consumer.uses.serviceAccount) && contexts[0]!.ctx.config.serviceAccountAccess === "admin-group" ? { adminGroup: names[0]!.adminGroup } : {}),
   };
 }
 

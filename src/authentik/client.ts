@@ -444,7 +444,7 @@ export class AuthentikClient {
   // ---- users and tokens ------------------------------------------------------------------------------------
 
   async findUser(username: string): Promise<WireUser | undefined> {
-    const all = await this.listAll<WireUser>(`look up user '${username}'`, "/core/users/", { include_groups: false, username });
+    const all = await this.listAll<WireUser>(`look up user '${username}'`, "/core/users/", { username });
     return all.find((u) => u.username === username);
   }
 

@@ -62,6 +62,8 @@ export interface WireUser {
   attributes?: Record<string, unknown>;
   /** The groups (pks) the user is a direct member of; in every version, whatever `include_groups` says. */
   groups?: string[];
+  /** The same groups with their names (UserSerializer, every version; `null` only with include_groups=false, 2024.10+). */
+  groups_obj?: { pk: string; name: string; is_superuser?: boolean }[] | null;
 }
 
 export interface WireGroup {

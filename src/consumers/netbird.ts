@@ -58,7 +58,9 @@ export function standaloneDesired(ctx: ConsumerContext, defaults: Defaults, doma
     application: { name: names.app, slug: names.slug },
     serviceAccount: { username: names.serviceAccount },
     adminGroup: defaults.adminGroup,
-    ...(config.serviceAccountAccess === "role" ? { access: { name: names.accessRole, permissions: NETBIRD_IDP_PERMISSIONS }, leaveAdminGroup: config.leaveAdminGroup } : {}),
+    ...(config.serviceAccountAccess === "role"
+      ? { access: { name: names.accessRole, permissions: NETBIRD_IDP_PERMISSIONS }, leaveAdminGroup: config.leaveAdminGroup, adminGroupName: names.adminGroup }
+      : {}),
     deviceFlow: { slug: names.deviceFlow, name: "Device code flow", title: "Device code flow" },
     replaceDeviceFlow: config.replaceDeviceFlow,
     publicHost: new URL(config.publicUrl).host,

@@ -56,8 +56,10 @@ export interface DesiredState {
   application: DesiredApplication;
   /** Absent when the consumer needs no service account (no IdP manager). */
   serviceAccount?: { username: string };
-  /** The superuser group: the service account's group with admin-group access, else only checked (and maybe left). */
+  /** The superuser group, with admin-group access: the service account's group. */
   adminGroup?: WireGroup;
+  /** With role access: the superuser group's name, only checked for the account (and maybe left). */
+  adminGroupName?: string;
   /** Least-privilege access: a role with these global permissions, carried by a group the account is put in. */
   access?: DesiredAccess;
   /** Take the service account out of the admin group (role access only). */

@@ -21,6 +21,8 @@ export function isMember(group: WireGroup, user: WireUser): boolean {
 /** Whether the account is in the group; `false` for an account (or group) that does not exist yet. */
 export interface Membership {
   member: boolean;
+  /** The group, as the account's own group list names it (the superuser group's membership). */
+  group?: WireGroup | undefined;
 }
 
 /** The group the account belongs in, by name, and as found or made (undefined: not made yet). */
@@ -59,15 +61,16 @@ export const adminMembership: Adapter<Membership, true> = {
   get needs() {
     return [serviceAccount];
   },
-  applies: (d) => d.serviceAccount !== undefined && d.access !== undefined && d.adminGroup !== undefined,
-  key: (d) => `${d.serviceAccount!.username} in ${d.adminGroup!.name}`,
+  applies: (d) => d.serviceAccount !== undefined && d.access !== undefined && d.adminGroupName !== undefined,
+  key: (d) => `${d.serviceAccount!.username} in ${d.adminGroupName!}`,
+  // No request: the account came with its groups, named (the superuser group is not looked up).
   find: (_client, d, seen) => {
-    const user = seen.get(serviceAccount);
-    return Promise.resolve({ member: user !== undefined && isMember(d.adminGroup!, user) });
+    const found = seen.get(serviceAccount)?.groups_obj?.find((g) => g.name === d.adminGroupName);
+    return Promise.resolve({ member: found !== undefined, group: found });
   },
   diff(d, observed) {
     if (!observed?.member) return { action: "noop", changes: [] };
-    const group = d.adminGroup!.name;
+    const group = d.adminGroupName!;
     if (d.leaveAdminGroup) {
       return { action: "update", changes: [{ field: "groups", from: group, to: `- ${group}` }], patch: true, note: "LEAVE_ADMIN_GROUP=true: the role is enough for NetBird" };
     }
@@ -79,8 +82,8 @@ export const adminMembership: Adapter<Membership, true> = {
     };
   },
   create: () => Promise.resolve({ member: false }),
-  async update(d, _current, _patch, done, { client }) {
-    await client.removeUserFromGroup(d.adminGroup!, done.get(serviceAccount)!);
+  async update(_d, current, _patch, done, { client }) {
+    await client.removeUserFromGroup(current.group!, done.get(serviceAccount)!);
     return { member: false };
   },
 };

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import type { AuthentikClient } from "../../../../src/authentik/client.ts";
+import type { WireUser } from "../../../../src/authentik/wire.ts";
+import { Objects } from "../../../../src/reconcile/adapter.ts";
+import { adminMembership } from "../../../../src/reconcile/adapters/membership.ts";
+import { serviceAccount } from "../../../../src/reconcile/adapters/service-account.ts";
+import type { DesiredState } from "../../../../src/reconcile/desired.ts";
+
+const d = { serviceAccount: { username: "NetBird" }, access: { name: "NetBird IdP manager", permissions: [] }, adminGroupName: "authentik Admins" } as unknown as DesiredState;
+const noClient = {} as AuthentikClient;
+const opts = { readSecrets: false, now: 0 };
+
+function seenWith(user: WireUser): Objects {
+  const seen = new Objects();
+  seen.set(serviceAccount, user);
+  return seen;
+}
+
+describe("adminMembership (role access): the superuser group from the account's own groups", () => {
+  it("finds the membership by the group's name in groups_obj, without a request", async () => {
+    const admins = { pk: "g1", name: "authentik Admins", is_superuser: true };
+    const user = { pk: 7, username: "NetBird", groups: ["g1", "g2"], groups_obj: [admins, { pk: "g2", name: "NetBird IdP manager" }] };
+    await expect(adminMembership.find(noClient, d, seenWith(user), opts)).resolves.toEqual({ member: true, group: admins });
+  });
+
+  it("an account without it, or whose groups are not named (null), is not a member", async () => {
+    await expect(adminMembership.find(noClient, d, seenWith({ pk: 7, username: "NetBird", groups_obj: [] }), opts)).resolves.toEqual({ member: false, group: undefined });
+    await expect(adminMembership.find(noClient, d, seenWith({ pk: 7, username: "NetBird", groups_obj: null }), opts)).resolves.toMatchObject({ member: false });
+  });
+
+  it("leaving takes the account out of the group it was found in", async () => {
+    const removed: [string, number][] = [];
+    const client = { removeUserFromGroup: (g: { pk: string }, u: WireUser) => Promise.resolve(void removed.push([g.pk, u.pk])) } as unknown as AuthentikClient;
+    const done = seenWith({ pk: 7, username: "NetBird" });
+    const ctx = { client, log: undefined as never, rotated: [] };
+    await expect(adminMembership.update(d, { member: true, group: { pk: "g1", name: "authentik Admins" } }, true, done, ctx)).resolves.toEqual({ member: false });
+    expect(removed).toEqual([["g1", 7]]);
+  });
+});
