@@ -91,13 +91,35 @@ function storeNameOf(config: Config, store: ToolTokenStore, output: Output): str
   return config.kubernetes ? `key ${store.key} of ${output.name(store.path)}` : store.path;
 }
 
-/** A least-privilege run: NetBird's account logs in with the app password its output holds (session.ts). */
-async function accountTokens(ak: AuthentikClient, c: Context, desired: DesiredState): Promise<AccountTokens | undefined> {
-  if (!desired.serviceAccount) return undefined;
+/**
+ * NetBird's account, logged in with the app password its output holds (session.ts): in a least-privilege run
+ * (`own`) always, for its token calls; otherwise when the output holds one, as proof of the key.
+ */
+async function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired: DesiredState, own: boolean): Promise<AccountTokens | undefined> {
+  if (!desired.serviceAccount || config.mode === "plan") return undefined;
   const fromFile = c.consumer.fromFile(await existingVars(c.output, c.path, c.consumer.fileVars, c.consumer.format));
+  if (!own && !(fromFile.clientId && fromFile.appPassword)) return undefined;
+  // When the run verifies, through the public URL as NetBird does: the login is then also verification's.
+  const origin = config.verify || config.mode === "verify" ? config.publicUrl : config.authentikUrl;
+  const login = {
+    clientId: fromFile.clientId,
+    username: desired.serviceAccount.username,
+    password: fromFile.appPassword ?? "",
+    source: c.output.name(c.path),
+    tokenUrl: `${origin.replace(/\/+$/, "")}/application/o/token/`,
+  };
   let session: Promise<AuthentikClient> | undefined;
-  const login = { clientId: fromFile.clientId, username: desired.serviceAccount.username, password: fromFile.appPassword ?? "", source: c.output.name(c.path) };
-  return { key: login.password, client: () => (session ??= accountSession(ak, login)) };
+  const tokens: AccountTokens = {
+    key: login.password,
+    clientId: login.clientId,
+    own,
+    client: () =>
+      (session ??= accountSession(ak, login).then((s) => {
+        tokens.answer = s.answer;
+        return s.client;
+      })),
+  };
+  return tokens;
 }
 
 /** Local prerequisites: nothing in authentik is touched if the result could not be written or the script run. */
@@ -188,7 +210,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
           creds.tool && i === 0 ? { ...creds.tool, access: { name: `${creds.tool.account} provisioner`, permissions: toolPermissions(defaults.features.version) } } : undefined;
         const desired: DesiredState = tool ? { ...own, tool } : own;
         const extras: RunExtras = {
-          tokens: creds.tool?.asTool ? await accountTokens(ak, c, desired) : undefined,
+          tokens: await accountTokens(ak, config, c, desired, creds.tool?.asTool === true),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
         };
         const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens });

@@ -19,6 +19,11 @@ export interface VerifyInput {
   /** Service account + app password: checked with client_credentials and an API call, as NetBird's IdP manager does. */
   username?: string | undefined;
   appPassword?: string | undefined;
+  /**
+   * The token endpoint's answer to this run's own login with the same client id, user and password through the
+   * public URL (accountTokens in run.ts), when nothing it depends on changed since: not asked again.
+   */
+  grant?: { status: number; text: string; json: unknown } | undefined;
   /** Probe the account's rights beyond the user list: read one user, and (least privilege) be refused an admin call. */
   probeAccess?: boolean | undefined;
   /** The account should hold only NetBird's role: an admin-only call with its token must be refused. */
@@ -222,10 +227,12 @@ function embeddedCertificate(keys: readonly Jwk[], signingKey: string, known: Wi
 }
 
 async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc: Record<string, string>, publicOrigin: string, pass: Mark, fail: Mark): Promise<void> {
-  const tokenRes = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
-    // Exactly NetBird's request (management/server/idp/authentik.go, requestJWTToken).
-    form: { grant_type: "client_credentials", client_id: input.clientId, username: input.username ?? "", password: input.appPassword ?? "", scope: "goauthentik.io/api" },
-  });
+  const tokenRes =
+    input.grant ??
+    (await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
+      // Exactly NetBird's request (management/server/idp/authentik.go, requestJWTToken).
+      form: { grant_type: "client_credentials", client_id: input.clientId, username: input.username ?? "", password: input.appPassword ?? "", scope: "goauthentik.io/api" },
+    }));
   const access = (tokenRes.json as { access_token?: string } | undefined)?.access_token;
   if (tokenRes.status !== 200 || !access) {
     fail(

@@ -17,9 +17,17 @@ export interface AccountLogin {
   password: string;
   /** Where the password was read (the output file, the Secret), for the error message. */
   source: string;
+  /** The token endpoint: the public one when the run verifies (the login is then also NetBird's), else the internal one. */
+  tokenUrl: string;
 }
 
-export async function accountSession(ak: AuthentikClient, login: AccountLogin): Promise<AuthentikClient> {
+export interface AccountSession {
+  client: AuthentikClient;
+  /** The token endpoint's answer. */
+  answer: { status: number; text: string; json: unknown };
+}
+
+export async function accountSession(ak: AuthentikClient, login: AccountLogin): Promise<AccountSession> {
   const operation = `log in as '${login.username}' with the app password in ${login.source} (client_credentials, to handle its own app passwords)`;
   if (!login.clientId || !login.password) {
     throw new ApiError(
@@ -28,7 +36,7 @@ export async function accountSession(ak: AuthentikClient, login: AccountLogin): 
       `${login.source} holds no client id or app password. A least-privilege token cannot read or make another account's app password (authentik lets only superusers do that): run once with AUTHENTIK_TOKEN set to a superuser's token`,
     );
   }
-  const answer = await ak.external(`${ak.baseUrl}/application/o/token/`, {
+  const answer = await ak.external(login.tokenUrl, {
     form: { grant_type: "client_credentials", client_id: login.clientId, username: login.username, password: login.password, scope: "goauthentik.io/api" },
   });
   const token = (answer.json as { access_token?: unknown } | undefined)?.access_token;
@@ -43,5 +51,5 @@ export async function accountSession(ak: AuthentikClient, login: AccountLogin): 
     );
   }
   registerSecret(token);
-  return ak.withToken(token);
+  return { client: ak.withToken(token), answer };
 }

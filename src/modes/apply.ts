@@ -75,7 +75,16 @@ export async function applyMode(
 
   if (config.verify) {
     const results = await Promise.all(
-      applied.map(({ u, values, done }) => checkUnit(ak, u, values, done, { device: changed(u, DEVICE_INPUTS), access: changed(u, ACCESS_INPUTS) }, logger)),
+      applied.map(({ u, values, done }) =>
+        checkUnit(
+          ak,
+          u,
+          values,
+          done,
+          { device: changed(u, DEVICE_INPUTS), access: changed(u, ACCESS_INPUTS), grant: !changed(u, [provider, application, ...ACCESS_INPUTS]) },
+          logger,
+        ),
+      ),
     );
     const failed = results.flat().filter((r) => !r.ok);
     if (failed.length) throw new VerifyError(failed);

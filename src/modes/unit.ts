@@ -12,7 +12,7 @@ import { provider } from "../reconcile/adapters/provider.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
 import type { Plan } from "../reconcile/plan.ts";
 import { scrub } from "../secrets.ts";
-import { verify, type CheckResult, type FileReading } from "../verify.ts";
+import { verify, type CheckResult, type FileReading, type VerifyInput } from "../verify.ts";
 
 /** A consumer with its names, settings and output file. */
 export interface Context {
@@ -61,17 +61,24 @@ async function readForCheck(u: Unit, expected: readonly (readonly [string, strin
   }
 }
 
+/** The run's own login as NetBird's account, if it was NetBird's request: same client id and password. */
+function ownLogin(u: Unit, values: Provisioned): VerifyInput["grant"] {
+  const t = u.extras.tokens;
+  return t?.answer && t.key === values.appPassword && t.clientId === values.clientId ? t.answer : undefined;
+}
+
 /**
  * Check the result as the consumer will use it. `objects`: as applied (apply mode) or as found (verify mode);
  * `live.device`: call the throttled device endpoint; `live.access`: probe the service account's rights beyond
- * NetBird's user list (reading one user, an admin-only call refused) — in verify mode, and when they changed.
+ * NetBird's user list (reading one user, an admin-only call refused) — in verify mode, and when they changed;
+ * `live.grant`: NetBird's token request may be the run's own login (nothing it depends on changed).
  */
 export async function checkUnit(
   ak: AuthentikClient,
   u: Unit,
   values: Provisioned,
   objects: Objects,
-  live: { device: boolean; access: boolean },
+  live: { device: boolean; access: boolean; grant: boolean },
   logger: Logger,
 ): Promise<CheckResult[]> {
   const d = u.desired;
@@ -87,6 +94,7 @@ export async function checkUnit(
       clientSecret: values.clientSecret,
       username: values.username,
       appPassword: values.appPassword,
+      grant: live.grant ? ownLogin(u, values) : undefined,
       // Least privilege is checked once the account holds only its role (not while it is left in the superuser group).
       probeAccess: live.access,
       leastPrivilege: d.access !== undefined && !(objects.get(adminMembership)?.member ?? false),

@@ -37,14 +37,20 @@ export interface FindOptions {
 }
 
 /**
- * A least-privilege run (the tool token): NetBird's account handles its own app passwords (authentik/session.ts),
- * logged in with the key its consumer's output holds.
+ * NetBird's account logged in with the app password its consumer's output holds (authentik/session.ts). A
+ * superuser run takes a login that works as proof of the key (no `view_key`, so no `secret_view` event on every
+ * run); a least-privilege run (`own`) also makes the account's token calls through it.
  */
 export interface AccountTokens {
-  /** The account's session, opened on first use. */
+  /** The account's session, opened on first use; rejects when authentik refuses the login. */
   client: () => Promise<AuthentikClient>;
-  /** The app password the output holds (the session's login proves it). */
+  /** The app password the output holds, and the client id it logs in with. */
   key: string;
+  clientId: string;
+  /** The token calls themselves go through the session (the tool token may not touch another user's tokens). */
+  own: boolean;
+  /** The token endpoint's answer to the login, once it succeeded (verification reuses it when nothing changed). */
+  answer?: { status: number; text: string; json: unknown };
 }
 
 /** What a run hands the adapters besides the desired state. */

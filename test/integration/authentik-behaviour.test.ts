@@ -4,6 +4,7 @@
  * release, the device endpoint's throttle, typed redirect URIs, the redirect-URI upgrade migration, hidden
  * expired tokens), each through the built entry point against the fake, which now does the same.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeAuthentik, Store } from "../fake-authentik/index.ts";
@@ -279,7 +280,7 @@ describe("risks from the source reading", () => {
     expect(fake.writes()).toEqual([]);
   });
 
-  it("plan mode reads no secret (each read is a secret_view event in authentik's log); apply reads the app password once", async () => {
+  it("plan mode reads no secret (each read is a secret_view event in authentik's log); apply reads one only when setup.env's password does not log in", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const out = tempDir();
     const env = baseEnv(fake.url, out);
@@ -289,8 +290,15 @@ describe("risks from the source reading", () => {
     const plan = await runMain(env, ["--plan"]);
     expect(plan.code).toBe(0);
     expect(views()).toBe(before);
+    // NetBird's account logs in with setup.env's password: that proves it, nothing is read.
     expect((await runMain(env)).code).toBe(0);
+    expect(views()).toBe(before);
+    // A password that does not log in (edited by hand): the key is read once and setup.env repaired.
+    const file = join(out, "setup.env");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/NETBIRD_IDP_MGMT_EXTRA_PASSWORD=.*/, "NETBIRD_IDP_MGMT_EXTRA_PASSWORD='not-the-password-0123456789'"));
+    const repaired = await runMain(env);
+    expect(repaired.code).toBe(0);
     expect(views()).toBe(before + 1);
-    expect(sourceWithBash(join(out, "setup.env"), ["NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]).NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(fake.store.tokens.get(ID)!.key);
+    expect(sourceWithBash(file, ["NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]).NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(fake.store.tokens.get(ID)!.key);
   });
 });

@@ -117,10 +117,11 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(second.code).toBe(0);
     expect(fake.writes()).toEqual([]);
     expect(second.summary.writes).toBe(0);
-    // Readiness 5, observe 6 (the application from its provider, the app password from the account's list, the
-    // role's group naming the role, the role's permissions), verify 5 (the account's rights probed only on change).
-    expect(second.summary.requests).toBe(16);
-    expect(fake.log).toHaveLength(16);
+    // Readiness 5, observe 6 (the application from its provider, the app password from the account's list and
+    // its key proven by NetBird's own login, the role's group naming the role, the role's permissions), verify 4
+    // (that login is NetBird's token request; the account's rights probed only on change).
+    expect(second.summary.requests).toBe(15);
+    expect(fake.log).toHaveLength(15);
     expect(second.summary.created).toEqual([]);
     expect(second.summary.updated).toEqual([]);
     expect(readFileSync(file, "utf8")).toBe(before.text);

@@ -35,7 +35,7 @@ export function appPasswordIdentifier(username: string): string {
  * itself (authentik/session.ts), since only superusers may touch another user's tokens.
  */
 export function tokenClient(client: AuthentikClient, tokens: AccountTokens | undefined): Promise<AuthentikClient> {
-  return tokens ? tokens.client() : Promise.resolve(client);
+  return tokens?.own ? tokens.client() : Promise.resolve(client);
 }
 
 /** The account's app passwords (ours and the retired ones), listed once per observe pass for both adapters. */
@@ -216,15 +216,31 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
     const user = seen.get(serviceAccount);
     if (!user) return undefined;
     const id = appPasswordIdentifier(user.username);
-    // Least-privilege run: the key is the one the account logged in with (it cannot read the key of a token a
-    // superuser made for it).
-    if (opts.tokens) {
-      const token = await observeAppPassword(client, id, user, opts);
-      return token ? { token, key: opts.tokens.key } : undefined;
-    }
-    // The key is read side by side with the token, so a run that changes nothing needs no later read.
-    const [token, key] = await Promise.all([observeAppPassword(client, id, user, opts), opts.readSecrets ? client.viewTokenKey(id).catch(notFound) : undefined]);
-    return token ? { token, key: key ?? undefined } : undefined;
+    const tokens = opts.tokens;
+    const token = await observeAppPassword(client, id, user, opts);
+    if (!token || !opts.readSecrets) return token ? { token } : undefined;
+    // The account logging in with the output's key proves the key. Not with an expired token: authentik's
+    // `Token.filter_not_expired`, which the token endpoint calls, deletes the expired tokens with that key
+    // (providers/oauth2/views/token.py, core/models.py) — the repair below keeps it and its key instead.
+    const expired = token.expiring !== false && token.expires !== undefined && token.expires !== null && Date.parse(token.expires) <= opts.now;
+    const loggedIn =
+      tokens && (tokens.own || !expired)
+        ? await tokens.client().then(
+            () => true,
+            (e: unknown) => {
+              // A least-privilege run cannot do without the login; a superuser run reads the key instead.
+              if (tokens.own) throw e as Error;
+              return false;
+            },
+          )
+        : false;
+    // Unless a retired password is still in its grace: the login may have been its (a rotation cut short).
+    const proven =
+      loggedIn && !(await appPasswordsOf(client, user, opts)).some((t) => t.identifier.startsWith(`${id}${RETIRED_INFIX}`) && !(t.expires && Date.parse(t.expires) <= opts.now));
+    if (proven) return { token, key: tokens!.key };
+    // Least privilege: the account may read the key of a token it made itself (view_token_key, perform_create).
+    if (tokens?.own) return { token, key: await (await tokens.client()).viewTokenKey(id).catch(() => tokens.key) };
+    return { token, key: (await client.viewTokenKey(id).catch(notFound)) ?? undefined };
   },
   diff(d, observed, seen, phase) {
     const user = seen.get(serviceAccount);
