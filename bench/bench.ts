@@ -27,10 +27,11 @@ const GNU_TIME = "/usr/bin/time";
  * Minimal sequential depth after readiness (requests that must wait for an earlier answer), from the object
  * graph: fresh = observe (OAuth2 provider → providers of every type and the application; the role's group → the
  * role: 2) + apply (role → its group → the account's membership: 3; provider → application; flow → brand) + verify
- * (discovery → token → API calls: 3). No-op = observe (user → its app passwords and key; group → its role's
- * permissions: 2) + verify (3).
+ * (discovery → token → API calls: 3). No-op = observe (user → its app passwords → NetBird's login with the key
+ * in setup.env, which proves it; group → its role's permissions: 3) + verify (discovery → API calls with that
+ * login's token: 2).
  */
-const FLOOR_DEPTH = { fresh: 2 + 3 + 3, noop: 2 + 3 };
+const FLOOR_DEPTH = { fresh: 2 + 3 + 3, noop: 3 + 2 };
 
 interface Measured {
   wallMs: number;
