@@ -73,6 +73,28 @@ describe.skipIf(!docker)("the built image", () => {
 
   const log = async (api: string) => (await (await fetch(`${api}/_fake/log`)).json()) as { method: string; path: string; write: boolean }[];
 
+  it("the least-privilege tool token: a superuser run keeps it in a file (0600, the image's user), later runs use it alone", async () => {
+    const ak = await fake("authentik-tool");
+    const out = outputDir();
+    const state = outputDir();
+    const env = { AUTHENTIK_URL: ak.url, NETBIRD_DOMAIN: "netbird.example.com", TOOL_TOKEN_FILE: "/state/tool-token.env" };
+    const mounts = [`${out}:/output`, `${state}:/state`];
+    const first = await runTool({ ...env, AUTHENTIK_TOKEN: TOKEN }, mounts);
+    expect(first.code, first.stdout.slice(-1500)).toBe(0);
+    const file = join(state, "tool-token.env");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(file).uid).toBe(1000);
+    const key = /^AUTHENTIK_TOKEN=(.+)$/m.exec(readFileSync(file, "utf8"))?.[1] ?? "";
+    expect(key.length).toBeGreaterThan(40);
+    expect(first.stdout + first.stderr).not.toContain(key);
+
+    await fetch(`${ak.api}/_fake/reset-log`, { method: "POST" });
+    const again = await runTool(env, mounts);
+    expect(again.code, again.stdout.slice(-1500)).toBe(0);
+    const callers = new Set((await log(ak.api)).flatMap((r) => ((r as { caller?: string }).caller ? [(r as { caller?: string }).caller] : [])));
+    expect([...callers].sort()).toEqual(["NetBird", "authentik-bootstrap"]);
+  });
+
   it("provisions a fresh authentik: exit 0, setup.env with the keys, mode 0600, owned by the image's user; a re-run writes nothing", async () => {
     const ak = await fake("authentik-fresh");
     const out = outputDir();
