@@ -4,7 +4,7 @@
  * mode: plan (print), verify (check) or apply. Returns a summary; throws BootstrapErrors. No process-level
  * side effects (main.ts owns those).
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { AuthentikClient } from "./authentik/client.ts";
 import { toolPermissions } from "./authentik/permissions.ts";
 import { accountSession } from "./authentik/session.ts";
@@ -17,7 +17,7 @@ import { ConfigError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { applyMode } from "./modes/apply.ts";
 import { planMode } from "./modes/plan.ts";
-import type { Context, Unit } from "./modes/unit.ts";
+import { shareOf, type Context, type Unit } from "./modes/unit.ts";
 import { verifyMode } from "./modes/verify.ts";
 import { ENV_FORMAT, type FileFormat } from "./output/env-file.ts";
 import { fileOutput, type Output } from "./output/output.ts";
@@ -96,7 +96,9 @@ function storeNameOf(config: Config, store: ToolTokenStore, output: Output): str
  * (`own`) always, for its token calls; otherwise when the output holds one, as proof of the key.
  */
 async function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired: DesiredState, own: boolean): Promise<AccountTokens | undefined> {
-  if (!desired.serviceAccount || config.mode === "plan") return undefined;
+  // Plan mode reads no secret: a superuser run compares the output's value; a least-privilege run must still see
+  // the account's tokens, which only the account can (a login, no secret read).
+  if (!desired.serviceAccount || (config.mode === "plan" && !own)) return undefined;
   const fromFile = c.consumer.fromFile(await existingVars(c.output, c.path, c.consumer.fileVars, c.consumer.format));
   if (!own && !(fromFile.clientId && fromFile.appPassword)) return undefined;
   // When the run verifies, through the public URL as NetBird does: the login is then also verification's.
@@ -122,9 +124,30 @@ async function accountTokens(ak: AuthentikClient, config: Config, c: Context, de
   return tokens;
 }
 
+/** The tool token must not land where a consumer reads, and its account is not a consumer's. */
+function toolChecks(config: Config, contexts: readonly Context[]): string[] {
+  if (!config.tool) return [];
+  const problems: string[] = [];
+  const { store, account } = config.tool;
+  for (const c of contexts) {
+    if (c.consumer.uses.serviceAccount && c.ctx.names.serviceAccount === account) {
+      problems.push(`TOOL_ACCOUNT '${account}' is the service account of CONSUMER=${c.consumer.id} (SERVICE_ACCOUNT): this tool's own account must be another one`);
+    }
+    if (config.kubernetes) {
+      // The consumer's keys in the Secret, as a share with stand-in values names them.
+      const share = shareOf(c, { clientId: "-", clientSecret: "-", username: "-", appPassword: "-" });
+      const keys = [...share.entries, ...(share.kubernetes?.entries ?? [])].map(([k]) => k).concat(share.kubernetes?.generated ?? []);
+      if (keys.includes(store.key)) problems.push(`TOOL_TOKEN_SECRET_KEY '${store.key}' is a key CONSUMER=${c.consumer.id} keeps in the Secret: choose another`);
+    } else if (resolve(c.path) === resolve(store.path)) {
+      problems.push(`TOOL_TOKEN_FILE is the output file of CONSUMER=${c.consumer.id} (${c.path}): the tool's token would be handed to it; keep it outside the consumer's reach`);
+    }
+  }
+  return problems;
+}
+
 /** Local prerequisites: nothing in authentik is touched if the result could not be written or the script run. */
 async function checkLocal(config: Config, contexts: readonly Context[], output: Output): Promise<void> {
-  const problems = contexts.flatMap((c) => c.consumer.checkConfig(c.ctx));
+  const problems = [...contexts.flatMap((c) => c.consumer.checkConfig(c.ctx)), ...toolChecks(config, contexts)];
   if (config.configureSh && !contexts.some((c) => c.consumer.configure)) {
     problems.push(`CONFIGURE_SH is for NetBird's (or openZro's) configure.sh, which reads setup.env: it does not apply to CONSUMER=${config.consumers.join(",")}`);
   }
@@ -208,7 +231,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
         // The tool's own account goes with the first consumer only.
         const tool =
           creds.tool && i === 0 ? { ...creds.tool, access: { name: `${creds.tool.account} provisioner`, permissions: toolPermissions(defaults.features.version) } } : undefined;
-        const desired: DesiredState = tool ? { ...own, tool } : own;
+        const desired: DesiredState = { ...own, ownTokens: creds.tool?.asTool === true, ...(tool ? { tool } : {}) };
         const extras: RunExtras = {
           tokens: await accountTokens(ak, config, c, desired, creds.tool?.asTool === true),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,

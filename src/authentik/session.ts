@@ -40,10 +40,18 @@ export async function accountSession(ak: AuthentikClient, login: AccountLogin): 
     form: { grant_type: "client_credentials", client_id: login.clientId, username: login.username, password: login.password, scope: "goauthentik.io/api" },
   });
   const token = (answer.json as { access_token?: unknown } | undefined)?.access_token;
+  // No answer, or authentik's own trouble: not the password's fault.
+  if (answer.status === 0 || answer.status === 429 || answer.status >= 500) {
+    throw new ApiError(
+      operation,
+      answer.status,
+      `${login.tokenUrl} ${answer.status === 0 ? `did not answer (${answer.text})` : "answered with an error"}; try again when authentik answers there`,
+    );
+  }
   if (answer.status !== 200 || typeof token !== "string") {
     const error = (answer.json as { error?: unknown; error_description?: unknown } | undefined) ?? {};
     const text = (v: unknown) => (typeof v === "string" ? v : "");
-    const detail = answer.status === 0 ? answer.text : `${text(error.error)} ${text(error.error_description)}`.trim() || "no access token";
+    const detail = `${login.tokenUrl}: ${`${text(error.error)} ${text(error.error_description)}`.trim() || "no access token"}`;
     throw new ApiError(
       operation,
       answer.status,

@@ -7,6 +7,7 @@ import { ApiError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AnyAdapter, ApplyContext, Diff, Objects, RunExtras } from "./adapter.ts";
 import type { DesiredState, Rotation } from "./desired.ts";
+import { FIRST } from "./order.ts";
 import type { Operation, Plan } from "./plan.ts";
 import { DONE, type Step } from "./types.ts";
 
@@ -82,7 +83,10 @@ export async function apply(client: AuthentikClient, desired: DesiredState, p: P
   const ctx: ApplyContext = { ...extras, client, log: logger.child({ step: "apply" }), rotated: [] };
   // What the later objects of a chain need comes from here: found unchanged, or as made in this run.
   const done = p.seen.copy();
-  const results = await Promise.allSettled(p.chains.map((chain) => applyChain(chain, desired, p.seen, done, ctx)));
+  const first = p.chains.filter((chain) => FIRST.includes(chain[0]!.adapter));
+  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx);
+  const rest = p.chains.filter((chain) => !first.includes(chain));
+  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
   return { done, rotated: ctx.rotated };

@@ -64,6 +64,11 @@ export interface DesiredState {
   access?: DesiredAccess;
   /** Take the service account out of the admin group (role access only). */
   leaveAdminGroup?: boolean;
+  /**
+   * A least-privilege run (every consumer): NetBird's account makes its own token calls, so a rotation first
+   * makes sure the tokens it makes itself never expire.
+   */
+  ownTokens?: boolean;
   /** Least-privilege mode: the tool's own account, role and token (on the first consumer only). */
   tool?: DesiredTool;
   /** Absent when the consumer has no device login. */

@@ -13,11 +13,17 @@ import { provider } from "./adapters/provider.ts";
 import { retiredTokens } from "./adapters/retired-tokens.ts";
 import { toolAccount, toolGroup, toolMembership, toolRole, toolToken } from "./adapters/tool.ts";
 
+/**
+ * The tool's own account (least-privilege mode), applied before every other chain: its role then holds what
+ * this version's calls need before they are made (an authentik upgrade may need a new permission). Its token is
+ * made last, when the account holds its rights.
+ */
+export const FIRST: readonly AnyAdapter[] = [toolAccount, toolRole, toolGroup, toolMembership, toolToken];
+
 export const CHAINS: readonly (readonly AnyAdapter[])[] = [
+  FIRST,
   [provider, application],
   // The account is in the group carrying its role before it leaves the superuser group: NetBird never loses access.
   [serviceAccount, appPassword, role, accessGroup, membership, adminMembership, retiredTokens],
   [deviceFlow, brand],
-  // The tool's own account (least-privilege mode): its token is made last, when the account holds its rights.
-  [toolAccount, toolRole, toolGroup, toolMembership, toolToken],
 ];

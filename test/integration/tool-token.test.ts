@@ -131,6 +131,33 @@ describe("least-privilege tool token: what it cannot do, and says so", () => {
     expect((await runMain(toolEnv(fake.url, out, tokenFile))).code).toBe(0);
   }, 60_000);
 
+  it("plan mode with the tool token sees NetBird's app password through its account: a converged install plans nothing (exit 0)", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const tokenFile = join(tempDir(), "tool-token.env");
+    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    const views = () => fake.store.events.filter((e) => e.action === "secret_view").length;
+    const before = views();
+    fake.resetLog();
+    const planned = await runMain(toolEnv(fake.url, out, tokenFile), ["--plan"]);
+    expect(planned.code, planned.stdout.slice(-1500)).toBe(0);
+    expect(planned.stdout).toContain("Plan: 0 to create, 0 to update");
+    expect(views()).toBe(before);
+    expect(fake.writes()).toEqual([]);
+  }, 60_000);
+
+  it("refuses a tool account that is NetBird's, and a token file that is NetBird's setup.env (exit 3, nothing contacted)", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const sameAccount = await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: join(tempDir(), "t.env"), TOOL_ACCOUNT: "NetBird" }));
+    expect(sameAccount.code).toBe(3);
+    expect(sameAccount.summary.error?.message).toContain("TOOL_ACCOUNT 'NetBird' is the service account of CONSUMER=netbird");
+    const sameFile = await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: join(out, "setup.env") }));
+    expect(sameFile.code).toBe(3);
+    expect(sameFile.summary.error?.message).toContain("TOOL_TOKEN_FILE is the output file of CONSUMER=netbird");
+    expect(fake.log).toEqual([]);
+  });
+
   it("no AUTHENTIK_TOKEN and no stored tool token yet: a configuration error before authentik is contacted", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const tokenFile = join(tempDir(), "tool-token.env");

@@ -238,8 +238,21 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
     const proven =
       loggedIn && !(await appPasswordsOf(client, user, opts)).some((t) => t.identifier.startsWith(`${id}${RETIRED_INFIX}`) && !(t.expires && Date.parse(t.expires) <= opts.now));
     if (proven) return { token, key: tokens!.key };
-    // Least privilege: the account may read the key of a token it made itself (view_token_key, perform_create).
-    if (tokens?.own) return { token, key: await (await tokens.client()).viewTokenKey(id).catch(() => tokens.key) };
+    // Least privilege: the account may read the key of a token it made itself (view_token_key, perform_create);
+    // one a superuser made (a rotation whose output was never written) it may not, and then nothing tells
+    // whether the output's password is the current one or the retired one.
+    if (tokens?.own) {
+      const session = await tokens.client();
+      const key = await session.viewTokenKey(id).catch((e: unknown) => {
+        if (!(e instanceof ApiError) || (e.status !== 403 && e.status !== 404)) throw e;
+        throw new ApiError(
+          `read the key of app password '${id}' as '${user.username}'`,
+          e.status,
+          `a retired app password is still valid, so the login with the output's password does not show it is the current one, and this account may not read the key of a token it did not make: run once with AUTHENTIK_TOKEN set to a superuser's token`,
+        );
+      });
+      return { token, key };
+    }
     return { token, key: (await client.viewTokenKey(id).catch(notFound)) ?? undefined };
   },
   diff(d, observed, seen, phase) {
@@ -250,7 +263,7 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
     // Only a token that existed before this run is rotated (not one just made with its account).
     if (d.rotate.appPassword && phase === "plan") {
       const graceS = Math.round(d.rotate.graceMs / 1000);
-      const lifetime = user ? lifetimeForGrace(user, d.rotate.graceMs, d.features, d.tool?.asTool === true) : undefined;
+      const lifetime = user ? lifetimeForGrace(user, d.rotate.graceMs, d.features, d.ownTokens === true) : undefined;
       return {
         action: "update",
         changes: [{ field: "key", from: "(current)", to: `(new; the current one stays valid for ${graceS} s)` }, ...(lifetime ? lifetime.changes : [])],

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { appPasswordIdentifier, diffAppPassword, lifetimeForGrace, MAX_LIFETIME_ATTRIBUTE, retireBody, slugify } from "../../../../src/reconcile/adapters/service-account.ts";
+import {
+  appPasswordIdentifier,
+  diffAppPassword,
+  lifetimeForGrace,
+  MAX_LIFETIME_ATTRIBUTE,
+  retireBody,
+  slugify,
+  TOKENS_EXPIRE_ATTRIBUTE,
+} from "../../../../src/reconcile/adapters/service-account.ts";
 import { brandForHost, diffFlow } from "../../../../src/reconcile/adapters/device-login.ts";
 
 describe("slugify (Django's, as authentik names the app password)", () => {
@@ -38,6 +46,15 @@ describe("app password and device flow diffs", () => {
   });
   it("authentik 2024.2 has no maximum lifetime: nothing to raise", () => {
     expect(lifetimeForGrace(account, 86_400_000, { tokenMaximumLifetime: false })).toBeUndefined();
+  });
+  it("the account makes its own new app password (least privilege): its tokens-expire attribute is set to false first", () => {
+    const long = { [MAX_LIFETIME_ATTRIBUTE]: "days=1" };
+    const got = lifetimeForGrace({ ...account, attributes: long }, 3_600_000, { tokenMaximumLifetime: true }, true);
+    expect(got?.patch.attributes).toEqual({ ...long, [TOKENS_EXPIRE_ATTRIBUTE]: false });
+    expect(got?.changes.map((c) => c.field)).toEqual([`attributes.${TOKENS_EXPIRE_ATTRIBUTE}`]);
+    expect(lifetimeForGrace({ ...account, attributes: { ...long, [TOKENS_EXPIRE_ATTRIBUTE]: false } }, 3_600_000, { tokenMaximumLifetime: true }, true)).toBeUndefined();
+    // Made by a superuser (selfMade false): the attribute does not matter.
+    expect(lifetimeForGrace({ ...account, attributes: long }, 3_600_000, { tokenMaximumLifetime: true }, false)).toBeUndefined();
   });
   it("a device flow is a stage-configuration flow that requires authentication", () => {
     expect(diffFlow({ pk: "f", slug: "d", name: "d", designation: "stage_configuration", authentication: "require_authenticated" }).changes).toEqual([]);
