@@ -109,6 +109,32 @@ describe.each(VERSIONS)("least-privilege tool token, authentik %s", (version) =>
     const verified = await runMain(toolEnv(fake.url, out, tokenFile), ["--verify"]);
     expect(verified.code, verified.stdout.slice(-2000)).toBe(0);
     expect(callers(fake.log).has("akadmin")).toBe(false);
+
+    // 7. The whole apply with the tool token alone: everything NetBird's is gone (provider, application, service
+    // account, its role and group, the device-code flow) and setup.env with it; the run makes it all again.
+    const netbirdGroup = await api.group("NetBird IdP manager");
+    await api.del(`/core/applications/netbird/`);
+    await api.del(`/providers/oauth2/${(await api.provider())[0].pk}/`);
+    await api.del(`/core/users/${(await api.users("NetBird"))[0].pk}/`);
+    await api.del(`/rbac/roles/${netbirdGroup.roles[0]}/`);
+    await api.del(`/core/groups/${netbirdGroup.pk}/`);
+    await api.del("/flows/instances/default-device-code-flow/");
+    unlinkSync(join(out, "setup.env"));
+    fake.resetLog();
+    const rebuilt = await runMain(toolEnv(fake.url, out, tokenFile));
+    expect(rebuilt.code, rebuilt.stdout.slice(-2000)).toBe(0);
+    expect(rebuilt.summary.created).toEqual(
+      expect.arrayContaining([
+        "OAuth2 provider 'NetBird'",
+        "application 'netbird'",
+        "service account 'NetBird'",
+        "role 'NetBird IdP manager'",
+        "device-code flow 'default-device-code-flow'",
+      ]),
+    );
+    expect(callers(fake.log).has("akadmin")).toBe(false);
+    const rebuiltVars = sourceWithBash(join(out, "setup.env"), ["NETBIRD_AUTH_CLIENT_ID", "NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]);
+    expect((await netbirdToken(fake.url, rebuiltVars.NETBIRD_AUTH_CLIENT_ID!, "NetBird", rebuiltVars.NETBIRD_IDP_MGMT_EXTRA_PASSWORD!)).status).toBe(200);
   }, 120_000);
 });
 
