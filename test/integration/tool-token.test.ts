@@ -2,8 +2,8 @@
  * Least-privilege tool token (TOOL_TOKEN_FILE) through the real entry point against the fake authentik, whose
  * RBAC answers 403 for any call the token's role does not cover (test/fake-authentik/rbac.ts, its own table read
  * in authentik's source). One superuser run makes the account, role, group and token; from then on every run —
- * re-run, drift repair, rotation of both secrets, the retired password's clean-up, verify — uses that token
- * only, on every version the fake emulates.
+ * re-run, drift repair, rotation of the app password, the retired password's clean-up, verify, and an apply that
+ * makes everything NetBird's again from nothing — uses that token only, on every version the fake emulates.
  */
 import { readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
