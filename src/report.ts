@@ -19,7 +19,9 @@ export function renderPlan(steps: readonly Step[], files: readonly FilePlan[]): 
   }
   const count = (a: Step["action"]) => steps.filter((s) => s.action === a).length;
   const changedFiles = files.filter((f) => f.action !== "noop").length;
-  lines.push(`Plan: ${count("create")} to create, ${count("update")} to update, ${count("noop")} unchanged; ${changedFiles} file(s) to write.`);
+  // The output is files, or one Kubernetes Secret (output.ts): named as what it is.
+  const noun = files.length > 0 && files.every((f) => f.kind === "Secret") ? "Secret(s)" : "file(s)";
+  lines.push(`Plan: ${count("create")} to create, ${count("update")} to update, ${count("noop")} unchanged; ${changedFiles} ${noun} to write.`);
   return lines.join("\n");
 }
 

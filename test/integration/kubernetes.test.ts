@@ -94,6 +94,7 @@ describe("Kubernetes: the output as a Secret", () => {
     const plan = await runMain(env, ["--plan"]);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain(`~ Secret '${SHIPPED.namespace}/${SHIPPED.secret}': update`);
+    expect(plan.stdout).toMatch(/^Plan: .*; 1 Secret\(s\) to write\.$/m);
     expect(ak.writes()).toEqual([]);
     expect(secretWrites(k8s)).toEqual([]);
     const early = await runMain(env, ["--verify"]);
