@@ -45,6 +45,12 @@ function connectorBody(ctx: ConsumerContext, values: Provisioned, type: string):
   return { type, name: ctx.config.netbirdMgmt.idpName, issuer: issuerOf(ctx), client_id: values.clientId, client_secret: values.clientSecret ?? "" };
 }
 
+/** Where the output went: the file, or the Secret (KUBERNETES_SECRET). */
+function where(ctx: ConsumerContext): string {
+  const k = ctx.config.kubernetes;
+  return k ? `Secret ${k.namespace}/${k.secret}` : ctx.names.outputFile;
+}
+
 function pasteInstructions(ctx: ConsumerContext, values: Provisioned | undefined): string {
   return [
     "NetBird → Settings → Identity Providers → Add Identity Provider:",
@@ -52,7 +58,7 @@ function pasteInstructions(ctx: ConsumerContext, values: Provisioned | undefined
     `  Name:          ${ctx.config.netbirdMgmt.idpName}`,
     `  Issuer:        ${issuerOf(ctx)}`,
     `  Client ID:     ${values?.clientId ?? "(known after the first run)"}`,
-    `  Client Secret: NETBIRD_IDP_CLIENT_SECRET in ${ctx.names.outputFile} (not printed)`,
+    `  Client Secret: NETBIRD_IDP_CLIENT_SECRET in ${where(ctx)} (not printed)`,
   ].join("\n");
 }
 

@@ -167,6 +167,15 @@ describe("Kubernetes: the output as a Secret", () => {
     expect(stored(k8s).NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(await admin(ak.url).key("service-account-netbird-password"));
   });
 
+  it("netbird-embedded on Kubernetes: the fields to paste point at the Secret, not at a file", async () => {
+    await using ak = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    await using k8s = await startCluster();
+    const r = await runMain(podEnv(ak.url, k8s, { CONSUMER: "netbird-embedded" }));
+    expect(r.code, r.stdout.slice(-1500)).toBe(0);
+    expect(r.stdout).toContain(`Client Secret: NETBIRD_IDP_CLIENT_SECRET in Secret ${SHIPPED.namespace}/${SHIPPED.secret} (not printed)`);
+    expect(stored(k8s).NETBIRD_IDP_CLIENT_SECRET).toBeTruthy();
+  });
+
   it("reads the Secret again when another writer changed it in between (409 Conflict), and keeps that writer's key", async () => {
     await using ak = await startFakeAuthentik({ bootstrapToken: TOKEN });
     await using k8s = await startCluster();

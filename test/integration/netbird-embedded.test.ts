@@ -44,6 +44,7 @@ describe("netbird-embedded", () => {
       NETBIRD_IDP_CLIENT_SECRET: provider.client_secret,
     });
     expect(first.stdout).toContain(`Issuer:        ${fake.url}/application/o/netbird/`);
+    expect(first.stdout).toContain("Client Secret: NETBIRD_IDP_CLIENT_SECRET in netbird-idp.env (not printed)");
     expect(first.stdout).not.toContain(provider.client_secret);
     fake.resetLog();
     expect((await runMain(env(fake.url, out))).code).toBe(0);
