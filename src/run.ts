@@ -95,11 +95,11 @@ function storeNameOf(config: Config, store: ToolTokenStore, output: Output): str
  * NetBird's account, logged in with the app password its output holds (session.ts): in a least-privilege run
  * (`own`) always, for its token calls; otherwise when the output holds one, as proof of the key.
  */
-async function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired: DesiredState, own: boolean): Promise<AccountTokens | undefined> {
+function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired: DesiredState, own: boolean): AccountTokens | undefined {
   // Plan mode reads no secret: a superuser run compares the output's value; a least-privilege run must still see
   // the account's tokens, which only the account can (a login, no secret read).
   if (!desired.serviceAccount || (config.mode === "plan" && !own)) return undefined;
-  const fromFile = c.consumer.fromFile(await existingVars(c.output, c.path, c.consumer.fileVars, c.consumer.format));
+  const fromFile = c.consumer.fromFile(c.existing ?? {});
   if (!own && !(fromFile.clientId && fromFile.appPassword)) return undefined;
   // When the run verifies, through the public URL as NetBird does: the login is then also verification's.
   const origin = config.verify || config.mode === "verify" ? config.publicUrl : config.authentikUrl;
@@ -180,9 +180,12 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       const names = namesFor(config, consumer);
       const path = join(config.outputDir, names.outputFile);
       // The consumer's own settings in its existing file (read with bash, as the consumer does), never written.
-      const file = consumer.reads ? await existingVars(output, path, consumer.reads, consumer.format) : {};
+      // Read once, with the values NetBird's account logs in with (run.ts accountTokens): one bash, not two.
+      const wanted = config.mode === "plan" && !config.tool ? (consumer.reads ?? []) : [...(consumer.reads ?? []), ...(consumer.uses.serviceAccount ? consumer.fileVars : [])];
+      const existing = await existingVars(output, path, wanted, consumer.format);
+      const file = Object.fromEntries((consumer.reads ?? []).flatMap((k) => (existing[k] === undefined ? [] : [[k, existing[k]]])));
       const ctx: ConsumerContext = { config, names, file, prepared: {}, stats: consumerStats };
-      return { consumer, ctx, path, output };
+      return { consumer, ctx, path, output, existing };
     }),
   );
   await checkLocal(config, contexts, output);
@@ -233,7 +236,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
           creds.tool && i === 0 ? { ...creds.tool, access: { name: `${creds.tool.account} provisioner`, permissions: toolPermissions(defaults.features.version) } } : undefined;
         const desired: DesiredState = { ...own, ownTokens: creds.tool?.asTool === true, ...(tool ? { tool } : {}) };
         const extras: RunExtras = {
-          tokens: await accountTokens(ak, config, c, desired, creds.tool?.asTool === true),
+          tokens: accountTokens(ak, config, c, desired, creds.tool?.asTool === true),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
         };
         const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens });

@@ -22,6 +22,8 @@ export interface Context {
   path: string;
   /** Where the output goes: the file at `path`, or a Kubernetes Secret. */
   output: Output;
+  /** The output's values as they were when the run started (the consumer's own settings, the credentials it holds). */
+  existing?: Readonly<Record<string, string>>;
 }
 
 /** … with what it needs in authentik and the plan to get there. */
