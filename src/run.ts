@@ -69,11 +69,13 @@ async function existingVars(output: Output, path: string, vars: readonly string[
 /** The credentials of this run: AUTHENTIK_TOKEN (a superuser's), or the tool token an earlier run stored. */
 interface Credentials {
   token: string;
+  /** Signed in with the tool token, not a superuser's. */
+  asTool: boolean;
   tool: Omit<DesiredTool, "access"> | undefined;
 }
 
 async function credentials(config: Config, output: Output): Promise<Credentials> {
-  if (!config.tool) return { token: config.token, tool: undefined };
+  if (!config.tool) return { token: config.token, asTool: false, tool: undefined };
   const { store, account } = config.tool;
   const storeName = storeNameOf(config, store, output);
   const stored = (await existingVars(output, store.path, [store.key], ENV_FORMAT))[store.key];
@@ -84,7 +86,7 @@ async function credentials(config: Config, output: Output): Promise<Credentials>
   }
   // The stored token given as AUTHENTIK_TOKEN too (the file used as --env-file) is still the tool token.
   const asTool = !config.token || config.token === stored;
-  return { token: config.token || stored!, tool: { account, tokenIdentifier: `${slugify(account)}-api-token`, stored, storeName, asTool } };
+  return { token: config.token || stored!, asTool, tool: { account, tokenIdentifier: `${slugify(account)}-api-token`, stored, storeName } };
 }
 
 function storeNameOf(config: Config, store: ToolTokenStore, output: Output): string {
@@ -95,7 +97,8 @@ function storeNameOf(config: Config, store: ToolTokenStore, output: Output): str
  * NetBird's account, logged in with the app password its output holds (session.ts): in a least-privilege run
  * (`own`) always, for its token calls; otherwise when the output holds one, as proof of the key.
  */
-function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired: DesiredState, own: boolean): AccountTokens | undefined {
+function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired: DesiredState): AccountTokens | undefined {
+  const own = desired.ownTokens === true;
   // Plan mode reads no secret: a superuser run compares the output's value; a least-privilege run must still see
   // the account's tokens, which only the account can (a login, no secret read).
   if (!desired.serviceAccount || (config.mode === "plan" && !own)) return undefined;
@@ -224,19 +227,16 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
     const defaults = await waitUntilReady(ak, readinessNeeds(contexts), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });
     // Every consumer observed and planned before the first write: a conflict anywhere stops everything.
     if (creds.tool)
-      logger.info(
-        { account: creds.tool.account, asTool: creds.tool.asTool },
-        creds.tool.asTool ? "signed in with the least-privilege tool token" : "signed in with AUTHENTIK_TOKEN",
-      );
+      logger.info({ account: creds.tool.account, asTool: creds.asTool }, creds.asTool ? "signed in with the least-privilege tool token" : "signed in with AUTHENTIK_TOKEN");
     const units: Unit[] = await Promise.all(
       contexts.map(async (c, i) => {
         const own = c.consumer.desired(c.ctx, defaults);
         // The tool's own account goes with the first consumer only.
         const tool =
           creds.tool && i === 0 ? { ...creds.tool, access: { name: `${creds.tool.account} provisioner`, permissions: toolPermissions(defaults.features.version) } } : undefined;
-        const desired: DesiredState = { ...own, ownTokens: creds.tool?.asTool === true, ...(tool ? { tool } : {}) };
+        const desired: DesiredState = { ...own, ownTokens: creds.asTool, ...(tool ? { tool } : {}) };
         const extras: RunExtras = {
-          tokens: accountTokens(ak, config, c, desired, creds.tool?.asTool === true),
+          tokens: accountTokens(ak, config, c, desired),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
         };
         const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens });

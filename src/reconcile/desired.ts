@@ -47,8 +47,6 @@ export interface DesiredTool {
   stored: string | undefined;
   /** Where it is stored, as people read it. */
   storeName: string;
-  /** This run authenticates with that token, not a superuser's. */
-  asTool: boolean;
 }
 
 export interface DesiredState {
@@ -65,8 +63,8 @@ export interface DesiredState {
   /** Take the service account out of the admin group (role access only). */
   leaveAdminGroup?: boolean;
   /**
-   * A least-privilege run (every consumer): NetBird's account makes its own token calls, so a rotation first
-   * makes sure the tokens it makes itself never expire.
+   * A least-privilege run (every consumer): it signs in with the tool token, and NetBird's account makes its own
+   * token calls, so a rotation first makes sure the tokens it makes itself never expire.
    */
   ownTokens?: boolean;
   /** Least-privilege mode: the tool's own account, role and token (on the first consumer only). */

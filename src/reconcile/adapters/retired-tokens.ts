@@ -4,8 +4,7 @@
  */
 import type { WireToken } from "../../authentik/wire.ts";
 import type { Adapter } from "../adapter.ts";
-import { RETIRED_INFIX } from "../desired.ts";
-import { appPasswordIdentifier, appPasswordsOf, serviceAccount, tokenClient } from "./service-account.ts";
+import { appPasswordsOf, hasExpired, retiredOf, serviceAccount, tokenClient } from "./service-account.ts";
 
 export const retiredTokens: Adapter<WireToken[], WireToken[]> = {
   kind: "retired app passwords",
@@ -17,8 +16,7 @@ export const retiredTokens: Adapter<WireToken[], WireToken[]> = {
   async find(client, _d, seen, opts) {
     const user = seen.get(serviceAccount);
     if (!user) return [];
-    const prefix = `${appPasswordIdentifier(user.username)}${RETIRED_INFIX}`;
-    return (await appPasswordsOf(client, user, opts)).filter((t) => t.identifier.startsWith(prefix) && t.user === user.pk && t.expires && Date.parse(t.expires) <= opts.now);
+    return retiredOf(await appPasswordsOf(client, user, opts), user).filter((t) => hasExpired(t, opts.now));
   },
   diff: (_d, observed) =>
     observed?.length

@@ -85,14 +85,24 @@ export interface AppPassword {
   key?: string | undefined;
 }
 
+/** Whether a token has stopped working by itself at `now` (never, for a token that does not expire). */
+export function hasExpired(t: WireToken, now: number): boolean {
+  return t.expiring !== false && typeof t.expires === "string" && Date.parse(t.expires) <= now;
+}
+
+/** The app passwords of the account this tool retired in earlier rotations (`<identifier>-retired-<stamp>`). */
+export function retiredOf(tokens: readonly WireToken[], user: WireUser): WireToken[] {
+  const prefix = `${appPasswordIdentifier(user.username)}${RETIRED_INFIX}`;
+  return tokens.filter((t) => t.identifier.startsWith(prefix) && t.user === user.pk);
+}
+
 /**
- * Our token is among the account's app passwords (listed once for this and the retired ones); only when it is
- * not there is it read by its identifier, which then finds a token of that name that is not the account's.
+ * Our token is among the account's app passwords (`listed`, read once for this and the retired ones); only when
+ * it is not there is it read by its identifier, which then finds a token of that name that is not the account's.
  */
-async function observeAppPassword(client: AuthentikClient, identifier: string, user: WireUser | undefined, opts: FindOptions): Promise<WireToken | undefined> {
-  if (!user) return undefined;
-  const listed = (await appPasswordsOf(client, user, opts)).find((t) => t.identifier === identifier && t.user === user.pk);
-  const token = listed ?? (await (await tokenClient(client, opts.tokens)).findToken(identifier));
+async function observeAppPassword(client: AuthentikClient, identifier: string, user: WireUser, listed: readonly WireToken[], opts: FindOptions): Promise<WireToken | undefined> {
+  const ours = listed.find((t) => t.identifier === identifier && t.user === user.pk);
+  const token = ours ?? (await (await tokenClient(client, opts.tokens)).findToken(identifier));
   if (token && (token.intent !== "app_password" || token.user !== user.pk)) {
     throw new ConflictError(
       `Cannot use token '${identifier}' as the app password of '${user.username}': it exists with intent '${token.intent ?? "?"}' for user pk ${String(token.user)}. Delete that token in authentik.`,
@@ -217,14 +227,14 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
     if (!user) return undefined;
     const id = appPasswordIdentifier(user.username);
     const tokens = opts.tokens;
-    const token = await observeAppPassword(client, id, user, opts);
+    const listed = await appPasswordsOf(client, user, opts);
+    const token = await observeAppPassword(client, id, user, listed, opts);
     if (!token || !opts.readSecrets) return token ? { token } : undefined;
     // The account logging in with the output's key proves the key. Not with an expired token: authentik's
     // `Token.filter_not_expired`, which the token endpoint calls, deletes the expired tokens with that key
     // (providers/oauth2/views/token.py, core/models.py) — the repair below keeps it and its key instead.
-    const expired = token.expiring !== false && token.expires !== undefined && token.expires !== null && Date.parse(token.expires) <= opts.now;
     const loggedIn =
-      tokens && (tokens.own || !expired)
+      tokens && (tokens.own || !hasExpired(token, opts.now))
         ? await tokens.client().then(
             () => true,
             (e: unknown) => {
@@ -235,8 +245,7 @@ export const appPassword: Adapter<AppPassword, AppPasswordPatch> = {
           )
         : false;
     // Unless a retired password is still in its grace: the login may have been its (a rotation cut short).
-    const proven =
-      loggedIn && !(await appPasswordsOf(client, user, opts)).some((t) => t.identifier.startsWith(`${id}${RETIRED_INFIX}`) && !(t.expires && Date.parse(t.expires) <= opts.now));
+    const proven = loggedIn && !retiredOf(listed, user).some((t) => !hasExpired(t, opts.now));
     if (proven) return { token, key: tokens!.key };
     // Least privilege: the account may read the key of a token it made itself (view_token_key, perform_create);
     // one a superuser made (a rotation whose output was never written) it may not, and then nothing tells

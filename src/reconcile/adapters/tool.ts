@@ -84,9 +84,9 @@ export const toolToken: Adapter<ToolToken, true> = {
   async find(client, d, seen, opts) {
     const user = seen.get(toolAccount);
     if (!user) return undefined;
-    const { tokenIdentifier: identifier, asTool, stored } = tool(d);
+    const { tokenIdentifier: identifier, stored } = tool(d);
     // Signed in with it: it exists and is the stored one.
-    if (asTool) return { token: { pk: "", identifier, intent: "api", user: user.pk, expiring: false }, key: stored };
+    if (d.ownTokens) return { token: { pk: "", identifier, intent: "api", user: user.pk, expiring: false }, key: stored };
     const token = await client.findToken(identifier);
     if (token && (token.intent !== "api" || token.user !== user.pk)) {
       throw new ConflictError(

@@ -66,6 +66,16 @@ function fixtures() {
   return { desired, seen };
 }
 
+/** What observe finds in an authentik without our objects: no membership, no retired tokens, the default brand. */
+function nothingFound(): Objects {
+  const empty = new Objects();
+  empty.set(membership, { member: false });
+  empty.set(adminMembership, { member: false });
+  empty.set(retiredTokens, []);
+  empty.set(brand, { brand: defaultBrand(null), ambiguous: [] });
+  return empty;
+}
+
 const actions = (d: DesiredState, o: Objects) => stepsOf(plan(d, o)).map((s) => `${s.kind}:${s.action}`);
 
 describe("plan", () => {
@@ -76,11 +86,7 @@ describe("plan", () => {
 
   it("empty authentik → creates, membership and brand updates, in the order of each chain", () => {
     const { desired } = fixtures();
-    const empty = new Objects();
-    empty.set(membership, { member: false });
-    empty.set(retiredTokens, []);
-    empty.set(brand, { brand: defaultBrand(null), ambiguous: [] });
-    expect(actions(desired, empty)).toEqual([
+    expect(actions(desired, nothingFound())).toEqual([
       "OAuth2 provider:create",
       "application:create",
       "service account:create",
@@ -218,12 +224,7 @@ describe("plan: least-privilege access (role and group)", () => {
 
   it("nothing yet: the role and its group are created, the account added, in the account's chain", () => {
     const { d } = withAccess();
-    const empty = new Objects();
-    empty.set(membership, { member: false });
-    empty.set(adminMembership, { member: false });
-    empty.set(retiredTokens, []);
-    empty.set(brand, { brand: defaultBrand(null), ambiguous: [] });
-    expect(actions(d, empty).slice(2, 8)).toEqual([
+    expect(actions(d, nothingFound()).slice(2, 8)).toEqual([
       "service account:create",
       "app password:create",
       "role:create",
