@@ -27,11 +27,12 @@ const GNU_TIME = "/usr/bin/time";
  * Minimal sequential depth after readiness (requests that must wait for an earlier answer), from the object
  * graph: fresh = observe (OAuth2 provider → providers of every type and the application; the role's group → the
  * role: 2) + apply (role → its group → the account's membership: 3; provider → application; flow → brand) + verify
- * (discovery → token → API calls: 3). No-op = observe (user → its app passwords → NetBird's login with the key
- * in setup.env, which proves it; group → its role's permissions: 3) + verify (discovery → API calls with that
- * login's token: 2).
+ * (discovery, with NetBird's token request, JWKS and brand beside it → the API calls with that token → one user
+ * read by its pk from the list: 3). No-op = observe (the account's app passwords → NetBird's login with the key in
+ * setup.env, which proves it; group → its role's permissions: 2) + verify (discovery, with JWKS, brand and the user
+ * list with that login's token beside it: 1).
  */
-const FLOOR_DEPTH = { fresh: 2 + 3 + 3, noop: 3 + 2 };
+const FLOOR_DEPTH = { fresh: 2 + 3 + 3, noop: 2 + 1 };
 
 interface Measured {
   wallMs: number;

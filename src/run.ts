@@ -60,10 +60,20 @@ function readinessNeeds(contexts: readonly Context[]): ReadinessNeeds {
 
 /** Variables of an existing output (read as its consumer does), or none. */
 async function existingVars(output: Output, path: string, vars: readonly string[], format: FileFormat): Promise<Record<string, string>> {
-  if (vars.length === 0) return {};
-  const got = (await output.read(path, vars, format)) ?? {};
-  for (const v of Object.values(got)) registerSecret(v);
-  return Object.fromEntries(Object.entries(got).filter(([, v]) => v !== ""));
+  return credentialsOf(vars.length ? await output.read(path, vars, format) : undefined, vars);
+}
+
+/** `vars` of an output's reading, without the empty ones; their values are kept out of the logs. */
+function credentialsOf(got: Readonly<Record<string, string>> | undefined, vars: readonly string[]): Record<string, string> {
+  const picked = vars.flatMap((k) => (got?.[k] ? [[k, got[k]] as const] : []));
+  for (const [, v] of picked) registerSecret(v);
+  return Object.fromEntries(picked);
+}
+
+/** The keys a consumer's output holds (its share with stand-in values names them). */
+function outputKeys(c: Context): string[] {
+  const share = shareOf(c, { clientId: "-", clientSecret: "-", username: "-", appPassword: "-" });
+  return [...share.entries, ...(share.kubernetes?.entries ?? [])].map(([k]) => k).concat(share.kubernetes?.generated ?? []);
 }
 
 /** The credentials of this run: AUTHENTIK_TOKEN (a superuser's), or the tool token an earlier run stored. */
@@ -117,6 +127,7 @@ function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired:
   const tokens: AccountTokens = {
     key: login.password,
     clientId: login.clientId,
+    tokenUrl: login.tokenUrl,
     own,
     client: () =>
       (session ??= accountSession(ak, login).then((s) => {
@@ -137,10 +148,7 @@ function toolChecks(config: Config, contexts: readonly Context[]): string[] {
       problems.push(`TOOL_ACCOUNT '${account}' is the service account of CONSUMER=${c.consumer.id} (SERVICE_ACCOUNT): this tool's own account must be another one`);
     }
     if (config.kubernetes) {
-      // The consumer's keys in the Secret, as a share with stand-in values names them.
-      const share = shareOf(c, { clientId: "-", clientSecret: "-", username: "-", appPassword: "-" });
-      const keys = [...share.entries, ...(share.kubernetes?.entries ?? [])].map(([k]) => k).concat(share.kubernetes?.generated ?? []);
-      if (keys.includes(store.key)) problems.push(`TOOL_TOKEN_SECRET_KEY '${store.key}' is a key CONSUMER=${c.consumer.id} keeps in the Secret: choose another`);
+      if (outputKeys(c).includes(store.key)) problems.push(`TOOL_TOKEN_SECRET_KEY '${store.key}' is a key CONSUMER=${c.consumer.id} keeps in the Secret: choose another`);
     } else if (resolve(c.path) === resolve(store.path)) {
       problems.push(`TOOL_TOKEN_FILE is the output file of CONSUMER=${c.consumer.id} (${c.path}): the tool's token would be handed to it; keep it outside the consumer's reach`);
     }
@@ -182,13 +190,18 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       const consumer = CONSUMERS[id];
       const names = namesFor(config, consumer);
       const path = join(config.outputDir, names.outputFile);
-      // The consumer's own settings in its existing file (read with bash, as the consumer does), never written.
-      // Read once, with the values NetBird's account logs in with (run.ts accountTokens): one bash, not two.
+      const ctx: ConsumerContext = { config, names, file: {}, prepared: {}, stats: consumerStats };
+      // The consumer's own settings in its existing file (read with bash, as the consumer does), never written,
+      // and the values NetBird's account logs in with (accountTokens). Outside plan mode every key the run writes
+      // is read in the same call: while the output's stamp (taken first) stays the same, verification's reading
+      // is this one. One bash for all, not three.
       const wanted = config.mode === "plan" && !config.tool ? (consumer.reads ?? []) : [...(consumer.reads ?? []), ...(consumer.uses.serviceAccount ? consumer.fileVars : [])];
-      const existing = await existingVars(output, path, wanted, consumer.format);
+      const keys = config.mode === "plan" ? wanted : [...new Set([...wanted, ...outputKeys({ consumer, ctx, path, output })])];
+      const stamp = config.mode === "plan" ? undefined : await output.stamp(path);
+      const got = keys.length ? await output.read(path, keys, consumer.format) : undefined;
+      const existing = credentialsOf(got, wanted);
       const file = Object.fromEntries((consumer.reads ?? []).flatMap((k) => (existing[k] === undefined ? [] : [[k, existing[k]]])));
-      const ctx: ConsumerContext = { config, names, file, prepared: {}, stats: consumerStats };
-      return { consumer, ctx, path, output, existing };
+      return { consumer, ctx: { ...ctx, file }, path, output, existing, ...(got && stamp ? { reading: { keys, values: got, stamp } } : {}) };
     }),
   );
   await checkLocal(config, contexts, output);

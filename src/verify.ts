@@ -20,10 +20,11 @@ export interface VerifyInput {
   username?: string | undefined;
   appPassword?: string | undefined;
   /**
-   * The token endpoint's answer to this run's own login with the same client id, user and password through the
-   * public URL (accountTokens in run.ts), when nothing it depends on changed since: not asked again.
+   * This run's own login with the same client id, user and password (accountTokens in run.ts), when nothing it
+   * depends on changed since: the token endpoint it asked and the answer. Not asked again there; a token
+   * endpoint discovery names otherwise is asked as NetBird would.
    */
-  grant?: { status: number; text: string; json: unknown } | undefined;
+  grant?: { endpoint: string; answer: Answer } | undefined;
   /** Probe the account's rights beyond the user list: read one user, and (least privilege) be refused an admin call. */
   probeAccess?: boolean | undefined;
   /** The account should hold only NetBird's role: an admin-only call with its token must be refused. */
@@ -95,7 +96,19 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   const expectedIssuer = `${input.publicUrl}/application/o/${input.slug}/`;
   const discoveryUrl = `${input.publicUrl}/application/o/${input.slug}/.well-known/openid-configuration`;
 
-  // 1. Discovery through the public URL.
+  // 1. Discovery through the public URL. The requests at the URLs authentik gives when the public URL is right
+  // (the JWKS, the brand serving the public host, NetBird's token request, or with a token in hand its user list)
+  // go out with it, not after it — one round trip fewer: discovery's answer still decides, a URL it names
+  // otherwise is then asked as named, and after a failed discovery their answers are not looked at.
+  const get = getOnce(client);
+  void get(`${input.publicUrl}/application/o/${input.slug}/jwks/`);
+  if (input.device) void get(`${publicOrigin}${BRAND_CURRENT}`);
+  const grant = grantOnce(client, input);
+  if (input.username !== undefined && input.appPassword !== undefined) {
+    const early = input.grant ? accessOf(input.grant.answer) : undefined;
+    if (early) void get(`${publicOrigin}/api/v3/core/users/?page=1`, early);
+    else void grant(`${publicOrigin}${TOKEN_PATH}`);
+  }
   const disc = await client.external(discoveryUrl);
   const doc = disc.json as Record<string, string> | undefined;
   if (disc.status !== 200 || !doc || typeof doc.issuer !== "string") {
@@ -126,7 +139,7 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   // The remaining checks depend only on discovery: run them side by side.
   const checkJwks = async () => {
     // 2. JWKS: an RS256 key matching the provider's signing key.
-    const jwks = await client.external(doc.jwks_uri ?? `${input.publicUrl}/application/o/${input.slug}/jwks/`);
+    const jwks = await get(doc.jwks_uri ?? `${input.publicUrl}/application/o/${input.slug}/jwks/`);
     const keys = ((jwks.json as { keys?: Jwk[] } | undefined)?.keys ?? []).filter((k) => k.kty === "RSA");
     if (!input.signingKey) fail("jwks", "the provider has no signing key: tokens would be HS256-signed with the client secret and NetBird cannot validate them");
     else if (jwks.status !== 200 || keys.length === 0)
@@ -141,7 +154,7 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
 
   // 3. client_credentials as NetBird's IdP manager sends it, then an API call with the token.
   const checkIdp = async () => {
-    if (input.username !== undefined && input.appPassword !== undefined) await checkIdpManager(client, input, doc, publicOrigin, pass, fail);
+    if (input.username !== undefined && input.appPassword !== undefined) await checkIdpManager(get, grant, input, doc, publicOrigin, pass, fail);
   };
 
   // 4. Confidential clients: the token endpoint accepts the client's credentials. authentik checks the secret,
@@ -154,7 +167,7 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
       unknown("client_secret", "not checked: the provider has no strict redirect URI to probe the token endpoint with");
       return;
     }
-    const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
+    const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}${TOKEN_PATH}`, {
       form: {
         grant_type: "authorization_code",
         code: "authentik-bootstrap-verify-probe",
@@ -172,7 +185,7 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
 
   // 5. Device login, as `netbird up` and its users meet it.
   const checkDevice = async () => {
-    if (input.device) await checkDeviceLogin(client, input, input.device, doc, publicOrigin, { pass, fail, unknown });
+    if (input.device) await checkDeviceLogin(client, get, input, input.device, doc, publicOrigin, { pass, fail, unknown });
   };
 
   // 6. The output file as the consumer reads it (with bash, say), side by side with the requests: read once they
@@ -197,6 +210,44 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
 }
 
 type Mark = (check: string, message: string) => void;
+type Answer = Awaited<ReturnType<AuthentikClient["external"]>>;
+/** A GET (with a bearer token, or anonymous), sent once per verification whoever asks for it first. */
+type Get = (url: string, bearer?: string) => Promise<Answer>;
+
+function getOnce(client: AuthentikClient): Get {
+  const sent = new Map<string, Promise<Answer>>();
+  return (url, bearer) => {
+    const key = `${bearer ?? ""} ${url}`;
+    let answer = sent.get(key);
+    if (!answer) sent.set(key, (answer = client.external(url, bearer ? { bearer } : {})));
+    return answer;
+  };
+}
+
+/** NetBird's token request at a token endpoint, sent once per endpoint. */
+type Grant = (endpoint: string) => Promise<Answer>;
+
+function grantOnce(client: AuthentikClient, input: VerifyInput): Grant {
+  const sent = new Map<string, Promise<Answer>>(input.grant ? [[input.grant.endpoint, Promise.resolve(input.grant.answer)]] : []);
+  // Exactly NetBird's request (management/server/idp/authentik.go, requestJWTToken).
+  const form = { grant_type: "client_credentials", client_id: input.clientId, username: input.username ?? "", password: input.appPassword ?? "", scope: "goauthentik.io/api" };
+  return (endpoint) => {
+    let answer = sent.get(endpoint);
+    if (!answer) sent.set(endpoint, (answer = client.external(endpoint, { form })));
+    return answer;
+  };
+}
+
+/** The access token of a token endpoint answer, if it carries one. */
+function accessOf(answer: { status: number; json: unknown } | undefined): string | undefined {
+  const access = answer?.status === 200 ? (answer.json as { access_token?: unknown } | undefined)?.access_token : undefined;
+  return typeof access === "string" && access ? access : undefined;
+}
+
+const BRAND_CURRENT = "/api/v3/core/brands/current/";
+const TOKEN_PATH = "/application/o/token/";
+/** What NetBird never needs and a least-privilege account must be refused: listing the OAuth2 providers. */
+const ADMIN_ONLY = "/providers/oauth2/?page=1";
 
 interface Jwk {
   kty?: string;
@@ -226,15 +277,10 @@ function embeddedCertificate(keys: readonly Jwk[], signingKey: string, known: Wi
   return undefined;
 }
 
-async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc: Record<string, string>, publicOrigin: string, pass: Mark, fail: Mark): Promise<void> {
-  const tokenRes =
-    input.grant ??
-    (await client.external(doc.token_endpoint ?? `${publicOrigin}/application/o/token/`, {
-      // Exactly NetBird's request (management/server/idp/authentik.go, requestJWTToken).
-      form: { grant_type: "client_credentials", client_id: input.clientId, username: input.username ?? "", password: input.appPassword ?? "", scope: "goauthentik.io/api" },
-    }));
-  const access = (tokenRes.json as { access_token?: string } | undefined)?.access_token;
-  if (tokenRes.status !== 200 || !access) {
+async function checkIdpManager(get: Get, grant: Grant, input: VerifyInput, doc: Record<string, string>, publicOrigin: string, pass: Mark, fail: Mark): Promise<void> {
+  const tokenRes = await grant(doc.token_endpoint ?? `${publicOrigin}${TOKEN_PATH}`);
+  const access = accessOf(tokenRes);
+  if (!access) {
     fail(
       "client_credentials",
       `NetBird would log "unable to get authentik token, statusCode ${tokenRes.status}": ${oauthError(tokenRes.json, tokenRes.text)}. Likely causes: the app password expired or was deleted, the service account is not allowed by the application's bindings, or the provider lacks the client_credentials grant`,
@@ -247,8 +293,10 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
       const granted = (tokenRes.json as { scope?: unknown }).scope ?? claims.scope;
       const scope = typeof granted === "string" ? granted : "";
       const api = `${new URL(doc.issuer ?? publicOrigin).origin}/api/v3`;
-      const users = await client.external(`${api}/core/users/?page=1`, { bearer: access });
-      if (users.status === 200) await checkIdpCalls(client, input, api, access, (users.json as { results?: { pk?: number }[] }).results?.[0]?.pk, pass, fail);
+      // The admin-only call that must be refused does not wait for the user list.
+      if (input.probeAccess && input.leastPrivilege) void get(`${api}${ADMIN_ONLY}`, access);
+      const users = await get(`${api}/core/users/?page=1`, access);
+      if (users.status === 200) await checkIdpCalls(get, input, api, access, (users.json as { results?: { pk?: number }[] }).results?.[0]?.pk, pass, fail);
       else
         fail(
           "idp-manager",
@@ -268,13 +316,13 @@ async function checkIdpManager(client: AuthentikClient, input: VerifyInput, doc:
  * The rest of what NetBird's IdP manager calls with the token (authentik.go: GetUserDataByID retrieves one user),
  * and, with least privilege, that the token is refused what NetBird never needs (listing OAuth2 providers).
  */
-async function checkIdpCalls(client: AuthentikClient, input: VerifyInput, api: string, access: string, somePk: number | undefined, pass: Mark, fail: Mark): Promise<void> {
+async function checkIdpCalls(get: Get, input: VerifyInput, api: string, access: string, somePk: number | undefined, pass: Mark, fail: Mark): Promise<void> {
   if (!input.probeAccess) {
     pass("idp-manager", "the service account's token lists users through the API (its role and group found unchanged: the rights are probed when they change, and with --verify)");
     return;
   }
   if (somePk !== undefined) {
-    const one = await client.external(`${api}/core/users/${somePk}/`, { bearer: access });
+    const one = await get(`${api}/core/users/${somePk}/`, access);
     if (one.status !== 200) {
       fail("idp-manager", `NetBird's lookup of one user would fail with ${one.status}: ${oauthError(one.json, one.text)} (the role needs authentik_core.view_user)`);
       return;
@@ -284,7 +332,7 @@ async function checkIdpCalls(client: AuthentikClient, input: VerifyInput, api: s
     pass("idp-manager", "the service account's token lists and reads users through the API");
     return;
   }
-  const admin = await client.external(`${api}/providers/oauth2/?page=1`, { bearer: access });
+  const admin = await get(`${api}${ADMIN_ONLY}`, access);
   if (admin.status === 403) pass("idp-manager", "the service account's token lists and reads users, and is refused an admin-only call (least privilege)");
   else
     fail(
@@ -303,6 +351,7 @@ type Marks = { pass: Mark; fail: Mark; unknown: Mark };
  */
 async function checkDeviceLogin(
   client: AuthentikClient,
+  get: Get,
   input: VerifyInput,
   device: DeviceExpectation,
   doc: Record<string, string>,
@@ -310,7 +359,7 @@ async function checkDeviceLogin(
   m: Marks,
 ): Promise<void> {
   const host = new URL(input.publicUrl).host;
-  const current = await client.external(`${publicOrigin}/api/v3/core/brands/current/`);
+  const current = await get(`${publicOrigin}${BRAND_CURRENT}`);
   const brand = current.json as WireCurrentBrand | undefined;
   if (current.status !== 200 || typeof brand?.matched_domain !== "string") {
     m.unknown("device", `could not ask authentik which brand serves ${host} (GET /api/v3/core/brands/current/ answered ${current.status || "nothing"})`);

@@ -90,6 +90,8 @@ export interface WireToken {
   expiring?: boolean;
   expires?: string | null;
   description?: string;
+  /** Its owner, serialized as a user is (TokenSerializer.user_obj = UserSerializer, every version from 2024.2). */
+  user_obj?: WireUser | null;
 }
 
 export interface WireFlow {

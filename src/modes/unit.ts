@@ -24,6 +24,27 @@ export interface Context {
   output: Output;
   /** The output's values as they were when the run started (the consumer's own settings, the credentials it holds). */
   existing?: Readonly<Record<string, string>>;
+  /** The run's one reading of the output at its start, as the consumer reads it. */
+  reading?: OutputReading;
+}
+
+export interface OutputReading {
+  /** The keys asked for, and what they gave. */
+  keys: readonly string[];
+  values: Readonly<Record<string, string>>;
+  /** The output's stamp, taken before the reading (Output.stamp). */
+  stamp: string;
+}
+
+/**
+ * `keys` of the output as the consumer reads them: the run's reading at its start while the output is unchanged
+ * since (same stamp: not written by this run, nor by another) and that reading asked for them all, else read
+ * now. Undefined: nothing to read.
+ */
+export async function readOutput(u: Context, keys: readonly string[]): Promise<Readonly<Record<string, string>> | undefined> {
+  const start = u.reading;
+  if (start && keys.every((k) => start.keys.includes(k)) && (await u.output.stamp(u.path)) === start.stamp) return start.values;
+  return u.output.read(u.path, keys, u.consumer.format);
 }
 
 /** … with what it needs in authentik and the plan to get there. */
@@ -52,10 +73,9 @@ async function readForCheck(u: Unit, expected: readonly (readonly [string, strin
   const how = u.output.how(u.consumer.format);
   const path = u.output.name(u.path);
   try {
-    const values = await u.output.read(
-      u.path,
+    const values = await readOutput(
+      u,
       expected.map(([k]) => k),
-      u.consumer.format,
     );
     return { path, how, expected, read: values ? { values } : { error: "it does not exist (or holds none of the keys)" } };
   } catch (error) {
@@ -66,7 +86,7 @@ async function readForCheck(u: Unit, expected: readonly (readonly [string, strin
 /** The run's own login as NetBird's account, if it was NetBird's request: same client id and password. */
 function ownLogin(u: Unit, values: Provisioned): VerifyInput["grant"] {
   const t = u.extras.tokens;
-  return t?.answer && t.key === values.appPassword && t.clientId === values.clientId ? t.answer : undefined;
+  return t?.answer && t.key === values.appPassword && t.clientId === values.clientId ? { endpoint: t.tokenUrl, answer: t.answer } : undefined;
 }
 
 /**

@@ -3,12 +3,12 @@ import type { AuthentikClient } from "../authentik/client.ts";
 import { VerifyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { registerSecret } from "../secrets.ts";
-import { checkUnit, type Unit } from "./unit.ts";
+import { checkUnit, readOutput, type Unit } from "./unit.ts";
 
 export async function verifyMode(ak: AuthentikClient, units: readonly Unit[], logger: Logger): Promise<void> {
   const failed: { check: string; message: string }[] = [];
   for (const u of units) {
-    const read = await u.output.read(u.path, u.consumer.fileVars, u.consumer.format);
+    const read = await readOutput(u, u.consumer.fileVars);
     if (!read) {
       failed.push({
         check: "output",

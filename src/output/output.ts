@@ -3,6 +3,7 @@
  * Kubernetes Secret (KUBERNETES_SECRET, secret.ts). Both take the consumers' shares — the entries of their output file — and merge them into
  * what is there, keeping everything they do not own and writing nothing when nothing changed.
  */
+import { stat } from "node:fs/promises";
 import type { FileFormat } from "./env-file.ts";
 import { planFiles, writeFiles, writeShare, type Entries, type FilePlan, type FileShare } from "./files.ts";
 import { readVars } from "./read-file.ts";
@@ -17,6 +18,11 @@ export interface Output {
   check(): Promise<void>;
   /** The values of `keys` as the consumer reads them; undefined when there is nothing to read yet. */
   read(path: string, keys: readonly string[], format: FileFormat): Promise<Record<string, string> | undefined>;
+  /**
+   * A stamp that changes whenever the output does (a file's inode, size and times); undefined where there is none
+   * to compare. A reading taken after a stamp is still the output's while the stamp is the same.
+   */
+  stamp(path: string): Promise<string | undefined>;
   /** How `read` reads, for verification messages. */
   how(format: FileFormat): string;
   /** The entries the consumer will read from a share (verification compares them). */
@@ -37,6 +43,12 @@ export function fileOutput(outputDir: string): Output {
     name: (path) => path,
     check: () => checkWritableDir(outputDir),
     read: async (path, keys, format) => ((await readIfExists(path)) === undefined ? undefined : readVars(path, keys, format)),
+    // An atomic write is a rename onto the path: a new inode.
+    stamp: (path) =>
+      stat(path, { bigint: true }).then(
+        (s) => `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
+        () => undefined,
+      ),
     how: (format) => (format.kind === "bash" ? "sourced by bash" : "read as docker reads an env file"),
     expected: (share) => share.entries,
     persist: async (share) => void (await writeShare(share)),

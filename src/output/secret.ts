@@ -198,6 +198,8 @@ export function secretOutput(settings: KubernetesSettings, opts: { timeoutMs: nu
       const got = readKeys(await store.get(), keys);
       return Object.keys(got).length ? got : undefined;
     },
+    // Reading the Secret is one request, as asking for its version would be.
+    stamp: () => Promise.resolve(undefined),
     how: () => "read from its data",
     expected: (share): Entries => [...share.entries, ...(share.kubernetes?.entries ?? [])],
     async persist(share) {

@@ -47,6 +47,8 @@ export interface AccountTokens {
   /** The app password the output holds, and the client id it logs in with. */
   key: string;
   clientId: string;
+  /** The token endpoint it logs in at. */
+  tokenUrl: string;
   /** The token calls themselves go through the session (the tool token may not touch another user's tokens). */
   own: boolean;
   /** The token endpoint's answer to the login, once it succeeded (verification reuses it when nothing changed). */

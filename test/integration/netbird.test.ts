@@ -117,11 +117,13 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(second.code).toBe(0);
     expect(fake.writes()).toEqual([]);
     expect(second.summary.writes).toBe(0);
-    // Readiness 5, observe 6 (the application from its provider, the app password from the account's list and
-    // its key proven by NetBird's own login, the role's group naming the role, the role's permissions), verify 4
-    // (that login is NetBird's token request; the account's rights probed only on change).
-    expect(second.summary.requests).toBe(15);
-    expect(fake.log).toHaveLength(15);
+    // Readiness 5, observe 5 (the application from its provider; the account's app passwords, each naming the
+    // account, so no lookup of its own; its key proven by NetBird's own login; the role's group naming the role;
+    // the role's permissions), verify 4 (that login is NetBird's token request; the account's rights probed only
+    // on change).
+    expect(second.summary.requests).toBe(14);
+    expect(fake.log).toHaveLength(14);
+    expect(fake.log.filter((r) => r.path === "/api/v3/core/users/" && r.caller === "akadmin")).toEqual([]);
     expect(second.summary.created).toEqual([]);
     expect(second.summary.updated).toEqual([]);
     expect(readFileSync(file, "utf8")).toBe(before.text);

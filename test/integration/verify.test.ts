@@ -72,6 +72,44 @@ describe("verification", () => {
     }
   });
 
+  it("the JWKS and the token endpoint are the ones discovery names, not where authentik usually serves them", async () => {
+    // Verification asks the usual URLs side by side with discovery; discovery's answer must still decide. A proxy
+    // names other ones: a JWKS without keys and a token endpoint that refuses NetBird's client.
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const target = new URL(fake.url);
+    const asked: string[] = [];
+    const proxy = createServer((req, res) => {
+      asked.push(req.url ?? "");
+      const origin = `http://${req.headers.host ?? ""}`;
+      if (req.url === "/other/jwks/") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [] }));
+      if (req.url === "/other/token/") return void res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: "invalid_client" }));
+      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+        if (!req.url?.endsWith("/.well-known/openid-configuration")) {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          return void r.pipe(res);
+        }
+        const body: Buffer[] = [];
+        r.on("data", (d: Buffer) => body.push(d));
+        r.on("end", () => {
+          const doc = JSON.parse(Buffer.concat(body).toString("utf8")) as Record<string, string>;
+          const text = JSON.stringify({ ...doc, jwks_uri: `${origin}/other/jwks/`, token_endpoint: `${origin}/other/token/` });
+          res.writeHead(200, { "content-type": "application/json" }).end(text);
+        });
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const publicUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const text = await verifyFails(fake, { ...env, AUTHENTIK_PUBLIC_URL: publicUrl }, "jwks", "has no RSA key");
+      expect(text).toContain("client_credentials:");
+      expect(asked).toEqual(expect.arrayContaining(["/other/jwks/", "/other/token/", "/application/o/netbird/jwks/", "/application/o/token/"]));
+    } finally {
+      proxy.close();
+    }
+  });
+
   it("no signing key: NetBird cannot validate HS256 tokens", async () => {
     const { fake, env } = await provisioned();
     await using _ = fake;

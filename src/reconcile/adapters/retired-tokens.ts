@@ -16,7 +16,7 @@ export const retiredTokens: Adapter<WireToken[], WireToken[]> = {
   async find(client, _d, seen, opts) {
     const user = seen.get(serviceAccount);
     if (!user) return [];
-    return retiredOf(await appPasswordsOf(client, user, opts), user).filter((t) => hasExpired(t, opts.now));
+    return retiredOf(await appPasswordsOf(client, user.username, opts), user).filter((t) => hasExpired(t, opts.now));
   },
   diff: (_d, observed) =>
     observed?.length
