@@ -382,8 +382,8 @@ export class AuthentikClient {
     });
   }
 
-  async createGroup(name: string, roles: readonly string[]): Promise<WireGroup> {
-    return this.send(`create group '${name}'`, "create", { method: "POST", path: "/core/groups/", body: GroupRequestToJSON({ name, roles: [...roles] }) });
+  async createGroup(name: string, roles: readonly string[], users: readonly number[] = []): Promise<WireGroup> {
+    return this.send(`create group '${name}'`, "create", { method: "POST", path: "/core/groups/", body: GroupRequestToJSON({ name, roles: [...roles], users: [...users] }) });
   }
 
   /** `roles` replaces the group's whole set (GroupSerializer, core/api/groups.py). */

@@ -7,7 +7,7 @@ import { ApiError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AnyAdapter, ApplyContext, Diff, Objects, RunExtras } from "./adapter.ts";
 import type { DesiredState, Rotation } from "./desired.ts";
-import { FIRST } from "./order.ts";
+import { FIRST, WAITS } from "./order.ts";
 import type { Operation, Plan } from "./plan.ts";
 import { DONE, type Step } from "./types.ts";
 
@@ -72,10 +72,48 @@ async function converge(adapter: AnyAdapter, d: DesiredState, planned: Diff, see
   return again.action === "update" ? adapter.update(d, found.value, again.patch, done, ctx) : found.value;
 }
 
-async function applyChain(chain: readonly Operation[], d: DesiredState, seen: Objects, done: Objects, ctx: ApplyContext): Promise<void> {
-  for (const { adapter, diff, step } of chain) {
-    done.set(adapter, await converge(adapter, d, diff, seen, done, ctx));
-    logDone(ctx.log, step);
+/** Thrown where an object waited for one of another chain that failed: that chain's error is the one to report. */
+class WaitedInVain extends Error {}
+
+/** When each planned object is applied (order.ts WAITS); an object of a chain that failed never is. */
+class Progress {
+  readonly #when = new Map<AnyAdapter, { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void }>();
+
+  constructor(chains: readonly (readonly Operation[])[]) {
+    for (const { adapter } of chains.flat()) {
+      const entry = Promise.withResolvers<void>();
+      // Nobody may wait for it: a failure here is reported through its own chain.
+      entry.promise.catch(() => undefined);
+      this.#when.set(adapter, entry);
+    }
+  }
+
+  /** Resolves once every one of `adapters` in the plan is applied (those not in it do not apply to this run). */
+  async after(adapters: readonly AnyAdapter[]): Promise<void> {
+    await Promise.all(adapters.flatMap((a) => this.#when.get(a)?.promise ?? []));
+  }
+
+  applied(adapter: AnyAdapter): void {
+    this.#when.get(adapter)?.resolve();
+  }
+
+  failed(chain: readonly Operation[]): void {
+    for (const { adapter } of chain) this.#when.get(adapter)?.reject(new WaitedInVain(`${adapter.kind} was not applied`));
+  }
+}
+
+async function applyChain(chain: readonly Operation[], d: DesiredState, seen: Objects, done: Objects, ctx: ApplyContext, applied: Progress): Promise<void> {
+  try {
+    for (const { adapter, diff, step } of chain) {
+      await applied.after(WAITS.get(adapter) ?? []);
+      done.set(adapter, await converge(adapter, d, diff, seen, done, ctx));
+      applied.applied(adapter);
+      logDone(ctx.log, step);
+    }
+  } catch (error) {
+    // What waits for the rest of this chain fails too (a settled promise ignores the second settle).
+    applied.failed(chain);
+    throw error;
   }
 }
 
@@ -83,11 +121,13 @@ export async function apply(client: AuthentikClient, desired: DesiredState, p: P
   const ctx: ApplyContext = { ...extras, client, log: logger.child({ step: "apply" }), rotated: [] };
   // What the later objects of a chain need comes from here: found unchanged, or as made in this run.
   const done = p.seen.copy();
+  const applied = new Progress(p.chains);
   const first = p.chains.filter((chain) => FIRST.includes(chain[0]!.adapter));
-  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx);
+  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx, applied);
   const rest = p.chains.filter((chain) => !first.includes(chain));
-  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx)));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) throw failed.reason;
+  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx, applied)));
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  const failed = failures.find((e) => !(e instanceof WaitedInVain)) ?? failures[0];
+  if (failed) throw failed;
   return { done, rotated: ctx.rotated };
 }

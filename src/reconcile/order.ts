@@ -1,7 +1,7 @@
 /**
  * The one place that sets the order. Each chain is applied in its order (an object after the ones it needs);
- * the chains are independent of each other and run side by side. Adding an object type: its adapter, and one
- * entry here.
+ * the chains run side by side, and where an object needs one of another chain, WAITS says so. Adding an object
+ * type: its adapter, and one entry here.
  */
 import type { AnyAdapter } from "./adapter.ts";
 import { application } from "./adapters/application.ts";
@@ -23,7 +23,18 @@ export const FIRST: readonly AnyAdapter[] = [toolAccount, toolRole, toolGroup, t
 export const CHAINS: readonly (readonly AnyAdapter[])[] = [
   FIRST,
   [provider, application],
+  [role, accessGroup],
   // The account is in the group carrying its role before it leaves the superuser group: NetBird never loses access.
-  [serviceAccount, appPassword, role, accessGroup, membership, adminMembership, retiredTokens],
+  [serviceAccount, appPassword, membership, adminMembership, retiredTokens],
   [deviceFlow, brand],
 ];
+
+/**
+ * An object applied only once these, of other chains, are: the group carrying NetBird's role is made with the
+ * account in it (access.ts: its membership then needs no request), and the account joins the group once it is
+ * there. The role is made meanwhile.
+ */
+export const WAITS: ReadonlyMap<AnyAdapter, readonly AnyAdapter[]> = new Map<AnyAdapter, readonly AnyAdapter[]>([
+  [accessGroup, [serviceAccount]],
+  [membership, [accessGroup]],
+]);

@@ -44,8 +44,10 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(first.summary.result).toBe("ok");
     // Readiness 5 (the version answer passes three stages; every flow in one list; the superuser group is not
     // looked up with role access: the account's groups name it), observe 6 (+ the role's group,
-    // the role's search), writes 9 (+ role, its permissions, its group), verify 8 (+ one user read, an admin call refused).
-    expect(first.summary.requests).toBe(28);
+    // the role's search), writes 8 (+ role, its permissions, its group made with the account in it), verify 8
+    // (+ one user read, an admin call refused).
+    expect(first.summary.requests).toBe(27);
+    expect(fake.log.filter((r) => r.path.endsWith("/add_user/"))).toEqual([]);
     expect(first.summary.created).toEqual(
       expect.arrayContaining(["OAuth2 provider 'NetBird'", "application 'netbird'", "service account 'NetBird'", "device-code flow 'default-device-code-flow'"]),
     );

@@ -48,4 +48,13 @@ describe("permanent faults", () => {
     expect(r.summary.error?.message).toContain("Cannot create OAuth2 provider 'NetBird'");
     expect(fake.log.filter((l) => l.method === "POST" && l.path === "/api/v3/providers/oauth2/")).toHaveLength(1);
   });
+
+  it("a 403 on the service account's creation: the group that waits for it is never made, and the error is the account's", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    fake.inject({ method: "POST", path: "/api/v3/core/users/service_account/", status: 403, body: { detail: "You do not have permission to perform this action." } });
+    const r = await runMain(baseEnv(fake.url, tempDir(), { VERIFY: "false" }));
+    expect(r.code).toBe(5);
+    expect(r.summary.error?.message).toContain("Cannot create service account 'NetBird'");
+    expect(fake.log.filter((l) => l.method === "POST" && l.path === "/api/v3/core/groups/")).toEqual([]);
+  });
 });

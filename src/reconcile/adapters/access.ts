@@ -9,9 +9,10 @@
  * by `accessAdapters`, gives this tool's own account its role (TOOL_TOKEN_FILE).
  */
 import { listedPermission } from "../../authentik/permissions.ts";
-import type { WireGroup, WireRole } from "../../authentik/wire.ts";
-import type { Adapter } from "../adapter.ts";
+import type { WireGroup, WireRole, WireUser } from "../../authentik/wire.ts";
+import type { Adapter, Objects } from "../adapter.ts";
 import type { DesiredAccess, DesiredState } from "../desired.ts";
+import { serviceAccount } from "./service-account.ts";
 
 /**
  * `view_user` lets ObjectFilter (rbac/filters.py) return the whole user list and any user; `delete_user` is
@@ -31,8 +32,15 @@ interface PermissionPatch {
   unassign: string[];
 }
 
-/** The role and the group carrying it, for the access `pick` chooses (NetBird's account's, or the tool's). */
-export function accessAdapters(pick: (d: DesiredState) => DesiredAccess | undefined): {
+/**
+ * The role and the group carrying it, for the access `pick` chooses (NetBird's account's, or the tool's).
+ * `member`: the account that belongs in the group, once made: a group made after it is made with it in
+ * (GroupSerializer's `users`, writable in every version), and its membership then needs no request of its own.
+ */
+export function accessAdapters(
+  pick: (d: DesiredState) => DesiredAccess | undefined,
+  member: (done: Objects) => WireUser | undefined,
+): {
   role: Adapter<RoleWithPermissions, PermissionPatch>;
   group: Adapter<WireGroup, GroupPatch>;
 } {
@@ -97,7 +105,10 @@ export function accessAdapters(pick: (d: DesiredState) => DesiredAccess | undefi
       }
       return changes.length ? { action: "update", changes, patch } : { action: "noop", changes };
     },
-    create: (d, done, { client }) => client.createGroup(want(d).name, [done.get(role)!.role.pk]),
+    create(d, done, { client }) {
+      const account = member(done);
+      return client.createGroup(want(d).name, [done.get(role)!.role.pk], account ? [account.pk] : []);
+    },
     async update(_d, current, patch, done, { client }) {
       let g = current;
       // `roles` replaces the whole set: the group's other roles are kept.
@@ -116,6 +127,9 @@ interface GroupPatch {
 }
 
 /** NetBird's service account's role and group. */
-const netbird = accessAdapters((d) => d.access);
+const netbird = accessAdapters(
+  (d) => d.access,
+  (done) => done.get(serviceAccount),
+);
 export const role = netbird.role;
 export const accessGroup = netbird.group;

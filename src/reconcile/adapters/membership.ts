@@ -50,7 +50,9 @@ export const membership: Adapter<Membership, true> = {
   },
   create: () => Promise.resolve({ member: false }),
   async update(d, _current, _patch, done, { client }) {
-    await client.addUserToGroup(targetOf(d, done).group!, done.get(serviceAccount)!);
+    const [group, user] = [targetOf(d, done).group!, done.get(serviceAccount)!];
+    // A group made in this run was made with the account in it (access.ts).
+    if (!group.users?.includes(user.pk)) await client.addUserToGroup(group, user);
     return { member: true };
   },
 };

@@ -36,7 +36,10 @@ export const toolAccount: Adapter<WireUser, never> = {
   update: (_d, current) => Promise.resolve(current),
 };
 
-const access = accessAdapters((d) => d.tool?.access);
+const access = accessAdapters(
+  (d) => d.tool?.access,
+  (done) => done.get(toolAccount),
+);
 export const toolRole = access.role;
 export const toolGroup = access.group;
 
@@ -57,7 +60,9 @@ export const toolMembership: Adapter<Membership, true> = {
     observed?.member ? { action: "noop", changes: [] } : { action: "update", changes: [{ field: "groups", from: "(not a member)", to: `+ ${tool(d).access.name}` }], patch: true },
   create: () => Promise.resolve({ member: false }),
   async update(_d, _current, _patch, done, { client }) {
-    await client.addUserToGroup(done.get(toolGroup)!, done.get(toolAccount)!);
+    const [group, user] = [done.get(toolGroup)!, done.get(toolAccount)!];
+    // A group made in this run was made with the account in it.
+    if (!group.users?.includes(user.pk)) await client.addUserToGroup(group, user);
     return { member: true };
   },
 };

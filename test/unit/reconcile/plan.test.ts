@@ -9,6 +9,8 @@ import { adminMembership, membership } from "../../../src/reconcile/adapters/mem
 import { provider } from "../../../src/reconcile/adapters/provider.ts";
 import { retiredTokens } from "../../../src/reconcile/adapters/retired-tokens.ts";
 import { hasChanges, plan, stepOf, stepsOf } from "../../../src/reconcile/plan.ts";
+import type { AnyAdapter } from "../../../src/reconcile/adapter.ts";
+import { WAITS } from "../../../src/reconcile/order.ts";
 import { renderPlan, summarise } from "../../../src/report.ts";
 import { ConflictError } from "../../../src/errors.ts";
 import { featuresOf } from "../../../src/authentik/version.ts";
@@ -222,16 +224,24 @@ describe("plan: least-privilege access (role and group)", () => {
     expect(hasChanges(plan(d, seen))).toBe(false);
   });
 
-  it("nothing yet: the role and its group are created, the account added, in the account's chain", () => {
+  it("nothing yet: the role and its group are created, the account added; the group waits for the account, the membership for the group", () => {
     const { d } = withAccess();
-    expect(actions(d, nothingFound()).slice(2, 8)).toEqual([
-      "service account:create",
-      "app password:create",
+    const p = plan(d, nothingFound());
+    const chainOf = (a: AnyAdapter) => p.chains.findIndex((c) => c.some((o) => o.adapter === a));
+    const inOrder = (a: AnyAdapter) => p.chains[chainOf(a)]!.map((o) => o.adapter);
+    expect(actions(d, nothingFound()).slice(2, 9)).toEqual([
       "role:create",
       "group:create",
+      "service account:create",
+      "app password:create",
       "group membership:update",
       "superuser group membership:noop",
+      "retired app passwords:noop",
     ]);
+    expect(inOrder(role)).toEqual([role, accessGroup]);
+    expect(inOrder(serviceAccount).slice(0, 4)).toEqual([serviceAccount, appPassword, membership, adminMembership]);
+    expect(WAITS.get(accessGroup)).toEqual([serviceAccount]);
+    expect(WAITS.get(membership)).toEqual([accessGroup]);
   });
 
   it("a drifted role: missing permissions assigned, others taken away", () => {
