@@ -34,8 +34,13 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app/dist-bundle/ /app/dist/
 COPY package.json /app/package.json
-RUN mkdir -p /output && chown node:node /output
+RUN mkdir -p /output /app/compile-cache && chown node:node /output /app/compile-cache
 ENV NODE_ENV=production OUTPUT_DIR=/output
 VOLUME /output
 USER node
+# V8's compiled code of the bundle's start, made here once (--version loads every module it imports) instead of
+# on every run: about 10 ms and 2 MB less per start. Node keys the cache by its version and the user's uid: this
+# is uid 1000, as the image and the Kubernetes Job run; under another uid it is not used and nothing else changes.
+ENV NODE_COMPILE_CACHE=/app/compile-cache
+RUN node /app/dist/main.js --version > /dev/null
 ENTRYPOINT ["node", "/app/dist/main.js"]
