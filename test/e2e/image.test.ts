@@ -208,6 +208,13 @@ describe.skipIf(!docker)("the built image", () => {
     for (const part of ["Usage:", "Modes:", "AUTHENTIK_URL  (string, required)", "LOG_FORMAT", "Exit codes:"]) expect(help.stdout).toContain(part);
   }, 120_000);
 
+  it("starts from the compile cache made at build time, read-only too, and under another uid runs without it, silently", async () => {
+    const debug = await dockerRun(["-e", "NODE_DEBUG_NATIVE=COMPILE_CACHE", "--read-only", tool, "--version"]);
+    expect(debug.code).toBe(0);
+    expect(debug.stderr).toMatch(/V8 code cache for ESM file:\/\/\/app\/dist\/main\.js was accepted/);
+    expect(await dockerRun(["--read-only", "--user", "1234", tool, "--version"])).toMatchObject({ code: 0, stderr: "" });
+  }, 120_000);
+
   it("`docker run -t` (a terminal): log lines for reading and a short summary; without -t: JSON", async () => {
     const ak = await fake("authentik-tty");
     const env = ["-e", `AUTHENTIK_URL=${ak.url}`, "-e", `AUTHENTIK_TOKEN=${TOKEN}`, "-e", "NETBIRD_DOMAIN=netbird.example.com"];
