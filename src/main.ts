@@ -74,4 +74,8 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+const code = await main();
+process.exitCode = code;
+// Exit once stdout and stderr have taken every line, not when Node has torn the rest down by itself: about 9 ms
+// of a 110 ms re-run here. Nothing is left to wait for: every request, write and log line was awaited.
+process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
