@@ -107,7 +107,8 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   if (input.username !== undefined && input.appPassword !== undefined) {
     const early = input.grant ? accessOf(input.grant.answer) : undefined;
     if (early) void get(`${publicOrigin}/api/v3/core/users/?page=1`, early);
-    else void grant(`${publicOrigin}${TOKEN_PATH}`);
+    // Where the run's own login goes too (run.ts accountTokens): the public URL, its path included.
+    else void grant(`${input.publicUrl}${TOKEN_PATH}`);
   }
   const disc = await client.external(discoveryUrl);
   const doc = disc.json as Record<string, string> | undefined;

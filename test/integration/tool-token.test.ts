@@ -138,7 +138,7 @@ describe.each(VERSIONS)("least-privilege tool token, authentik %s", (version) =>
   }, 120_000);
 });
 
-describe("least-privilege tool token: what it cannot do, and says so", () => {
+describe("least-privilege tool token: what it cannot do (and says so), and what it repairs alone", () => {
   it("an app password that was deleted needs a superuser run: the error names it and the fix, nothing is written", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const out = tempDir();
@@ -155,6 +155,21 @@ describe("least-privilege tool token: what it cannot do, and says so", () => {
     // The superuser run repairs it, and the tool token works again afterwards.
     expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
     expect((await runMain(toolEnv(fake.url, out, tokenFile))).code).toBe(0);
+  }, 60_000);
+
+  it("NetBird's account deleted: a run with the tool token alone finds it missing and makes it again (no login with the old password first)", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const tokenFile = join(tempDir(), "tool-token.env");
+    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    const api = admin(fake.url);
+    const [account] = await api.users("NetBird");
+    await api.del(`/core/users/${account.pk}/`);
+    const again = await runMain(toolEnv(fake.url, out, tokenFile));
+    expect(again.summary.error?.message).toBeUndefined();
+    expect(again.code).toBe(0);
+    expect(again.summary.created).toContain("service account 'NetBird'");
+    expect(await api.users("NetBird")).toHaveLength(1);
   }, 60_000);
 
   it("plan mode with the tool token sees NetBird's app password through its account: a converged install plans nothing (exit 0)", async () => {

@@ -32,6 +32,14 @@ interface PermissionPatch {
   unassign: string[];
 }
 
+/** The groups made in this run, with the account they were made with (the membership then needs no request). */
+const madeWith = new WeakMap<WireGroup, number>();
+
+/** Whether `group` was made in this run with `user` in it. */
+export function madeWithMember(group: WireGroup, user: WireUser): boolean {
+  return madeWith.get(group) === user.pk;
+}
+
 /**
  * The role and the group carrying it, for the access `pick` chooses (NetBird's account's, or the tool's).
  * `member`: the account that belongs in the group, once made: a group made after it is made with it in
@@ -105,9 +113,11 @@ export function accessAdapters(
       }
       return changes.length ? { action: "update", changes, patch } : { action: "noop", changes };
     },
-    create(d, done, { client }) {
+    async create(d, done, { client }) {
       const account = member(done);
-      return client.createGroup(want(d).name, [done.get(role)!.role.pk], account ? [account.pk] : []);
+      const made = await client.createGroup(want(d).name, [done.get(role)!.role.pk], account ? [account.pk] : []);
+      if (account && made.users?.includes(account.pk)) madeWith.set(made, account.pk);
+      return made;
     },
     async update(_d, current, patch, done, { client }) {
       let g = current;

@@ -7,7 +7,7 @@
 import type { WireGroup, WireUser } from "../../authentik/wire.ts";
 import type { Adapter, Objects } from "../adapter.ts";
 import type { DesiredState } from "../desired.ts";
-import { accessGroup } from "./access.ts";
+import { accessGroup, madeWithMember } from "./access.ts";
 import { serviceAccount } from "./service-account.ts";
 
 /**
@@ -52,7 +52,7 @@ export const membership: Adapter<Membership, true> = {
   async update(d, _current, _patch, done, { client }) {
     const [group, user] = [targetOf(d, done).group!, done.get(serviceAccount)!];
     // A group made in this run was made with the account in it (access.ts).
-    if (!group.users?.includes(user.pk)) await client.addUserToGroup(group, user);
+    if (!madeWithMember(group, user)) await client.addUserToGroup(group, user);
     return { member: true };
   },
 };

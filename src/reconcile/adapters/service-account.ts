@@ -53,10 +53,12 @@ export async function observeServiceAccount(client: AuthentikClient, username: s
  * NetBird's account. When the output holds its app password (a re-run), the account's app passwords are listed
  * first (the app password adapters need them anyway) and each names its owner in full (`user_obj`): the account
  * is then known without a lookup of its own, one request and one round trip fewer on every re-run. Without a
- * token of its own (a fresh run, a deleted password) it is looked up by name.
+ * token of its own (a fresh run, a deleted password) it is looked up by name — and always in a least-privilege
+ * run, whose list needs the account's own login: a deleted or renamed account must be found missing (and made
+ * again), not fail that login.
  */
 async function findNetbirdAccount(client: AuthentikClient, username: string, opts: FindOptions): Promise<WireUser | undefined> {
-  if (opts.tokens?.key && opts.once) {
+  if (opts.tokens?.key && !opts.tokens.own && opts.once) {
     const owner = (await appPasswordsOf(client, username, opts)).find((t) => t.user_obj?.username === username)?.user_obj;
     if (owner) return checkedAccount(owner, username, "SERVICE_ACCOUNT");
   }

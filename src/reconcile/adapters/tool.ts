@@ -10,7 +10,7 @@ import { ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
 import type { Adapter } from "../adapter.ts";
 import type { DesiredState, DesiredTool } from "../desired.ts";
-import { accessAdapters } from "./access.ts";
+import { accessAdapters, madeWithMember } from "./access.ts";
 import { isMember, type Membership } from "./membership.ts";
 import { appPasswordIdentifier, observeServiceAccount } from "./service-account.ts";
 
@@ -62,7 +62,7 @@ export const toolMembership: Adapter<Membership, true> = {
   async update(_d, _current, _patch, done, { client }) {
     const [group, user] = [done.get(toolGroup)!, done.get(toolAccount)!];
     // A group made in this run was made with the account in it.
-    if (!group.users?.includes(user.pk)) await client.addUserToGroup(group, user);
+    if (!madeWithMember(group, user)) await client.addUserToGroup(group, user);
     return { member: true };
   },
 };
