@@ -1,6 +1,7 @@
 /**
- * Apply mode: authentik first, then the output files, then the consumers' own APIs, then the checks, then
- * NetBird's configuration. Returns the summary's share of the run.
+ * Apply mode: authentik first, then the output files, then the consumers' own APIs, then the checks (whose
+ * requests to authentik go out while the files are written), then NetBird's configuration. Returns the summary's
+ * share of the run.
  */
 import type { AuthentikClient } from "../authentik/client.ts";
 import type { Config } from "../config.ts";
@@ -57,7 +58,30 @@ export async function applyMode(
   const before = script ? await ownedBefore(script, (await readIfExists(script.setupEnv)) !== undefined) : undefined;
   // The output the configuration picked: files in OUTPUT_DIR, or a Kubernetes Secret.
   const shares: FileShare[] = applied.map(({ u, values }) => shareOf(u, values));
-  const written = await io.output.write([...shares, ...(script ? scriptCopy(script) : [])]);
+  const writing = io.output.write([...shares, ...(script ? scriptCopy(script) : [])]);
+  // The checks need authentik only: their requests go out while the output is written (a synced write on a slow
+  // disk takes its time), and the output check reads it once the write is done. A failed write is the run's
+  // error, and then the checks' answers are not looked at (they never reject).
+  const fileReady = writing.then(
+    () => undefined,
+    () => undefined,
+  );
+  const checking = config.verify
+    ? Promise.all(
+        applied.map(({ u, values, done }) =>
+          checkUnit(
+            ak,
+            u,
+            values,
+            done,
+            { device: changed(u, DEVICE_INPUTS), access: changed(u, ACCESS_INPUTS), grant: !changed(u, [provider, application, ...ACCESS_INPUTS]) },
+            logger,
+            fileReady,
+          ),
+        ),
+      )
+    : undefined;
+  const written = await writing;
   const outputs = [...new Set(shares.map((s) => io.output.name(s.path)))];
   for (const file of outputs) logger.info({ file, written: written.includes(file) }, `${io.output.noun} ${written.includes(file) ? "written" : "unchanged"}`);
 
@@ -73,19 +97,8 @@ export async function applyMode(
     logger.info({ kind: step.kind, name: step.name, action: DONE[step.action] }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
   }
 
-  if (config.verify) {
-    const results = await Promise.all(
-      applied.map(({ u, values, done }) =>
-        checkUnit(
-          ak,
-          u,
-          values,
-          done,
-          { device: changed(u, DEVICE_INPUTS), access: changed(u, ACCESS_INPUTS), grant: !changed(u, [provider, application, ...ACCESS_INPUTS]) },
-          logger,
-        ),
-      ),
-    );
+  if (checking) {
+    const results = await checking;
     const failed = results.flat().filter((r) => !r.ok);
     if (failed.length) throw new VerifyError(failed);
   }

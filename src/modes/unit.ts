@@ -102,6 +102,8 @@ export async function checkUnit(
   objects: Objects,
   live: { device: boolean; access: boolean; grant: boolean },
   logger: Logger,
+  /** The output is read once this settles (apply mode: its write). */
+  fileReady: Promise<void> = Promise.resolve(),
 ): Promise<CheckResult[]> {
   const d = u.desired;
   const strict = d.provider.redirectUris.find((r) => r.matching_mode === "strict" && (r.redirect_uri_type ?? "authorization") === "authorization");
@@ -132,7 +134,7 @@ export async function checkUnit(
           : undefined,
       signingKey: p?.signing_key,
       certificate: u.defaults.certificate,
-      file: () => readForCheck(u, u.output.expected(shareOf(u, values))),
+      file: () => fileReady.then(() => readForCheck(u, u.output.expected(shareOf(u, values)))),
     },
     logger.child({ step: "verify", consumer: u.consumer.id }),
   );

@@ -282,7 +282,7 @@ describe("Kubernetes: the output as a Secret", () => {
     expect(k8s.log.filter((r) => r.status === 401)).toEqual([]);
   });
 
-  it("retries the API server's transient answers (503, then a 429 with Retry-After)", async () => {
+  it("retries the API server's transient answers (503, then a 429 with Retry-After); the checks read the Secret once that late write is done", async () => {
     await using ak = await startFakeAuthentik({ bootstrapToken: TOKEN });
     await using k8s = await startCluster();
     k8s.inject({ method: "GET", path: `/api/v1/namespaces/${SHIPPED.namespace}/secrets/${SHIPPED.secret}`, status: 503, times: 1 });
