@@ -102,17 +102,17 @@ class Progress {
   }
 }
 
-async function applyChain(chain: readonly Operation[], d: DesiredState, seen: Objects, done: Objects, ctx: ApplyContext, applied: Progress): Promise<void> {
+async function applyChain(chain: readonly Operation[], d: DesiredState, seen: Objects, done: Objects, ctx: ApplyContext, progress: Progress): Promise<void> {
   try {
     for (const { adapter, diff, step } of chain) {
-      await applied.after(WAITS.get(adapter) ?? []);
+      await progress.after(WAITS.get(adapter) ?? []);
       done.set(adapter, await converge(adapter, d, diff, seen, done, ctx));
-      applied.applied(adapter);
+      progress.applied(adapter);
       logDone(ctx.log, step);
     }
   } catch (error) {
     // What waits for the rest of this chain fails too (a settled promise ignores the second settle).
-    applied.failed(chain);
+    progress.failed(chain);
     throw error;
   }
 }
@@ -121,11 +121,11 @@ export async function apply(client: AuthentikClient, desired: DesiredState, p: P
   const ctx: ApplyContext = { ...extras, client, log: logger.child({ step: "apply" }), rotated: [] };
   // What the later objects of a chain need comes from here: found unchanged, or as made in this run.
   const done = p.seen.copy();
-  const applied = new Progress(p.chains);
+  const progress = new Progress(p.chains);
   const first = p.chains.filter((chain) => FIRST.includes(chain[0]!.adapter));
-  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx, applied);
+  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx, progress);
   const rest = p.chains.filter((chain) => !first.includes(chain));
-  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx, applied)));
+  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx, progress)));
   const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   const failed = failures.find((e) => !(e instanceof WaitedInVain)) ?? failures[0];
   if (failed) throw failed;

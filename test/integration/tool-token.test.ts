@@ -9,7 +9,7 @@ import { readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TOOL_CALLS, toolPermissions } from "../../src/authentik/permissions.ts";
-import { startFakeAuthentik } from "../fake-authentik/index.ts";
+import { startFakeAuthentik, type FakeAuthentik } from "../fake-authentik/index.ts";
 import { requiredPermissions } from "../fake-authentik/rbac.ts";
 import { VERSIONS } from "../fake-authentik/schema.ts";
 import { admin, netbirdToken } from "../helpers/admin.ts";
@@ -23,6 +23,15 @@ function toolEnv(url: string, out: string, tokenFile: string, extra: Record<stri
   const env = baseEnv(url, out, { TOOL_TOKEN_FILE: tokenFile, ...extra });
   delete env.AUTHENTIK_TOKEN;
   return env;
+}
+
+/** A fake authentik where one superuser run made everything, the tool token kept in `tokenFile`. */
+async function madeByASuperuser(): Promise<{ fake: FakeAuthentik; out: string; tokenFile: string }> {
+  const fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+  const out = tempDir();
+  const tokenFile = join(tempDir(), "tool-token.env");
+  expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+  return { fake, out, tokenFile };
 }
 
 /** The requests of a run made with a token of `who` (the fake records the caller of each API call). */
@@ -140,10 +149,8 @@ describe.each(VERSIONS)("least-privilege tool token, authentik %s", (version) =>
 
 describe("least-privilege tool token: what it cannot do (and says so), and what it repairs alone", () => {
   it("an app password that was deleted needs a superuser run: the error names it and the fix, nothing is written", async () => {
-    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
-    const out = tempDir();
-    const tokenFile = join(tempDir(), "tool-token.env");
-    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    const { fake, out, tokenFile } = await madeByASuperuser();
+    await using _ = fake;
     const api = admin(fake.url);
     await api.del("/core/tokens/service-account-netbird-password/");
     const setupBefore = readFileSync(join(out, "setup.env"), "utf8");
@@ -158,10 +165,8 @@ describe("least-privilege tool token: what it cannot do (and says so), and what 
   }, 60_000);
 
   it("NetBird's account deleted: a run with the tool token alone finds it missing and makes it again (no login with the old password first)", async () => {
-    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
-    const out = tempDir();
-    const tokenFile = join(tempDir(), "tool-token.env");
-    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    const { fake, out, tokenFile } = await madeByASuperuser();
+    await using _ = fake;
     const api = admin(fake.url);
     const [account] = await api.users("NetBird");
     await api.del(`/core/users/${account.pk}/`);
@@ -173,10 +178,8 @@ describe("least-privilege tool token: what it cannot do (and says so), and what 
   }, 60_000);
 
   it("plan mode with the tool token sees NetBird's app password through its account: a converged install plans nothing (exit 0)", async () => {
-    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
-    const out = tempDir();
-    const tokenFile = join(tempDir(), "tool-token.env");
-    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    const { fake, out, tokenFile } = await madeByASuperuser();
+    await using _ = fake;
     const views = () => fake.store.events.filter((e) => e.action === "secret_view").length;
     const before = views();
     fake.resetLog();
@@ -209,10 +212,8 @@ describe("least-privilege tool token: what it cannot do (and says so), and what 
   });
 
   it("a lost token file is written again by a superuser run (the key read back, not a new token)", async () => {
-    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
-    const out = tempDir();
-    const tokenFile = join(tempDir(), "tool-token.env");
-    expect((await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }))).code).toBe(0);
+    const { fake, out, tokenFile } = await madeByASuperuser();
+    await using _ = fake;
     const key = sourceWithBash(tokenFile, ["AUTHENTIK_TOKEN"]).AUTHENTIK_TOKEN;
     unlinkSync(tokenFile);
     const again = await runMain(baseEnv(fake.url, out, { TOOL_TOKEN_FILE: tokenFile }));

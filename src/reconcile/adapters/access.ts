@@ -9,6 +9,7 @@
  * by `accessAdapters`, gives this tool's own account its role (TOOL_TOKEN_FILE).
  */
 import { listedPermission } from "../../authentik/permissions.ts";
+import type { AuthentikClient } from "../../authentik/client.ts";
 import type { WireGroup, WireRole, WireUser } from "../../authentik/wire.ts";
 import type { Adapter, Objects } from "../adapter.ts";
 import type { DesiredAccess, DesiredState } from "../desired.ts";
@@ -35,9 +36,9 @@ interface PermissionPatch {
 /** The groups made in this run, with the account they were made with (the membership then needs no request). */
 const madeWith = new WeakMap<WireGroup, number>();
 
-/** Whether `group` was made in this run with `user` in it. */
-export function madeWithMember(group: WireGroup, user: WireUser): boolean {
-  return madeWith.get(group) === user.pk;
+/** The account joins the group: by `add_user`, unless the group was made in this run with it in. */
+export async function joinGroup(client: AuthentikClient, group: WireGroup, user: WireUser): Promise<void> {
+  if (madeWith.get(group) !== user.pk) await client.addUserToGroup(group, user);
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { WireGroup, WireUser } from "../../authentik/wire.ts";
 import type { Adapter, Objects } from "../adapter.ts";
 import type { DesiredState } from "../desired.ts";
-import { accessGroup, madeWithMember } from "./access.ts";
+import { accessGroup, joinGroup } from "./access.ts";
 import { serviceAccount } from "./service-account.ts";
 
 /**
@@ -50,9 +50,7 @@ export const membership: Adapter<Membership, true> = {
   },
   create: () => Promise.resolve({ member: false }),
   async update(d, _current, _patch, done, { client }) {
-    const [group, user] = [targetOf(d, done).group!, done.get(serviceAccount)!];
-    // A group made in this run was made with the account in it (access.ts).
-    if (!madeWithMember(group, user)) await client.addUserToGroup(group, user);
+    await joinGroup(client, targetOf(d, done).group!, done.get(serviceAccount)!);
     return { member: true };
   },
 };

@@ -10,7 +10,7 @@ import { ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
 import type { Adapter } from "../adapter.ts";
 import type { DesiredState, DesiredTool } from "../desired.ts";
-import { accessAdapters, madeWithMember } from "./access.ts";
+import { accessAdapters, joinGroup } from "./access.ts";
 import { isMember, type Membership } from "./membership.ts";
 import { appPasswordIdentifier, observeServiceAccount } from "./service-account.ts";
 
@@ -60,9 +60,7 @@ export const toolMembership: Adapter<Membership, true> = {
     observed?.member ? { action: "noop", changes: [] } : { action: "update", changes: [{ field: "groups", from: "(not a member)", to: `+ ${tool(d).access.name}` }], patch: true },
   create: () => Promise.resolve({ member: false }),
   async update(_d, _current, _patch, done, { client }) {
-    const [group, user] = [done.get(toolGroup)!, done.get(toolAccount)!];
-    // A group made in this run was made with the account in it.
-    if (!madeWithMember(group, user)) await client.addUserToGroup(group, user);
+    await joinGroup(client, done.get(toolGroup)!, done.get(toolAccount)!);
     return { member: true };
   },
 };
