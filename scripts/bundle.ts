@@ -13,15 +13,35 @@ rmSync("dist-bundle", { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
 
 /**
+ * Built-ins a run needs only after its first request, if at all, loaded on first use instead of at start:
+ * node:crypto (about 7 ms here; X.509 in verification, secrets) and node:child_process (configure.sh, and bash
+ * for a setup.env that is not plain assignments).
+ */
+const LAZY = new Set(["node:crypto", "node:child_process"]);
+
+/**
  * Node's built-ins as CommonJS modules to the bundle: an ES module import of a built-in builds its ES facade,
  * which reads every export — lazy ones included (node:fs's streams, for one) — about 20 ms of a 60 ms start.
  * `process.getBuiltinModule` hands over the module as it is; esbuild then reads a name only where it is used.
+ * A `LAZY` one is an object of getters, one per export named at bundle time, that load it on first read.
  */
+
 const builtinsAsCommonJs: Plugin = {
   name: "builtins-as-commonjs",
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) => (args.kind === "import-statement" ? { path: args.path, namespace: "builtin" } : undefined));
-    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`, loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
+      const id = JSON.stringify(args.path);
+      if (!LAZY.has(args.path)) return { contents: `module.exports = process.getBuiltinModule(${id});`, loader: "js" };
+      const names = JSON.stringify(Object.keys(process.getBuiltinModule(args.path) as object));
+      return {
+        contents: `let m; const load = () => (m ??= process.getBuiltinModule(${id}));
+const lazy = {};
+for (const name of ${names}) Object.defineProperty(lazy, name, { enumerable: true, get: () => load()[name] });
+module.exports = lazy;`,
+        loader: "js",
+      };
+    });
   },
 };
 

@@ -42,7 +42,10 @@ export function fileOutput(outputDir: string): Output {
     noun: "output file",
     name: (path) => path,
     check: () => checkWritableDir(outputDir),
-    read: async (path, keys, format) => ((await readIfExists(path)) === undefined ? undefined : readVars(path, keys, format)),
+    read: async (path, keys, format) => {
+      const text = await readIfExists(path);
+      return text === undefined ? undefined : readVars(path, keys, format, text);
+    },
     // An atomic write is a rename onto the path: a new inode.
     stamp: (path) =>
       stat(path, { bigint: true }).then(

@@ -3,7 +3,6 @@
  * the same directory (same filesystem), fsync, chmod, rename, fsync the directory. An identical file is not
  * rewritten.
  */
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { access, chmod, open, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -25,12 +24,19 @@ function reason(error: unknown): string {
 }
 
 /**
+ * A name no other writer picks at the same moment. It need not be unguessable: both files are opened "wx"
+ * (O_EXCL), which refuses a path that exists, a planted symlink included. Not node:crypto, which would be loaded
+ * before the first request for this alone (about 7 ms).
+ */
+const uniqueSuffix = () => `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+
+/**
  * Fails early — before authentik is touched — if `dir` is not a directory this process can write a file
  * into: it writes, syncs and removes a 64 KiB probe, which also catches read-only mounts (even for root, who
  * bypasses permission bits) and a full disk.
  */
 export async function checkWritableDir(dir: string, what = "OUTPUT_DIR"): Promise<void> {
-  const probe = join(dir, `.probe-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const probe = join(dir, `.probe-${uniqueSuffix()}`);
   try {
     const s = await stat(dir);
     if (!s.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
@@ -76,7 +82,7 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
     return true;
   }
   const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const tmp = join(dir, `.${basename(target)}.tmp-${uniqueSuffix()}`);
   try {
     const handle = await open(tmp, "wx", mode);
     try {
