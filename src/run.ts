@@ -235,6 +235,9 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       logger,
       ...(deps.pacing?.retryDelayMs !== undefined ? { retryDelayMs: deps.pacing.retryDelayMs } : {}),
     });
+  // node:crypto, which what follows readiness needs (X.509, secrets) and the image's bundle loads on first use
+  // (scripts/bundle.ts): loaded once the first request is out, while authentik answers it.
+  ak.whileWaiting(() => process.getBuiltinModule("node:crypto"));
   const stats = () => ({ requests: ak.stats.requests + consumerStats.requests, writes: ak.stats.writes + consumerStats.writes });
   try {
     const defaults = await waitUntilReady(ak, readinessNeeds(contexts), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });

@@ -152,6 +152,11 @@ export class AuthentikClient {
     this.stats = shared?.stats ?? { requests: 0, writes: 0 };
   }
 
+  /** `task` once every request so far is out and answers are awaited (Http.whileWaiting). */
+  whileWaiting(task: () => void): void {
+    this.http.whileWaiting(task);
+  }
+
   /** The same authentik as another caller (a JWT of NetBird's account): connections and counts shared. */
   withToken(token: string): AuthentikClient {
     const other = new AuthentikClient({ ...this.options, token }, { http: this.http, stats: this.stats });

@@ -48,6 +48,9 @@ export class Http {
   readonly #options: HttpOptions;
   readonly #http: HttpAgent = new http.Agent({ keepAlive: true });
   #https: HttpsAgent | undefined;
+  /** Requests made and not yet handed to the OS in full (nor failed). */
+  #unsent = 0;
+  #whileWaiting: (() => void)[] = [];
 
   constructor(options: HttpOptions = {}) {
     this.#options = options;
@@ -60,6 +63,27 @@ export class Http {
       this.#https = new (process.getBuiltinModule("node:https").Agent)({ keepAlive: true, ...(ca ? { ca } : {}), ...(insecureTls ? { rejectUnauthorized: false } : {}) });
     }
     return this.#https;
+  }
+
+  /**
+   * Runs `task` once every request made so far is out (handed to the OS) and its answer awaited: work that can
+   * wait — loading what is needed later — then takes time the process would spend waiting anyway. A task that
+   * throws is ignored: it may only prepare.
+   */
+  whileWaiting(task: () => void): void {
+    this.#whileWaiting.push(task);
+  }
+
+  #sentOrFailed(): void {
+    this.#unsent -= 1;
+    if (this.#unsent > 0) return;
+    for (const task of this.#whileWaiting.splice(0)) {
+      try {
+        task();
+      } catch {
+        /* only preparation */
+      }
+    }
   }
 
   /** The answer, whatever its status; rejects only when there is none (refused, reset, TLS, timeout). */
@@ -92,6 +116,16 @@ export class Http {
           ? process.getBuiltinModule("node:https").request(url, { ...options, agent: this.#httpsAgent() })
           : http.request(url, { ...options, agent: this.#http });
       let settled = false;
+      // 'finish': the request is written to the socket in full; 'close' first: it never will be.
+      this.#unsent += 1;
+      let out = false;
+      const sent = () => {
+        if (out) return;
+        out = true;
+        this.#sentOrFailed();
+      };
+      req.once("finish", sent);
+      req.once("close", sent);
       const fail = (error: Error) => {
         if (settled) return;
         settled = true;

@@ -1,0 +1,61 @@
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { Http } from "../../../src/authentik/http.ts";
+
+/** A server that holds every answer until the test releases it. */
+async function holdingServer() {
+  const held: ServerResponse[] = [];
+  const server = createServer((_req, res) => void held.push(res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return {
+    url,
+    held,
+    release: () => held.splice(0).forEach((res) => res.end("ok")),
+    [Symbol.asyncDispose]: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const until = async (cond: () => boolean) => {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(cond()).toBe(true);
+};
+
+describe("Http.whileWaiting", () => {
+  it("runs a task once the requests are out, before their answers, and only once", async () => {
+    await using server = await holdingServer();
+    const http = new Http();
+    let ran = 0;
+    http.whileWaiting(() => (ran += 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toBe(0); // no request yet: nothing to wait for
+    const answers = Promise.all([http.request(server.url, { timeoutMs: 5000 }), http.request(server.url, { timeoutMs: 5000 })]);
+    // The server holds both answers: the task must run while they are awaited.
+    await until(() => ran === 1 && server.held.length === 2);
+    server.release();
+    expect((await answers).map((a) => a.text)).toEqual(["ok", "ok"]);
+    const third = http.request(server.url, { timeoutMs: 5000 });
+    await until(() => server.held.length === 1);
+    server.release();
+    await third;
+    expect(ran).toBe(1);
+    http.close();
+  });
+
+  it("a request that fails before it is sent does not hold the next task back; a throwing task is ignored", async () => {
+    const http = new Http();
+    await expect(http.request("http://127.0.0.1:1/", { timeoutMs: 2000 })).rejects.toThrow();
+    await using server = await holdingServer();
+    let ran = false;
+    http.whileWaiting(() => {
+      throw new Error("ignored");
+    });
+    http.whileWaiting(() => (ran = true));
+    const answer = http.request(server.url, { timeoutMs: 5000 });
+    await until(() => ran && server.held.length === 1);
+    server.release();
+    expect((await answer).status).toBe(200);
+    http.close();
+  });
+});
