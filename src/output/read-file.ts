@@ -29,7 +29,7 @@ function bash(args: readonly string[], env: Record<string, string>): Promise<{ f
 
 /** Read `keys` with bash: `source` the file, as configure.sh does. */
 async function sourceWithBash(path: string, keys: readonly string[]): Promise<Record<string, string>> {
-  const script = `set -e; source "$1"; shift; for k in "$@"; do printf '%s\\0%s\\0' "$k" "\${!k-}"; done`;
+  const script = `set -e; source "$1"; shift; while [ $# -gt 0 ]; do printf '%s\\0%s\\0' "$1" "\${!1-}"; shift; done`;
   // stdin is /dev/null: bash started with a socket as stdin (Node's default pipes are socket pairs) and no SHLVL
   // takes itself for an rshd session and reads ~/.bashrc first. Only PATH is passed: the file sees none of ours.
   const result = await bash(["-c", script, "_", path, ...keys], { PATH: process.env.PATH ?? "/usr/bin:/bin" });
@@ -45,10 +45,12 @@ async function sourceWithBash(path: string, keys: readonly string[]): Promise<Re
 
 /**
  * Names bash sets, reads or refuses itself (bash(1), "Shell Variables"; PATH, IFS and friends change what the
- * following lines mean): a file that assigns one, or a key that is one, is read by bash.
+ * following lines mean; TERM is set to "dumb" when absent): a file that assigns one, or a key that is one, is
+ * read by bash.
  */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BASH_OWN =
-  /^(BASH\w*|SHELLOPTS|SHLVL|SHELL|HOME|PATH|IFS|CDPATH|ENV|EUID|UID|PPID|GROUPS|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|PWD|OLDPWD|RANDOM|SRANDOM|SECONDS|LINENO|EPOCHSECONDS|EPOCHREALTIME|FUNCNAME|FUNCNEST|DIRSTACK|PIPESTATUS|OPTARG|OPTIND|OPTERR|REPLY|MAPFILE|COPROC|COMP_\w*|COLUMNS|LINES|HIST\w*|histchars|GLOBIGNORE|EXECIGNORE|FIGNORE|POSIXLY_CORRECT|TMPDIR|TMOUT|TIMEFORMAT|PS[0-4]|PROMPT_\w*|READLINE_\w*|INPUTRC|MAIL\w*|LANG|LC_\w*|_)$/;
+  /^(BASH\w*|TERM|SHELLOPTS|SHLVL|SHELL|HOME|PATH|IFS|CDPATH|ENV|EUID|UID|PPID|GROUPS|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|PWD|OLDPWD|RANDOM|SRANDOM|SECONDS|LINENO|EPOCHSECONDS|EPOCHREALTIME|FUNCNAME|FUNCNEST|DIRSTACK|PIPESTATUS|OPTARG|OPTIND|OPTERR|REPLY|MAPFILE|COPROC|COMP_\w*|COLUMNS|LINES|HIST\w*|histchars|GLOBIGNORE|EXECIGNORE|FIGNORE|POSIXLY_CORRECT|TMPDIR|TMOUT|TIMEFORMAT|PS[0-4]|PROMPT_\w*|READLINE_\w*|INPUTRC|MAIL\w*|LANG|LC_\w*|_)$/;
 
 /**
  * One word bash takes literally after `NAME=`: single-quoted text (anything but `'`), double-quoted text without
@@ -66,9 +68,10 @@ const SEGMENT = new RegExp(String.raw`'([^']*)'|"([^"]*)"|\\(.)|([^'"\\]+)`, "g"
  */
 export function readPlainBash(text: string, keys: readonly string[]): Record<string, string> | undefined {
   // Control characters other than tab and newline (bash marks quoting with \x01 and \x7f inside) and bytes that
-  // are not UTF-8 (read as U+FFFD): bash's reading of them is its own.
+  // are not UTF-8 (read as U+FFFD, or a lone surrogate in a string given): bash's reading of them is its own. A
+  // key that is not a plain variable name (`1`, `?`, `K[0]`) means something else to `${!k}`.
   // eslint-disable-next-line no-control-regex
-  if (/[\0-\x08\x0b-\x1f\x7f\uFFFD]/.test(text) || keys.some((k) => BASH_OWN.test(k))) return undefined;
+  if (/[\0-\x08\x0b-\x1f\x7f\uFFFD]/.test(text) || !text.isWellFormed() || keys.some((k) => !NAME.test(k) || BASH_OWN.test(k))) return undefined;
   const values = new Map<string, string>();
   for (const line of text.split("\n")) {
     const m = PLAIN_LINE.exec(line);

@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 
 export function sourceWithBash(file: string, keys: readonly string[]): Record<string, string> {
-  const script = `set -e; source "$1"; shift; for k in "$@"; do printf '%s\\0%s\\0' "$k" "\${!k-}"; done`;
+  const script = `set -e; source "$1"; shift; while [ $# -gt 0 ]; do printf '%s\\0%s\\0' "$1" "\${!1-}"; shift; done`;
   // stdin from /dev/null: with a socket as stdin and no SHLVL, bash would read ~/.bashrc first (its rshd heuristic).
   const out = execFileSync("bash", ["-c", script, "_", file, ...keys], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const parts = out.split("\0");

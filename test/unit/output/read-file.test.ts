@@ -128,8 +128,18 @@ describe("readPlainBash", () => {
     expect(readPlainBash(text, ["KEY"])).toBeUndefined();
   });
 
-  it("leaves a key bash sets itself to bash", () => {
-    expect(readPlainBash("KEY=1\n", ["KEY", "HOSTNAME"])).toBeUndefined();
+  it.each([["HOSTNAME"], ["TERM"], ["1"], ["?"], ["KEY[0]"], ["a b"], [""]])("leaves the key %j to bash: a name bash sets itself, or not a name", (key) => {
+    expect(readPlainBash("KEY=1\n", ["KEY", key])).toBeUndefined();
+  });
+
+  it("agrees with bash on a key named like the reader's own variables", () => {
+    const text = "k=hello\nKEY=x\n";
+    expect(readPlainBash(text, ["k", "KEY"])).toEqual(sourceWithBash(file(text), ["k", "KEY"]));
+    expect(readPlainBash(text, ["k"])).toEqual({ k: "hello" });
+  });
+
+  it("leaves a string with a lone surrogate to bash (no file read as UTF-8 has one)", () => {
+    expect(readPlainBash("KEY='\uD800'\n", ["KEY"])).toBeUndefined();
   });
 });
 
