@@ -14,8 +14,9 @@ const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { versio
 
 /**
  * Built-ins a run needs only after its first request, if at all, loaded on first use instead of at start:
- * node:crypto (about 7 ms here; X.509 in verification, secrets) and node:child_process (configure.sh, and bash
- * for a setup.env that is not plain assignments).
+ * node:crypto (about 7 ms here; X.509 in verification, secrets — with an https AUTHENTIK_URL node:https loads it
+ * before the first request anyway) and node:child_process (configure.sh, and bash for a setup.env that is not
+ * plain assignments).
  */
 const LAZY = new Set(["node:crypto", "node:child_process"]);
 
@@ -23,9 +24,9 @@ const LAZY = new Set(["node:crypto", "node:child_process"]);
  * Node's built-ins as CommonJS modules to the bundle: an ES module import of a built-in builds its ES facade,
  * which reads every export — lazy ones included (node:fs's streams, for one) — about 20 ms of a 60 ms start.
  * `process.getBuiltinModule` hands over the module as it is; esbuild then reads a name only where it is used.
- * A `LAZY` one is an object of getters, one per export named at bundle time, that load it on first read.
+ * A `LAZY` one is an object of getters, one per export named at bundle time (the image bundles with the Node it
+ * runs), that load it on first read.
  */
-
 const builtinsAsCommonJs: Plugin = {
   name: "builtins-as-commonjs",
   setup(b) {
@@ -33,11 +34,13 @@ const builtinsAsCommonJs: Plugin = {
     b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
       const id = JSON.stringify(args.path);
       if (!LAZY.has(args.path)) return { contents: `module.exports = process.getBuiltinModule(${id});`, loader: "js" };
-      const names = JSON.stringify(Object.keys(process.getBuiltinModule(args.path) as object));
+      const mod = process.getBuiltinModule(args.path) as object;
+      // Every own name, the non-enumerable ones (node:crypto's deprecated aliases) kept so.
+      const names = JSON.stringify(Object.getOwnPropertyNames(mod).map((n) => [n, Object.getOwnPropertyDescriptor(mod, n)!.enumerable === true]));
       return {
         contents: `let m; const load = () => (m ??= process.getBuiltinModule(${id}));
 const lazy = {};
-for (const name of ${names}) Object.defineProperty(lazy, name, { enumerable: true, get: () => load()[name] });
+for (const [name, enumerable] of ${names}) Object.defineProperty(lazy, name, { enumerable, get: () => load()[name] });
 module.exports = lazy;`,
         loader: "js",
       };

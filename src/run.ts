@@ -235,8 +235,9 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       logger,
       ...(deps.pacing?.retryDelayMs !== undefined ? { retryDelayMs: deps.pacing.retryDelayMs } : {}),
     });
-  // node:crypto, which what follows readiness needs (X.509, secrets) and the image's bundle loads on first use
-  // (scripts/bundle.ts): loaded once the first request is out, while authentik answers it.
+  // The image's bundle loads node:crypto on first use (scripts/bundle.ts), and everything after readiness uses it
+  // (X.509, secrets): load it once the first request is out, while authentik answers it. (With an https URL,
+  // node:https has loaded it already.)
   ak.whileWaiting(() => process.getBuiltinModule("node:crypto"));
   const stats = () => ({ requests: ak.stats.requests + consumerStats.requests, writes: ak.stats.writes + consumerStats.writes });
   try {

@@ -37,11 +37,14 @@ const uniqueSuffix = () => `${process.pid}-${Math.random().toString(36).slice(2,
  */
 export async function checkWritableDir(dir: string, what = "OUTPUT_DIR"): Promise<void> {
   const probe = join(dir, `.probe-${uniqueSuffix()}`);
+  // Removed at the end only if made here: "wx" refuses a path someone else made, which is theirs.
+  let made = false;
   try {
     const s = await stat(dir);
     if (!s.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
     await access(dir, constants.W_OK);
     const handle = await open(probe, "wx", 0o600);
+    made = true;
     try {
       await handle.writeFile(Buffer.alloc(64 * 1024));
       await handle.sync();
@@ -51,7 +54,7 @@ export async function checkWritableDir(dir: string, what = "OUTPUT_DIR"): Promis
   } catch (error) {
     throw new OutputError(`Cannot write to ${what} '${dir}': ${reason(error)}`, { cause: error });
   } finally {
-    await unlink(probe).catch(() => undefined);
+    if (made) await unlink(probe).catch(() => undefined);
   }
 }
 
@@ -83,8 +86,10 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
   }
   const dir = dirname(target);
   const tmp = join(dir, `.${basename(target)}.tmp-${uniqueSuffix()}`);
+  let made = false;
   try {
     const handle = await open(tmp, "wx", mode);
+    made = true;
     try {
       await handle.writeFile(content, "utf8");
       await handle.chmod(mode);
@@ -94,7 +99,8 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
     }
     await rename(tmp, target);
   } catch (error) {
-    await unlink(tmp).catch(() => undefined);
+    // Not a temporary file someone else made (the name was taken: "wx" refused it).
+    if (made) await unlink(tmp).catch(() => undefined);
     throw new OutputError(`Cannot write '${target}': ${reason(error)}`, { cause: error });
   }
   try {

@@ -43,10 +43,13 @@ describe("Http.whileWaiting", () => {
     http.close();
   });
 
-  it("a request that fails before it is sent does not hold the next task back; a throwing task is ignored", async () => {
+  it("a request that fails before it is sent, or times out, does not hold the next task back; a throwing task is ignored", async () => {
     const http = new Http();
     await expect(http.request("http://127.0.0.1:1/", { timeoutMs: 2000 })).rejects.toThrow();
     await using server = await holdingServer();
+    // Sent, then given up (a timeout): counted once.
+    await expect(http.request(server.url, { timeoutMs: 50 })).rejects.toThrow(/no answer within/);
+    server.held.length = 0;
     let ran = false;
     http.whileWaiting(() => {
       throw new Error("ignored");

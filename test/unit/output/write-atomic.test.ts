@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { OutputError } from "../../../src/errors.ts";
 import { checkWritableDir, writeFileAtomic } from "../../../src/output/write-atomic.ts";
 
@@ -54,5 +54,24 @@ describe("checkWritableDir", () => {
     const dir = tmp();
     await checkWritableDir(dir);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("a temporary name someone else holds", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  // Math.random names the probe and the temporary file: fixed here, the name is known in advance.
+  const suffix = `${process.pid}-${(0.5).toString(36).slice(2, 10)}`;
+
+  it("is refused, and left as it was, by the probe and by the write", async () => {
+    const dir = tmp();
+    vi.spyOn(Math, "random").mockReturnValue(0.5);
+    writeFileSync(join(dir, `.probe-${suffix}`), "theirs");
+    writeFileSync(join(dir, `.out.env.tmp-${suffix}`), "theirs too");
+    await expect(checkWritableDir(dir)).rejects.toThrow(/EEXIST/);
+    await expect(writeFileAtomic(join(dir, "out.env"), "A=1\n")).rejects.toThrow(/EEXIST/);
+    expect(readFileSync(join(dir, `.probe-${suffix}`), "utf8")).toBe("theirs");
+    expect(readFileSync(join(dir, `.out.env.tmp-${suffix}`), "utf8")).toBe("theirs too");
   });
 });
