@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: a report, not a test. Runs the image's one-file bundle against the fake authentik with a fixed
  * latency per request and prints one table: requests, writes, wall time after readiness and its ratio to the
- * floor (sequential dependency depth × latency), readiness lag, cold start (and, beside it, a bare Node process's:
- * the floor of that measurement here), peak RSS, and (if Docker is available) the image's layer size over its
+ * floor (sequential dependency depth × latency) and the part of that wall when no request was in flight (the
+ * tool's own work between answers, and its exit: what the fake's own time per answer does not inflate), readiness
+ * lag, cold start (and, beside it, a bare Node process's: the floor of that measurement here), peak RSS, and (if Docker is available) the image's layer size over its
  * base. Numbers are from one run on this machine. The bundle runs as the image runs it, with its compile cache.
  *
  * Peak RSS is measured from outside the process: the kernel's high-water mark of the child, from wait4's rusage
@@ -39,6 +40,8 @@ interface Measured {
   wallMs: number;
   startToFirstRequestMs: number;
   afterReadyMs: number;
+  /** Of afterReadyMs, the time no request was in flight: the tool's own work between answers, and its exit. */
+  aloneMs: number;
   requests: number;
   writes: number;
   peakRssMb: number;
@@ -91,6 +94,7 @@ function runOnce(fake: FakeAuthentik, out: string, extra: Record<string, string>
         wallMs: ended - started,
         startToFirstRequestMs: firstAt - started,
         afterReadyMs: ended - workStart,
+        aloneMs: ended - workStart - inFlightMs(log, workStart, ended),
         requests: log.length,
         writes: fake.writes().length,
         peakRssMb: Math.round(peakKb / 1024),
@@ -98,6 +102,21 @@ function runOnce(fake: FakeAuthentik, out: string, extra: Record<string, string>
       });
     });
   });
+}
+
+/** How long, between `from` and `to`, at least one request was in flight (arrived at the fake, not yet answered). */
+function inFlightMs(log: readonly { at: number; answeredAt?: number | undefined }[], from: number, to: number): number {
+  const spans = log
+    .filter((r) => r.at >= from)
+    .map((r) => [r.at, Math.min(r.answeredAt ?? to, to)] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = from;
+  for (const [a, b] of spans) {
+    if (b > Math.max(a, end)) total += b - Math.max(a, end);
+    end = Math.max(end, b);
+  }
+  return total;
 }
 
 async function readinessLag(): Promise<number> {
@@ -153,6 +172,7 @@ async function main(): Promise<void> {
     `${fresh.afterReadyMs} ms`,
     `${floorFresh} ms`,
     (fresh.afterReadyMs / floorFresh).toFixed(2),
+    `${fresh.aloneMs} ms`,
     `${fresh.peakRssMb} MB`,
   ]);
   rows.push([
@@ -162,6 +182,7 @@ async function main(): Promise<void> {
     `${noop.afterReadyMs} ms`,
     `${floorNoop} ms`,
     (noop.afterReadyMs / floorNoop).toFixed(2),
+    `${noop.aloneMs} ms`,
     `${noop.peakRssMb} MB`,
   ]);
   const lag = await readinessLag();
@@ -175,8 +196,8 @@ async function main(): Promise<void> {
   const table = [
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}; latency ${LATENCY} ms per request; the image's bundle; peak RSS ${existsSync(GNU_TIME) ? "from wait4 (GNU time)" : "sampled from /proc (VmHWM)"}`,
     "",
-    "| Run | Requests | Writes | Wall after readiness | Floor (depth × latency) | Ratio | Peak RSS |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| Run | Requests | Writes | Wall after readiness | Floor (depth × latency) | Ratio | Of it, no request in flight | Peak RSS |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
     `| Readiness lag (authentik ready → first write) | ${Number.isNaN(lag) ? "n/a" : `${lag} ms`} |`,

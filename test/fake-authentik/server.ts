@@ -58,6 +58,8 @@ export interface RequestRecord {
   dropped?: boolean;
   /** Epoch ms when the request arrived. */
   at: number;
+  /** Epoch ms when the answer was written out in full (absent: none yet, or the connection was dropped). */
+  answeredAt?: number;
   /** API calls: the operation (authentik's schema) and the user name of the caller, once authenticated. */
   operationId?: string;
   caller?: string;
@@ -329,6 +331,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     const isApiWrite = WRITE.has(method) && path.startsWith("/api/v3/");
     const record: RequestRecord = { method, path, query: url.search.replace(/^\?/, ""), status: 0, write: isApiWrite, at };
     log.push(record);
+    res.once("finish", () => (record.answeredAt = Date.now()));
     const socket = req.socket;
     if (dropAfterWritesN !== undefined && log.filter((r) => r.write && r.status > 0 && r.status < 400).length >= dropAfterWritesN) {
       record.dropped = true;
