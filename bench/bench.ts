@@ -3,8 +3,8 @@
  * latency per request and prints one table: requests, writes, wall time after readiness and its ratio to the
  * floor (sequential dependency depth × latency) and the part of that wall when no request was in flight (the
  * tool's own work between answers, and its exit: what the fake's own time per answer does not inflate), readiness
- * lag, cold start (and, beside it, a bare Node process's: the floor of that measurement here), peak RSS, and (if Docker is available) the image's layer size over its
- * base. Numbers are from one run on this machine. The bundle runs as the image runs it, with its compile cache.
+ * lag, cold start (and, beside it, a bare Node process's: the floor of that measurement here), peak RSS, and (if
+ * Docker is available) the image's layer size over its base. Numbers are from one run on this machine. The bundle runs as the image runs it, with its compile cache.
  *
  * Peak RSS is measured from outside the process: the kernel's high-water mark of the child, from wait4's rusage
  * (GNU time) where it is installed, else sampled from /proc/<pid>/status (VmHWM) every few milliseconds. The fake

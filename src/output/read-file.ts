@@ -43,12 +43,15 @@ async function sourceWithBash(path: string, keys: readonly string[]): Promise<Re
   return out;
 }
 
+/** A shell variable name. */
+const NAME_PATTERN = "[A-Za-z_][A-Za-z0-9_]*";
+const NAME = new RegExp(`^${NAME_PATTERN}$`);
+
 /**
  * Names bash sets, reads or refuses itself (bash(1), "Shell Variables"; PATH, IFS and friends change what the
  * following lines mean; TERM is set to "dumb" when absent): a file that assigns one, or a key that is one, is
  * read by bash.
  */
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BASH_OWN =
   /^(BASH\w*|TERM|SHELLOPTS|SHLVL|SHELL|HOME|PATH|IFS|CDPATH|ENV|EUID|UID|PPID|GROUPS|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|PWD|OLDPWD|RANDOM|SRANDOM|SECONDS|LINENO|EPOCHSECONDS|EPOCHREALTIME|FUNCNAME|FUNCNEST|DIRSTACK|PIPESTATUS|OPTARG|OPTIND|OPTERR|REPLY|MAPFILE|COPROC|COMP_\w*|COLUMNS|LINES|HIST\w*|histchars|GLOBIGNORE|EXECIGNORE|FIGNORE|POSIXLY_CORRECT|TMPDIR|TMOUT|TIMEFORMAT|PS[0-4]|PROMPT_\w*|READLINE_\w*|INPUTRC|MAIL\w*|LANG|LC_\w*|_)$/;
 
@@ -59,7 +62,7 @@ const BASH_OWN =
  */
 const WORD = String.raw`(?:'[^']*'|"[^"$\x60\\!]*"|\\[\x21-\x7e]|[A-Za-z0-9_./:@%+,=-])*`;
 /** A whole line: blank, a comment, or `[export ]NAME=WORD`, then blanks and a comment. */
-const PLAIN_LINE = new RegExp(String.raw`^[ \t]*(?:#.*|(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(${WORD})(?:[ \t]+(?:#.*)?)?)?$`);
+const PLAIN_LINE = new RegExp(String.raw`^[ \t]*(?:#.*|(?:export[ \t]+)?(${NAME_PATTERN})=(${WORD})(?:[ \t]+(?:#.*)?)?)?$`);
 const SEGMENT = new RegExp(String.raw`'([^']*)'|"([^"]*)"|\\(.)|([^'"\\]+)`, "g");
 
 /**
