@@ -157,6 +157,14 @@ export class AuthentikClient {
     this.http.whileWaiting(task);
   }
 
+  /**
+   * Settles once every request made so far is out (Http.sent). A request is written to its socket only once the
+   * promise jobs queued before it are done: a caller about to compute for a while awaits this first.
+   */
+  sent(): Promise<void> {
+    return this.http.sent();
+  }
+
   /** The same authentik as another caller (a JWT of NetBird's account): connections and counts shared. */
   withToken(token: string): AuthentikClient {
     const other = new AuthentikClient({ ...this.options, token }, { http: this.http, stats: this.stats });

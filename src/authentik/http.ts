@@ -74,6 +74,11 @@ export class Http {
     this.#whileWaiting.push(task);
   }
 
+  /** Settles once every request made so far is out (handed to the OS) or failed; at once when none is pending. */
+  sent(): Promise<void> {
+    return this.#unsent === 0 ? Promise.resolve() : new Promise((resolve) => this.#whileWaiting.push(resolve));
+  }
+
   #sentOrFailed(): void {
     this.#unsent -= 1;
     if (this.#unsent > 0) return;

@@ -1,4 +1,4 @@
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { Http } from "../../../src/authentik/http.ts";
@@ -59,6 +59,46 @@ describe("Http.whileWaiting", () => {
     await until(() => ran && server.held.length === 1);
     server.release();
     expect((await answer).status).toBe(200);
+    http.close();
+  });
+});
+
+describe("Http.sent", () => {
+  it("settles at once with nothing pending, and once a request is written in full, not before", async () => {
+    // A server that does not read the body: once the sockets' buffers are full, the rest of it cannot be written.
+    const held: { req: IncomingMessage; res: ServerResponse }[] = [];
+    const server = createServer((req, res) => {
+      req.pause();
+      held.push({ req, res });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    await using _ = {
+      [Symbol.asyncDispose]: () => new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections())),
+    };
+    const http = new Http();
+    await http.sent();
+    const answer = http.request(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+      method: "POST",
+      body: "x".repeat(64 * 1024 * 1024),
+      timeoutMs: 20_000,
+    });
+    let out = false;
+    const sent = http.sent().then(() => (out = true));
+    await until(() => held.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(out).toBe(false);
+    held[0]!.req.resume();
+    held[0]!.req.on("end", () => held[0]!.res.end("ok"));
+    await sent;
+    expect((await answer).text).toBe("ok");
+    http.close();
+  });
+
+  it("settles when a request fails before it is written", async () => {
+    const http = new Http();
+    const refused = expect(http.request("http://127.0.0.1:1/", { timeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED/);
+    await http.sent();
+    await refused;
     http.close();
   });
 });
