@@ -34,10 +34,13 @@ const GNU_TIME = "/usr/bin/time";
  * role: 2) + apply (role → its group → the account's membership: 3; provider → application; flow → brand) + verify
  * (discovery, with NetBird's token request, JWKS and brand beside it → the API calls with that token → one user
  * read by its pk from the list: 3). No-op = observe (the account's app passwords → NetBird's login with the key in
- * setup.env, which proves it; group → its role's permissions: 2) + verify (discovery, with JWKS, brand and the user
- * list with that login's token beside it: 1).
+ * setup.env, which proves it; group → its role's permissions: 2) + verify (the user list with that login's token:
+ * 1; discovery, JWKS and brand went out beside observation).
  */
 const FLOOR_DEPTH = { fresh: 2 + 3 + 3, noop: 2 + 1 };
+
+/** What readiness asks (src/authentik/wait.ts): the health routes, the version, the default objects, the brands. */
+const READINESS = /^\/-\/health\/|^\/api\/v3\/(admin\/version|flows\/instances|propertymappings\/(provider\/)?scope|crypto\/certificatekeypairs|core\/brands)\/$/;
 
 interface Measured {
   wallMs: number;
@@ -90,9 +93,8 @@ function runOnce(fake: FakeAuthentik, out: string, extra: Record<string, string>
       rmSync(rusageDir, { recursive: true, force: true });
       const log = fake.log;
       const firstAt = log[0]?.at ?? ended;
-      // Readiness ends with the last default-object lookup before the first observe request: the first
-      // request for our own objects marks the start of the real work.
-      const workStart = log.find((r) => /\/providers\/oauth2\/|\/core\/applications\/netbird/.test(r.path))?.at ?? firstAt;
+      // The first request that is not readiness's marks the start of the real work.
+      const workStart = log.find((r) => !READINESS.test(r.path))?.at ?? firstAt;
       resolve({
         wallMs: ended - started,
         startToFirstRequestMs: firstAt - started,

@@ -32,6 +32,7 @@ import type { Step } from "./reconcile/types.ts";
 import { summarise, type Summary } from "./report.ts";
 import { checkScript } from "./script.ts";
 import { registerSecret } from "./secrets.ts";
+import { firstRound, type FirstRound } from "./verify.ts";
 
 export interface RunDeps {
   logger: Logger;
@@ -107,7 +108,13 @@ function storeNameOf(config: Config, store: ToolTokenStore, output: Output): str
  * NetBird's account, logged in with the app password its output holds (session.ts): in a least-privilege run
  * (`own`) always, for its token calls; otherwise when the output holds one, as proof of the key.
  */
-function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired: DesiredState): AccountTokens | undefined {
+function accountTokens(
+  ak: AuthentikClient,
+  config: Config,
+  c: Context,
+  desired: DesiredState,
+  onLogin?: (answer: NonNullable<AccountTokens["answer"]>) => void,
+): AccountTokens | undefined {
   const own = desired.ownTokens === true;
   // Plan mode reads no secret: a superuser run compares the output's value; a least-privilege run must still see
   // the account's tokens, which only the account can (a login, no secret read).
@@ -130,8 +137,13 @@ function accountTokens(ak: AuthentikClient, config: Config, c: Context, desired:
     tokenUrl: login.tokenUrl,
     own,
     client: () =>
-      (session ??= accountSession(ak, login).then((s) => {
+      (session ??= accountSession(ak, login).then(async (s) => {
         tokens.answer = s.answer;
+        if (onLogin) {
+          onLogin(s.answer);
+          // Out before observe, planning and applying go on (they would hold it back until they are done).
+          await ak.sent();
+        }
         return s.client;
       })),
   };
@@ -252,12 +264,22 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
         const tool =
           creds.tool && i === 0 ? { ...creds.tool, access: { name: `${creds.tool.account} provisioner`, permissions: toolPermissions(defaults.features.version) } } : undefined;
         const desired: DesiredState = { ...own, ownTokens: creds.asTool, ...(tool ? { tool } : {}) };
+        let round: FirstRound | undefined;
         const extras: RunExtras = {
-          tokens: accountTokens(ak, config, c, desired),
+          tokens: accountTokens(ak, config, c, desired, (answer) => round?.loggedIn(answer)),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
         };
-        const seen = await observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens });
-        return { ...c, desired, plan: plan(desired, seen), defaults, extras };
+        const seen = observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens });
+        // A re-run (the output holds the consumer's credentials) that will verify sends verification's first
+        // requests beside its observation, once observation's first are out (their answers are the ones the run
+        // waits on); if it then writes nothing, their answers are the result's.
+        if ((config.mode === "verify" || (config.mode === "apply" && config.verify)) && c.consumer.fromFile(c.existing ?? {}).clientId) {
+          // Awaited below: a failure meanwhile is the run's error, not an unhandled rejection.
+          seen.catch(() => undefined);
+          await new Promise((next) => setImmediate(next));
+          round = firstRound(ak, { publicUrl: config.publicUrl, slug: c.ctx.names.slug, device: desired.deviceFlow !== undefined });
+        }
+        return { ...c, desired, plan: plan(desired, await seen), defaults, extras, firstRound: round };
       }),
     );
     const steps: Step[] = [...preparedSteps, ...units.flatMap((u) => stepsOf(u.plan))];

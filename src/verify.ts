@@ -39,6 +39,8 @@ export interface VerifyInput {
   certificate?: WireCertificate | undefined;
   /** Output file: the values it must yield, and what reading it as the consumer does gave. */
   file?: FileReading | (() => Promise<FileReading>) | undefined;
+  /** The first requests, sent already by a run that then wrote nothing to authentik (their answers stand). */
+  firstRound?: FirstRound | undefined;
 }
 
 export interface FileReading {
@@ -94,23 +96,19 @@ export async function verify(client: AuthentikClient, input: VerifyInput, logger
   const unknown = (check: string, message: string) => results.push({ check, ok: true, unknown: true, message });
   const publicOrigin = new URL(input.publicUrl).origin;
   const expectedIssuer = `${input.publicUrl}/application/o/${input.slug}/`;
-  const discoveryUrl = `${input.publicUrl}/application/o/${input.slug}/.well-known/openid-configuration`;
 
-  // 1. Discovery through the public URL. The requests at the URLs authentik gives when the public URL is right
-  // (the JWKS, the brand serving the public host, NetBird's token request, or with a token in hand its user list)
-  // go out with it, not after it — one round trip fewer: discovery's answer still decides, a URL it names
-  // otherwise is then asked as named, and after a failed discovery their answers are not looked at.
-  const get = getOnce(client);
-  void get(`${input.publicUrl}/application/o/${input.slug}/jwks/`);
-  if (input.device) void get(`${publicOrigin}${BRAND_CURRENT}`);
+  // 1. Discovery through the public URL, and beside it the requests at the URLs authentik gives when the public
+  // URL is right (firstRound), or their answers if a run that wrote nothing sent them already.
+  const round = input.firstRound ?? firstRound(client, { publicUrl: input.publicUrl, slug: input.slug, device: input.device !== undefined });
+  const get = round.get;
   const grant = grantOnce(client, input);
   if (input.username !== undefined && input.appPassword !== undefined) {
-    const early = input.grant ? accessOf(input.grant.answer) : undefined;
-    if (early) void get(`${publicOrigin}/api/v3/core/users/?page=1`, early);
+    if (input.grant && accessOf(input.grant.answer)) round.loggedIn(input.grant.answer);
     // Where the run's own login goes too (run.ts accountTokens): the public URL, its path included.
     else void grant(`${input.publicUrl}${TOKEN_PATH}`);
   }
-  const disc = await client.external(discoveryUrl);
+  const discoveryUrl = round.discoveryUrl;
+  const disc = await get(discoveryUrl);
   const doc = disc.json as Record<string, string> | undefined;
   if (disc.status !== 200 || !doc || typeof doc.issuer !== "string") {
     fail(
@@ -214,6 +212,40 @@ type Mark = (check: string, message: string) => void;
 type Answer = Awaited<ReturnType<AuthentikClient["external"]>>;
 /** A GET (with a bearer token, or anonymous), sent once per verification whoever asks for it first. */
 type Get = (url: string, bearer?: string) => Promise<Answer>;
+
+/**
+ * Verification's first requests, which need nothing the run makes: discovery through the public URL, the JWKS
+ * and the brand serving the public host at the URLs authentik gives when that URL is right, and — once NetBird's
+ * token is in hand (`loggedIn`) — its user list. They go out side by side, not after discovery: one round trip
+ * fewer. Discovery's answer still decides: a URL it names otherwise is then asked as named, and after a failed
+ * discovery their answers are not looked at. Each is sent once, whoever asks first (`get`).
+ *
+ * A run whose output already holds the consumer's credentials sends them beside its own observation (run.ts);
+ * verification takes those answers only if the run then wrote nothing to authentik (unit.ts), else asks again.
+ */
+export interface FirstRound {
+  get: Get;
+  discoveryUrl: string;
+  /** The token endpoint's answer to NetBird's token request: with an access token in it, the user list goes out. */
+  loggedIn: (answer: Answer) => void;
+}
+
+export function firstRound(client: AuthentikClient, at: { publicUrl: string; slug: string; device: boolean }): FirstRound {
+  const get = getOnce(client);
+  const publicOrigin = new URL(at.publicUrl).origin;
+  const discoveryUrl = `${at.publicUrl}/application/o/${at.slug}/.well-known/openid-configuration`;
+  void get(discoveryUrl);
+  void get(`${at.publicUrl}/application/o/${at.slug}/jwks/`);
+  if (at.device) void get(`${publicOrigin}${BRAND_CURRENT}`);
+  return {
+    get,
+    discoveryUrl,
+    loggedIn: (answer) => {
+      const access = accessOf(answer);
+      if (access) void get(`${publicOrigin}/api/v3/core/users/?page=1`, access);
+    },
+  };
+}
 
 function getOnce(client: AuthentikClient): Get {
   const sent = new Map<string, Promise<Answer>>();

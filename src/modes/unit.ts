@@ -12,7 +12,7 @@ import { provider } from "../reconcile/adapters/provider.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
 import type { Plan } from "../reconcile/plan.ts";
 import { scrub } from "../secrets.ts";
-import { verify, type CheckResult, type FileReading, type VerifyInput } from "../verify.ts";
+import { verify, type CheckResult, type FileReading, type FirstRound, type VerifyInput } from "../verify.ts";
 
 /** A consumer with its names, settings and output file. */
 export interface Context {
@@ -55,6 +55,8 @@ export interface Unit extends Context {
   defaults: Defaults;
   /** The least-privilege run's account session and where the tool token is kept. */
   extras: RunExtras;
+  /** Verification's first requests, sent beside observation when the output held credentials (run.ts). */
+  firstRound?: FirstRound | undefined;
 }
 
 /** A consumer's share of the output: its file's entries, and what only a Kubernetes Secret gets. */
@@ -135,6 +137,8 @@ export async function checkUnit(
       signingKey: p?.signing_key,
       certificate: u.defaults.certificate,
       file: () => fileReady.then(() => readForCheck(u, u.output.expected(shareOf(u, values)))),
+      // Their answers are the result's only if nothing was written to authentik since they were asked.
+      firstRound: ak.stats.writes === 0 ? u.firstRound : undefined,
     },
     logger.child({ step: "verify", consumer: u.consumer.id }),
   );

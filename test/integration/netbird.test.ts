@@ -125,6 +125,8 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     // on change).
     expect(second.summary.requests).toBe(14);
     expect(fake.log).toHaveLength(14);
+    // Verification asked discovery once (its first requests went out beside observation: verify.test.ts).
+    expect(fake.log.filter((r) => r.path === "/application/o/netbird/.well-known/openid-configuration")).toHaveLength(1);
     expect(fake.log.filter((r) => r.path === "/api/v3/core/users/" && r.caller === "akadmin")).toEqual([]);
     expect(second.summary.created).toEqual([]);
     expect(second.summary.updated).toEqual([]);

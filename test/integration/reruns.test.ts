@@ -170,6 +170,9 @@ describe("drift repair", () => {
     expect((await runMain(env)).code).toBe(0);
     expect(fake.writes().map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /api/v3/core/brands/${brand.brand_uuid}/`]);
     expect((await api.defaultBrand()).flow_device_code).toBe(ours);
+    // The brand as served was asked beside observation (no device flow) and, the run having written, again after
+    // the write: verification judged the repaired brand, not the first answer.
+    expect(fake.log.filter((r) => r.path === "/api/v3/core/brands/current/")).toHaveLength(2);
 
     const mine = await api.post("/flows/instances/", {
       name: "My device flow",

@@ -45,6 +45,32 @@ describe("verification", () => {
     expect(fake.writes()).toEqual([]);
   });
 
+  it("a re-run sends verification's first requests beside its observation, and takes their answers when it wrote nothing", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    // Observation cannot end before the account's app passwords are answered (held 300 ms), nor before the role's
+    // permissions (held 900 ms).
+    fake.inject({ path: "/api/v3/core/tokens/", delayMs: 300, times: 1 });
+    fake.inject({ path: "/api/v3/rbac/permissions/", delayMs: 900, times: 1 });
+    const r = await runMain(env);
+    expect(r.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    const tokens = fake.log.find((x) => x.path === "/api/v3/core/tokens/")!;
+    const first = ["/application/o/netbird/.well-known/openid-configuration", "/application/o/netbird/jwks/", "/api/v3/core/brands/current/"];
+    for (const path of first) {
+      const asked = fake.log.filter((x) => x.path === path);
+      expect(asked, path).toHaveLength(1);
+      expect(asked[0]!.at, path).toBeLessThan(tokens.answeredAt!);
+    }
+    // NetBird's user list with the token of the run's own login: asked as soon as that login was answered, while
+    // observation still waited for the permissions, and once: verification did not ask again.
+    const users = fake.log.filter((x) => x.path === "/api/v3/core/users/" && x.query === "page=1");
+    expect(users).toHaveLength(1);
+    const login = fake.log.find((x) => x.path === "/application/o/token/")!;
+    expect(users[0]!.at).toBeGreaterThanOrEqual(login.answeredAt!);
+    expect(users[0]!.at).toBeLessThan(fake.log.find((x) => x.path === "/api/v3/rbac/permissions/")!.answeredAt!);
+  });
+
   it("discovery through a wrong public URL: names the URL and the likely cause", async () => {
     const { fake, env } = await provisioned();
     await using _ = fake;
