@@ -39,7 +39,7 @@ const GNU_TIME = "/usr/bin/time";
  */
 const FLOOR_DEPTH = { fresh: 2 + 3 + 3, noop: 2 + 1 };
 
-/** What readiness asks (src/authentik/wait.ts): the health routes, the version, the default objects, the brands. */
+/** What readiness asks (src/authentik/wait.ts) with role access, as the bench runs: the health routes, the version, the default objects, the brands. */
 const READINESS = /^\/-\/health\/|^\/api\/v3\/(admin\/version|flows\/instances|propertymappings\/(provider\/)?scope|crypto\/certificatekeypairs|core\/brands)\/$/;
 
 interface Measured {

@@ -77,5 +77,7 @@ async function main(): Promise<number> {
 const code = await main();
 process.exitCode = code;
 // Exit once stdout and stderr have taken every line, not when Node has torn the rest down by itself: about 9 ms
-// of a 110 ms re-run here. Nothing is left to wait for: every request, write and log line was awaited.
+// of a 110 ms re-run here. Nothing is left to wait for: every write and log line was awaited, and every request
+// whose answer counts (a first-round request verification did not need may still be out: its answer is not looked
+// at).
 process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

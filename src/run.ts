@@ -264,16 +264,18 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
         const tool =
           creds.tool && i === 0 ? { ...creds.tool, access: { name: `${creds.tool.account} provisioner`, permissions: toolPermissions(defaults.features.version) } } : undefined;
         const desired: DesiredState = { ...own, ownTokens: creds.asTool, ...(tool ? { tool } : {}) };
+        // A re-run (the output holds the consumer's credentials) that will verify, and that is not asked to rotate
+        // (which writes), sends verification's first requests beside its observation, once observation's first
+        // are out (their answers are the ones the run waits on); if it then writes nothing, their answers count.
+        const early =
+          (config.mode === "verify" || (config.mode === "apply" && config.verify && config.rotate.length === 0)) && Boolean(c.consumer.fromFile(c.existing ?? {}).clientId);
         let round: FirstRound | undefined;
         const extras: RunExtras = {
-          tokens: accountTokens(ak, config, c, desired, (answer) => round?.loggedIn(answer)),
+          tokens: accountTokens(ak, config, c, desired, early ? (answer) => round?.loggedIn(answer) : undefined),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
         };
         const seen = observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens });
-        // A re-run (the output holds the consumer's credentials) that will verify sends verification's first
-        // requests beside its observation, once observation's first are out (their answers are the ones the run
-        // waits on); if it then writes nothing, their answers are the result's.
-        if ((config.mode === "verify" || (config.mode === "apply" && config.verify)) && c.consumer.fromFile(c.existing ?? {}).clientId) {
+        if (early) {
           // Awaited below: a failure meanwhile is the run's error, not an unhandled rejection.
           seen.catch(() => undefined);
           await new Promise((next) => setImmediate(next));

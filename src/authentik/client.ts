@@ -158,8 +158,9 @@ export class AuthentikClient {
   }
 
   /**
-   * Settles once every request made so far is out (Http.sent). A request is written to its socket only once the
-   * promise jobs queued before it are done: a caller about to compute for a while awaits this first.
+   * Settles once every request made before the call is out, answered or failed (Http.sent). A request is written
+   * to its socket only once the promise jobs queued before it are done: a caller about to compute for a while
+   * awaits this first.
    */
   sent(): Promise<void> {
     return this.http.sent();

@@ -48,8 +48,8 @@ export class Http {
   readonly #options: HttpOptions;
   readonly #http: HttpAgent = new http.Agent({ keepAlive: true });
   #https: HttpsAgent | undefined;
-  /** Requests made and not yet handed to the OS in full (nor failed). */
-  #unsent = 0;
+  /** Requests made and not yet handed to the OS in full (nor settled): each settles when it is. */
+  readonly #unsent = new Set<Promise<void>>();
   #whileWaiting: (() => void)[] = [];
 
   constructor(options: HttpOptions = {}) {
@@ -74,14 +74,13 @@ export class Http {
     this.#whileWaiting.push(task);
   }
 
-  /** Settles once every request made so far is out (handed to the OS) or failed; at once when none is pending. */
-  sent(): Promise<void> {
-    return this.#unsent === 0 ? Promise.resolve() : new Promise((resolve) => this.#whileWaiting.push(resolve));
+  /** Settles once every request made before the call is out (handed to the OS), answered or failed. */
+  async sent(): Promise<void> {
+    await Promise.all(this.#unsent);
   }
 
   #sentOrFailed(): void {
-    this.#unsent -= 1;
-    if (this.#unsent > 0) return;
+    if (this.#unsent.size > 0) return;
     for (const task of this.#whileWaiting.splice(0)) {
       try {
         task();
@@ -121,12 +120,17 @@ export class Http {
           ? process.getBuiltinModule("node:https").request(url, { ...options, agent: this.#httpsAgent() })
           : http.request(url, { ...options, agent: this.#http });
       let settled = false;
-      // 'finish': the request is written to the socket in full; 'close' first: it never will be.
-      this.#unsent += 1;
+      // 'finish': the request is written to the socket in full; 'close' first: it never will be. Settled (an
+      // answer before the whole body was read, say): nothing more is waited for.
       let out = false;
+      let written = () => undefined as void;
+      const pending = new Promise<void>((resolve) => (written = resolve));
+      this.#unsent.add(pending);
       const sent = () => {
         if (out) return;
         out = true;
+        this.#unsent.delete(pending);
+        written();
         this.#sentOrFailed();
       };
       req.once("finish", sent);
@@ -136,6 +140,7 @@ export class Http {
         settled = true;
         clearTimeout(timer);
         req.destroy();
+        sent();
         reject(error);
       };
       const timer = setTimeout(() => fail(new TimeoutError(`no answer within ${Math.max(0, deadline - Date.now())} ms`)), Math.max(0, deadline - Date.now()));
@@ -149,6 +154,7 @@ export class Http {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          sent();
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") });
         });
       });

@@ -24,6 +24,7 @@ describe("rotation", () => {
     const [provider] = await api.provider();
 
     const started = Date.now();
+    fake.resetLog();
     const rotated = await runMain({ ...env, ROTATE: "app-password", ROTATE_GRACE: "600" });
     expect(rotated.code).toBe(0);
     const newKey = await api.key(ID);
@@ -35,6 +36,8 @@ describe("rotation", () => {
     expect(until).toBeGreaterThanOrEqual(started + 600_000 - 5_000);
     expect(until).toBeLessThanOrEqual(Date.now() + 600_000 + 5_000);
     for (const secret of [oldKey, newKey]) expect(rotated.stdout + rotated.stderr).not.toContain(secret);
+    // A run asked to rotate writes: verification's first requests are not sent beside its observation.
+    expect(fake.log.filter((r) => r.path === "/application/o/netbird/.well-known/openid-configuration")).toHaveLength(1);
 
     // Both keys work for NetBird's token request during the grace period.
     expect((await netbirdToken(fake.url, provider.client_id, "NetBird", newKey)).status).toBe(200);
@@ -170,8 +173,8 @@ describe("drift repair", () => {
     expect((await runMain(env)).code).toBe(0);
     expect(fake.writes().map((w) => `${w.method} ${w.path}`)).toEqual([`PATCH /api/v3/core/brands/${brand.brand_uuid}/`]);
     expect((await api.defaultBrand()).flow_device_code).toBe(ours);
-    // The brand as served was asked beside observation (no device flow) and, the run having written, again after
-    // the write: verification judged the repaired brand, not the first answer.
+    // The brand as served was asked beside observation (its device-code flow cleared) and, the run having written,
+    // again after the write: verification judged the repaired brand, not the first answer.
     expect(fake.log.filter((r) => r.path === "/api/v3/core/brands/current/")).toHaveLength(2);
 
     const mine = await api.post("/flows/instances/", {

@@ -66,9 +66,29 @@ describe("verification", () => {
     // observation still waited for the permissions, and once: verification did not ask again.
     const users = fake.log.filter((x) => x.path === "/api/v3/core/users/" && x.query === "page=1");
     expect(users).toHaveLength(1);
-    const login = fake.log.find((x) => x.path === "/application/o/token/")!;
-    expect(users[0]!.at).toBeGreaterThanOrEqual(login.answeredAt!);
     expect(users[0]!.at).toBeLessThan(fake.log.find((x) => x.path === "/api/v3/rbac/permissions/")!.answeredAt!);
+  });
+
+  it("a check that fails on an answer asked during observation is asked again: a change made meanwhile by someone else counts", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const role = [...fake.store.roles.values()].find((r) => r.name === "NetBird IdP manager")!;
+    role.permissions.delete("authentik_core.view_user");
+    // The role's permissions are read (held 900 ms) after NetBird's user list was answered, without view_user (403);
+    // an admin gives the permission back in between: the run sees the role as it should be and writes nothing.
+    fake.inject({ path: "/api/v3/rbac/permissions/", delayMs: 900, times: 1 });
+    const restore = setInterval(() => {
+      if (fake.log.some((x) => x.path === "/api/v3/core/users/" && x.query === "page=1" && x.answeredAt !== undefined)) {
+        role.permissions.add("authentik_core.view_user");
+        clearInterval(restore);
+      }
+    }, 1);
+    const r = await runMain(env);
+    clearInterval(restore);
+    expect(r.summary.error?.message).toBeUndefined();
+    expect(r.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(fake.log.filter((x) => x.path === "/api/v3/core/users/" && x.query === "page=1").map((x) => x.status)).toEqual([403, 200]);
   });
 
   it("discovery through a wrong public URL: names the URL and the likely cause", async () => {

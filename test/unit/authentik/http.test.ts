@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { Http } from "../../../src/authentik/http.ts";
 
@@ -63,40 +63,86 @@ describe("Http.whileWaiting", () => {
   });
 });
 
+/** A server that does not read request bodies: once the sockets' buffers are full, the rest cannot be written. */
+async function notReadingServer() {
+  const held: { req: IncomingMessage; res: ServerResponse }[] = [];
+  const server = createServer((req, res) => {
+    req.pause();
+    held.push({ req, res });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    held,
+    [Symbol.asyncDispose]: () => new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections())),
+  };
+}
+
+const BIG = "x".repeat(64 * 1024 * 1024);
+
 describe("Http.sent", () => {
   it("settles at once with nothing pending, and once a request is written in full, not before", async () => {
-    // A server that does not read the body: once the sockets' buffers are full, the rest of it cannot be written.
-    const held: { req: IncomingMessage; res: ServerResponse }[] = [];
-    const server = createServer((req, res) => {
-      req.pause();
-      held.push({ req, res });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    await using _ = {
-      [Symbol.asyncDispose]: () => new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections())),
-    };
+    await using server = await notReadingServer();
     const http = new Http();
     await http.sent();
-    const answer = http.request(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
-      method: "POST",
-      body: "x".repeat(64 * 1024 * 1024),
-      timeoutMs: 20_000,
-    });
+    const answer = http.request(server.url, { method: "POST", body: BIG, timeoutMs: 20_000 });
     let out = false;
     const sent = http.sent().then(() => (out = true));
-    await until(() => held.length === 1);
+    await until(() => server.held.length === 1);
     await new Promise((r) => setTimeout(r, 100));
     expect(out).toBe(false);
-    held[0]!.req.resume();
-    held[0]!.req.on("end", () => held[0]!.res.end("ok"));
+    const { req, res } = server.held[0]!;
+    req.resume();
+    req.on("end", () => res.end("ok"));
     await sent;
     expect((await answer).text).toBe("ok");
     http.close();
   });
 
-  it("settles when a request fails before it is written", async () => {
+  it("waits only for the requests made before it was called", async () => {
+    await using server = await notReadingServer();
     const http = new Http();
-    const refused = expect(http.request("http://127.0.0.1:1/", { timeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED/);
+    const small = http.request(server.url, { timeoutMs: 20_000 });
+    const sent = http.sent();
+    // Made afterwards, and never written in full while the server does not read it.
+    const big = http.request(server.url, { method: "POST", body: BIG, timeoutMs: 20_000 });
+    await sent;
+    await until(() => server.held.length === 2);
+    for (const { req, res } of server.held) {
+      req.resume();
+      req.on("end", () => res.end("ok"));
+    }
+    expect([(await small).text, (await big).text]).toEqual(["ok", "ok"]);
+    http.close();
+  });
+
+  it("settles once the answer is in, though the server answered before reading the whole body", async () => {
+    // A raw server: it answers as soon as the headers are in and reads nothing more, keeping the connection.
+    const sockets: Socket[] = [];
+    const server = createNetServer((socket) => {
+      sockets.push(socket);
+      socket.once("data", () => {
+        socket.pause();
+        socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    await using _ = { [Symbol.asyncDispose]: () => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))) };
+    const http = new Http();
+    const answer = http.request(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { method: "POST", body: BIG, timeoutMs: 20_000 });
+    expect((await answer).text).toBe("ok");
+    await http.sent();
+    http.close();
+  });
+
+  it("settles when a request fails before it is written", async () => {
+    // A port that was just free: nothing listens there now.
+    const probe = createNetServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const http = new Http();
+    const refused = expect(http.request(`http://127.0.0.1:${port}/`, { timeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED/);
     await http.sent();
     await refused;
     http.close();
