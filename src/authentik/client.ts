@@ -152,7 +152,7 @@ export class AuthentikClient {
     this.stats = shared?.stats ?? { requests: 0, writes: 0 };
   }
 
-  /** `task` once every request so far is out and answers are awaited (Http.whileWaiting). */
+  /** `task` the next time no request is left to send and answers are awaited (Http.whileWaiting). */
   whileWaiting(task: () => void): void {
     this.http.whileWaiting(task);
   }

@@ -66,9 +66,9 @@ export class Http {
   }
 
   /**
-   * Runs `task` once every request made so far is out (handed to the OS) and its answer awaited: work that can
-   * wait — loading what is needed later — then takes time the process would spend waiting anyway. A task that
-   * throws is ignored: it may only prepare.
+   * Runs `task` the next time no request is left to hand to the OS and answers are awaited: work that can wait —
+   * loading what is needed later — then takes time the process would spend waiting anyway. A task that throws is
+   * ignored: it may only prepare.
    */
   whileWaiting(task: () => void): void {
     this.#whileWaiting.push(task);
@@ -122,15 +122,11 @@ export class Http {
       let settled = false;
       // 'finish': the request is written to the socket in full; 'close' first: it never will be. Settled (an
       // answer before the whole body was read, say): nothing more is waited for.
-      let out = false;
-      let written = () => undefined as void;
-      const pending = new Promise<void>((resolve) => (written = resolve));
-      this.#unsent.add(pending);
+      const written = Promise.withResolvers<void>();
+      this.#unsent.add(written.promise);
       const sent = () => {
-        if (out) return;
-        out = true;
-        this.#unsent.delete(pending);
-        written();
+        if (!this.#unsent.delete(written.promise)) return;
+        written.resolve();
         this.#sentOrFailed();
       };
       req.once("finish", sent);
