@@ -42,7 +42,15 @@ describe.skipIf(!docker)("firezone.env read by docker and by compose", () => {
 
     const viaRun = await exec("docker", ["run", "--rm", "--env-file", join(out, "firezone.env"), "debian:bookworm-slim", "printenv", "OPENID_CONNECT_PROVIDERS"], out);
     expect(viaRun.code).toBe(0);
-    const viaCompose = await exec("docker-compose", ["-p", `envfile${Date.now()}`, "run", "--rm", "-T", "firezone"], out);
+    // `run --rm` removes the container, not the project's network: `down` does, whatever the test's outcome. The
+    // engine has about 30 address pools, so each network left behind brings the next run nearer to none.
+    const project = `akbenv${process.pid}${Date.now()}`;
+    let viaCompose: { code: number; out: string };
+    try {
+      viaCompose = await exec("docker-compose", ["-p", project, "run", "--rm", "-T", "firezone"], out);
+    } finally {
+      await exec("docker-compose", ["-p", project, "down", "-t", "1"], out);
+    }
     expect(viaCompose.code).toBe(0);
     const fromRun = JSON.parse(viaRun.out.trim());
     const fromCompose = JSON.parse(viaCompose.out.trim().split("\n").at(-1)!);
