@@ -13,6 +13,7 @@ export default defineConfig({
     // testcontainers' reaper image cannot be pulled here; tests clean up after themselves.
     env: { TESTCONTAINERS_RYUK_DISABLED: "true" },
     restoreMocks: true,
+    globalSetup: ["test/helpers/run-tmpdir.ts"],
     reporters: ["default", "json"],
     outputFile: { json: "reports/vitest.json" },
     projects: [
