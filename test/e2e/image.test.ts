@@ -9,27 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFakeImage, buildToolImage, dockerAvailable, SHARED } from "../helpers/images.ts";
+import { buildFakeImage, buildToolImage, dockerAvailable, dockerRun, SHARED, TEST_LABEL } from "../helpers/images.ts";
 
 const TOKEN = "e2e-bootstrap-token-0123456789abcdefghij";
 const docker = dockerAvailable();
 if (!docker && process.env.CI) throw new Error("No Docker engine reachable: the image tests must run in CI (.ci/run starts one)");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function dockerRun(args: string[], timeoutMs = 120_000): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile("docker", ["run", "--rm", ...args], { timeout: timeoutMs, maxBuffer: 10_000_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
 
 /** A directory the image's user (uid 1000) can write, like a named volume. */
 function outputDir(): string {
@@ -61,6 +45,7 @@ describe.skipIf(!docker)("the built image", () => {
       .withNetwork(network)
       .withNetworkAliases(alias)
       .withEnvironment({ FAKE_AK_BOOTSTRAP_TOKEN: TOKEN, ...env })
+      .withLabels({ [TEST_LABEL.key]: TEST_LABEL.value })
       .withExposedPorts(9000)
       .withWaitStrategy(wait ? Wait.forHealthCheck() : Wait.forLogMessage("fake-authentik listening"))
       .start();

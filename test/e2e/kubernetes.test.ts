@@ -5,25 +5,16 @@
  * `..data` links). The fake authentik and the fake Kubernetes API server run on this host; the container shares
  * the host's network (--network host), so it reaches both on 127.0.0.1 as a pod reaches its Services.
  */
-import { execFile } from "node:child_process";
 import { describe, expect, it, beforeAll } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
 import { decoded, kubernetesEnv, manifest, SHIPPED, startCluster } from "../helpers/kubernetes.ts";
-import { buildToolImage, dockerAvailable } from "../helpers/images.ts";
+import { buildToolImage, dockerAvailable, dockerRun } from "../helpers/images.ts";
 
 const TOKEN = "e2e-bootstrap-token-kubernetes-0123456789abcdef";
 const TAG = "authentik-bootstrap:kubernetes-test";
 const MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 const docker = dockerAvailable();
 if (!docker && process.env.CI) throw new Error("No Docker engine reachable: the image tests must run in CI (.ci/run starts one)");
-
-function dockerRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile("docker", ["run", "--rm", ...args], { timeout: 180_000, maxBuffer: 10_000_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** docker run flags for what job.yaml's pod and container securityContext say. */
 function podFlags(): string[] {

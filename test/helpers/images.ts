@@ -2,7 +2,7 @@
  * Builds the images the container tests use, with the docker CLI and the host network (npm inside the
  * build needs it; testcontainers' own builds have no host network here).
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,28 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const SHARED = fileURLToPath(new URL("../../../shared/", import.meta.url));
 export const TOOL_IMAGE = "authentik-bootstrap:test";
 export const FAKE_IMAGE = "fake-authentik:test";
+/**
+ * On every container the tests start, so `.ci/run` can remove what a killed run left running (a container that
+ * outlives its `docker run` keeps its network in use) without touching anything else on the engine.
+ */
+export const TEST_LABEL = { key: "authentik-bootstrap.test", value: "true" } as const;
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** `docker run --rm` with the tests' label; never rejects: a failure is its exit code (-1 when killed). */
+export function dockerRun(args: string[], timeoutMs = 180_000): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile("docker", ["run", "--rm", "--label", `${TEST_LABEL.key}=${TEST_LABEL.value}`, ...args], { timeout: timeoutMs, maxBuffer: 10_000_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
 
 export function dockerAvailable(): boolean {
   try {
