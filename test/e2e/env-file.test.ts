@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
 import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
-import { dockerAvailable } from "../helpers/images.ts";
+import { dockerAvailable, dockerRun } from "../helpers/images.ts";
 import { runMain } from "../helpers/run-main.ts";
 
 const docker = dockerAvailable();
@@ -40,7 +40,7 @@ describe.skipIf(!docker)("firezone.env read by docker and by compose", () => {
       'services:\n  firezone:\n    image: debian:bookworm-slim\n    env_file: [firezone.env]\n    command: ["printenv", "OPENID_CONNECT_PROVIDERS"]\n',
     );
 
-    const viaRun = await exec("docker", ["run", "--rm", "--env-file", join(out, "firezone.env"), "debian:bookworm-slim", "printenv", "OPENID_CONNECT_PROVIDERS"], out);
+    const viaRun = await dockerRun(["--env-file", join(out, "firezone.env"), "debian:bookworm-slim", "printenv", "OPENID_CONNECT_PROVIDERS"]);
     expect(viaRun.code).toBe(0);
     // `run --rm` removes the container, not the project's network: `down` does, whatever the test's outcome. The
     // engine has about 30 address pools, so each network left behind brings the next run nearer to none.
@@ -52,7 +52,7 @@ describe.skipIf(!docker)("firezone.env read by docker and by compose", () => {
       await exec("docker-compose", ["-p", project, "down", "-t", "1"], out);
     }
     expect(viaCompose.code).toBe(0);
-    const fromRun = JSON.parse(viaRun.out.trim());
+    const fromRun = JSON.parse(viaRun.stdout.trim());
     const fromCompose = JSON.parse(viaCompose.out.trim().split("\n").at(-1)!);
     expect(fromRun).toEqual(fromCompose);
     expect(fromRun[0].discovery_document_uri).toBe(`${publicUrl}/application/o/firezone/.well-known/openid-configuration`);

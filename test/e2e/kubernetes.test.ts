@@ -13,6 +13,7 @@ import { buildToolImage, dockerAvailable, dockerRun } from "../helpers/images.ts
 const TOKEN = "e2e-bootstrap-token-kubernetes-0123456789abcdef";
 const TAG = "authentik-bootstrap:kubernetes-test";
 const MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
+const K8S_TIMEOUT_MS = 180_000;
 const docker = dockerAvailable();
 if (!docker && process.env.CI) throw new Error("No Docker engine reachable: the image tests must run in CI (.ci/run starts one)");
 
@@ -48,7 +49,7 @@ describe.skipIf(!docker)("the built image as a Kubernetes Job", () => {
     const env = { ...jobEnv(ak.url), KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT };
     const args = ["--network", "host", ...podFlags(), "-v", `${k8s.serviceAccountDir.path}:${MOUNT}:ro`, ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]), image];
 
-    const first = await dockerRun(args);
+    const first = await dockerRun(args, K8S_TIMEOUT_MS);
     expect(first.stderr).not.toContain('"level":50');
     expect(first.code).toBe(0);
     const values = decoded(k8s.secret(SHIPPED.secret, SHIPPED.namespace));
@@ -61,7 +62,7 @@ describe.skipIf(!docker)("the built image as a Kubernetes Job", () => {
 
     k8s.resetLog();
     ak.resetLog();
-    const second = await dockerRun(args);
+    const second = await dockerRun(args, K8S_TIMEOUT_MS);
     expect(second.code).toBe(0);
     expect(k8s.writes()).toEqual([]);
     expect(ak.writes()).toEqual([]);
@@ -72,7 +73,7 @@ describe.skipIf(!docker)("the built image as a Kubernetes Job", () => {
     await using k8s = await startCluster();
     const { KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT } = kubernetesEnv(k8s);
     const env = { ...jobEnv(ak.url), KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT };
-    const r = await dockerRun(["--network", "host", ...podFlags(), ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]), image]);
+    const r = await dockerRun(["--network", "host", ...podFlags(), ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]), image], K8S_TIMEOUT_MS);
     expect(r.code).toBe(8);
     expect(r.stdout).toContain(
       `Cannot get Secret '${SHIPPED.namespace}/${SHIPPED.secret}': the service account token '${MOUNT}/token' cannot be read (ENOENT): is automountServiceAccountToken off for this pod?`,

@@ -12,7 +12,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFakeImage, dockerAvailable, ROOT } from "../helpers/images.ts";
+import { buildFakeImage, dockerAvailable, ROOT, TEST_LABEL } from "../helpers/images.ts";
 
 /** The scenarios in test/real/scenarios.test.ts. */
 const SCENARIOS = 9;
@@ -57,7 +57,11 @@ describe.skipIf(!docker)("npm run test:real against the fake authentik in a cont
   beforeAll(async () => {
     if (!existsSync(join(ROOT, "dist", "main.js"))) throw new Error("dist/main.js is missing: run `npm run build` first (npm test does)");
     const image = buildFakeImage();
-    container = execFileSync("docker", ["run", "-d", "-p", "127.0.0.1::9000", "-e", `FAKE_AK_BOOTSTRAP_TOKEN=${TOKEN}`, image], { encoding: "utf8" }).trim();
+    container = execFileSync(
+      "docker",
+      ["run", "-d", "--label", `${TEST_LABEL.key}=${TEST_LABEL.value}`, "-p", "127.0.0.1::9000", "-e", `FAKE_AK_BOOTSTRAP_TOKEN=${TOKEN}`, image],
+      { encoding: "utf8" },
+    ).trim();
     const published = execFileSync("docker", ["port", container, "9000/tcp"], { encoding: "utf8" }).trim().split("\n")[0] ?? "";
     const port = /:(\d+)$/.exec(published)?.[1];
     if (!port) throw new Error(`no published port for 9000 in '${published}'`);

@@ -6,7 +6,7 @@
  * differ — e.g. `redirect_uris` as a string before 2024.12 — are converted, required fields get defaults).
  */
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
@@ -57,16 +57,17 @@ const cache = new Map<Version, Schema>();
 
 /**
  * YAML parsing of a 60 000-line schema takes most of a second; its JSON form, cached in the temp directory
- * (keyed by path, size and mtime), loads in a few milliseconds on every later start.
+ * (FAKE_AK_CACHE_DIR when set), loads in a few milliseconds on every later start. Keyed by the schema's content,
+ * so every clone of the repository shares one file per schema (a key of path and mtime made one per clone).
  */
 function parseCached(file: string): unknown {
-  const st = statSync(file);
-  const key = createHash("sha256").update(`${file}:${st.size}:${st.mtimeMs}`).digest("hex").slice(0, 16);
-  const cached = join(tmpdir(), `fake-authentik-schema-${key}.json`);
+  const text = readFileSync(file, "utf8");
+  const key = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  const cached = join(process.env.FAKE_AK_CACHE_DIR ?? tmpdir(), `fake-authentik-schema-c${key}.json`);
   try {
     return JSON.parse(readFileSync(cached, "utf8"));
   } catch {
-    const doc = parse(readFileSync(file, "utf8"));
+    const doc = parse(text);
     try {
       const tmp = `${cached}.${process.pid}`;
       writeFileSync(tmp, JSON.stringify(doc));

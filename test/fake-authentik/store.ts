@@ -403,7 +403,7 @@ let sharedPair: KeyPairPem | undefined;
 
 function startupPair(): KeyPairPem {
   if (sharedPair) return sharedPair;
-  const file = join(tmpdir(), "fake-authentik-self-signed-v1.json");
+  const file = join(process.env.FAKE_AK_CACHE_DIR ?? tmpdir(), "fake-authentik-self-signed-v1.json");
   try {
     const cached = JSON.parse(readFileSync(file, "utf8")) as KeyPairPem;
     keysOf(cached.keyPem);

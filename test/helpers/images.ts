@@ -26,7 +26,7 @@ export interface Run {
 }
 
 /** `docker run --rm` with the tests' label; never rejects: a failure is its exit code (-1 when killed). */
-export function dockerRun(args: string[], timeoutMs = 180_000): Promise<Run> {
+export function dockerRun(args: string[], timeoutMs = 120_000): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
     execFile("docker", ["run", "--rm", "--label", `${TEST_LABEL.key}=${TEST_LABEL.value}`, ...args], { timeout: timeoutMs, maxBuffer: 10_000_000 }, (error, stdout, stderr) => {
