@@ -3,13 +3,13 @@
  * stand-ins for images that cannot be pulled here): the bootstrap completes, and NetBird's services start only
  * afterwards and find the files they read.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chownSync, copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildFakeImage, buildToolImage, dockerAvailable, ROOT, SHARED } from "../helpers/images.ts";
+import { buildFakeImage, buildToolImage, dockerAvailable, ROOT, runCommand, SHARED } from "../helpers/images.ts";
 
 const docker = dockerAvailable();
 if (!docker && process.env.CI) throw new Error("No Docker engine reachable: the compose test must run in CI (.ci/run starts one)");
@@ -19,15 +19,9 @@ function chownTree(path: string): void {
   if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) chownTree(join(path, entry));
 }
 
-function compose(dir: string, project: string, args: string[], timeoutMs = 300_000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "docker-compose",
-      ["-p", project, "-f", "docker-compose.example.yml", "-f", "compose.override.yml", ...args],
-      { cwd: dir, timeout: timeoutMs, maxBuffer: 10_000_000 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out: stdout + stderr }),
-    );
-  });
+async function compose(dir: string, project: string, args: string[], timeoutMs = 300_000): Promise<{ code: number; out: string }> {
+  const r = await runCommand("docker-compose", ["-p", project, "-f", "docker-compose.example.yml", "-f", "compose.override.yml", ...args], { cwd: dir, timeoutMs });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 function state(project: string, service: string): { Status: string; ExitCode: number; StartedAt: string; FinishedAt: string } {

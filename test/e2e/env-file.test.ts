@@ -3,25 +3,16 @@
  * literally) and compose's `env_file:` (quotes stripped, `$` interpolated, ` #` a comment) — with a `$` in a
  * value (a public URL's path) to show both read the same JSON.
  */
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
 import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
-import { dockerAvailable, dockerRun } from "../helpers/images.ts";
+import { dockerAvailable, dockerRun, runCommand, type Run } from "../helpers/images.ts";
 import { runMain } from "../helpers/run-main.ts";
 
 const docker = dockerAvailable();
 if (!docker && process.env.CI) throw new Error("No Docker engine reachable: the env-file test must run in CI (.ci/run starts one)");
-
-function exec(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) =>
-    execFile(cmd, args, { cwd, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out: stdout + (error ? stderr : "") }),
-    ),
-  );
-}
 
 // Skipped only outside CI and only when `docker info` fails (checked above); in CI that throws instead.
 describe.skipIf(!docker)("firezone.env read by docker and by compose", () => {
@@ -45,15 +36,15 @@ describe.skipIf(!docker)("firezone.env read by docker and by compose", () => {
     // `run --rm` removes the container, not the project's network: `down` does, whatever the test's outcome. The
     // engine has about 30 address pools, so each network left behind brings the next run nearer to none.
     const project = `akbenv${process.pid}${Date.now()}`;
-    let viaCompose: { code: number; out: string };
+    let viaCompose: Run;
     try {
-      viaCompose = await exec("docker-compose", ["-p", project, "run", "--rm", "-T", "firezone"], out);
+      viaCompose = await runCommand("docker-compose", ["-p", project, "run", "--rm", "-T", "firezone"], { cwd: out });
     } finally {
-      await exec("docker-compose", ["-p", project, "down", "-t", "1"], out);
+      await runCommand("docker-compose", ["-p", project, "down", "-t", "1"], { cwd: out });
     }
     expect(viaCompose.code).toBe(0);
     const fromRun = JSON.parse(viaRun.stdout.trim());
-    const fromCompose = JSON.parse(viaCompose.out.trim().split("\n").at(-1)!);
+    const fromCompose = JSON.parse(viaCompose.stdout.trim().split("\n").at(-1)!);
     expect(fromRun).toEqual(fromCompose);
     expect(fromRun[0].discovery_document_uri).toBe(`${publicUrl}/application/o/firezone/.well-known/openid-configuration`);
     expect(fromRun[0].client_id).toMatch(/^\w{40}$/);

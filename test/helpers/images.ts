@@ -25,14 +25,19 @@ export interface Run {
   ms: number;
 }
 
-/** `docker run --rm` with the tests' label; never rejects: a failure is its exit code (-1 when killed). */
-export function dockerRun(args: string[], timeoutMs = 120_000): Promise<Run> {
+/** A command's outcome; never rejects: a failure is its exit code (-1 when killed at the timeout or not started). */
+export function runCommand(cmd: string, args: string[], { cwd, timeoutMs = 120_000 }: { cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile("docker", ["run", "--rm", "--label", `${TEST_LABEL.key}=${TEST_LABEL.value}`, ...args], { timeout: timeoutMs, maxBuffer: 10_000_000 }, (error, stdout, stderr) => {
+    execFile(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 10_000_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr, ms: Date.now() - started });
     });
   });
+}
+
+/** `docker run --rm` with the tests' label. */
+export function dockerRun(args: string[], timeoutMs = 120_000): Promise<Run> {
+  return runCommand("docker", ["run", "--rm", "--label", `${TEST_LABEL.key}=${TEST_LABEL.value}`, ...args], { timeoutMs });
 }
 
 export function dockerAvailable(): boolean {
