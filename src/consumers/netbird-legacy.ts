@@ -6,7 +6,7 @@
  * `prompt=login` (which authentik does not handle, NetBird issue 3654) is turned off as in the current guide.
  */
 import { escapeRegex } from "../authentik/client.ts";
-import { SCRIPT_INPUT } from "../netbird/artifacts.ts";
+import { SCRIPT_INPUT } from "../netbird/script-input.ts";
 import { BASH } from "../output/env-file.ts";
 import { configureShChecks, localhostRedirects } from "./netbird.ts";
 import { scopeId, simpleDesired, type Consumer } from "./types.ts";

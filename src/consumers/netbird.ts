@@ -7,7 +7,7 @@ import { NETBIRD_IDP_PERMISSIONS } from "../reconcile/adapters/access.ts";
 import type { Features } from "../authentik/version.ts";
 import type { Defaults } from "../authentik/wait.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
-import { SCRIPT_INPUT } from "../netbird/artifacts.ts";
+import { SCRIPT_INPUT } from "../netbird/script-input.ts";
 import { BASH } from "../output/env-file.ts";
 import { desiredProvider, scopeId, type Consumer, type ConsumerContext } from "./types.ts";
 

@@ -1,5 +1,5 @@
 /** openZro standalone: NetBird's fork, same guide and mechanics with OPENZRO_* keys and its own names. */
-import { SCRIPT_INPUT } from "../netbird/artifacts.ts";
+import { SCRIPT_INPUT } from "../netbird/script-input.ts";
 import type { Consumer } from "./types.ts";
 import { netbird, standaloneChecks, standaloneDesired, standaloneOutputs, standaloneReadBack } from "./netbird.ts";
 

@@ -8,8 +8,8 @@ import type { AuthentikClient } from "../authentik/client.ts";
 import type { Config } from "../config.ts";
 import type { RestartNotice } from "../consumers/types.ts";
 import type { Logger } from "../log.ts";
-import { SCRIPT_INPUT } from "../netbird/artifacts.ts";
-import { configureNetbird, type ConfigureKeys, type ConfigureResult } from "../netbird/configure.ts";
+import { SCRIPT_INPUT } from "../netbird/script-input.ts";
+import type { ConfigureKeys, ConfigureResult } from "../netbird/configure.ts";
 import { sourceFile } from "../output/read-file.ts";
 import type { Rotation, Provisioned } from "../reconcile/desired.ts";
 import { BASH } from "../output/env-file.ts";
@@ -67,7 +67,7 @@ export async function ownedBefore(input: ScriptInput, exists: boolean): Promise<
 }
 
 /** Run (or, `dryRun`, find out what it would do) the configure step. */
-export function configureStep(
+export async function configureStep(
   ak: AuthentikClient,
   config: Config,
   input: ScriptInput,
@@ -75,6 +75,8 @@ export function configureStep(
   setupEnv: string,
   io: { env: NodeJS.ProcessEnv; logger: Logger; dryRun: boolean },
 ): Promise<ConfigureResult> {
+  // Loaded only by a run that has configure.sh to run: it and its JSON editor are not on every run's start.
+  const { configureNetbird } = await import("../netbird/configure.ts");
   return configureNetbird({
     script: input.script,
     setupEnv,

@@ -19,9 +19,8 @@ import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type J
 import { ScriptError } from "../errors.ts";
 import { scrub } from "../secrets.ts";
 import { scriptEnvironment } from "../script.ts";
+import { SCRIPT_INPUT } from "./script-input.ts";
 
-/** The file configure.sh reads from its own directory (`source setup.env`, NetBird's and openZro's scripts). */
-export const SCRIPT_INPUT = "setup.env";
 
 /** Text files of an artifacts directory, by file name. */
 export type ArtifactFiles = Readonly<Record<string, string>>;

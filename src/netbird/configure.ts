@@ -13,7 +13,8 @@ import type { Logger } from "../log.ts";
 import { mergeEnvFile } from "../output/env-file.ts";
 import { readIfExists, writeFileAtomic } from "../output/write-atomic.ts";
 import { runScript } from "../script.ts";
-import { applyLocations, describeLocation, exists, ownedLocations, readArtifacts, renderArtifacts, SCRIPT_INPUT, servicesFor } from "./artifacts.ts";
+import { applyLocations, describeLocation, exists, ownedLocations, readArtifacts, renderArtifacts, servicesFor } from "./artifacts.ts";
+import { SCRIPT_INPUT } from "./script-input.ts";
 
 /** What a consumer's configure.sh needs to know about the keys this tool writes into setup.env. */
 export interface ConfigureKeys {
