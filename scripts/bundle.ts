@@ -15,10 +15,12 @@ const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { versio
 /**
  * Built-ins a run needs only after its first request, if at all, loaded on first use instead of at start:
  * node:crypto (about 7 ms here; X.509 in verification, secrets — with an https AUTHENTIK_URL node:https loads it
- * before the first request anyway) and node:child_process (configure.sh, and bash for a setup.env that is not
- * plain assignments).
+ * before the first request anyway), node:fs/promises (about 3 ms; what a run reads and probes before its first
+ * request is read synchronously: src/output/write-atomic.ts) and node:child_process (configure.sh, and bash for
+ * a setup.env that is not plain assignments). src/run.ts loads crypto and fs/promises while the first request
+ * is answered.
  */
-const LAZY = new Set(["node:crypto", "node:child_process"]);
+const LAZY = new Set(["node:crypto", "node:child_process", "node:fs/promises"]);
 
 /**
  * Node's built-ins as CommonJS modules to the bundle: an ES module import of a built-in builds its ES facade,

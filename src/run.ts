@@ -177,11 +177,11 @@ async function checkLocal(config: Config, contexts: readonly Context[], output: 
   if (problems.length) throw new ConfigError(problems);
   if (config.mode !== "apply") return;
   await output.check();
-  if (config.tool && !config.kubernetes) await checkWritableDir(dirname(config.tool.store.path), "the directory of TOOL_TOKEN_FILE");
+  if (config.tool && !config.kubernetes) checkWritableDir(dirname(config.tool.store.path), "the directory of TOOL_TOKEN_FILE");
   if (config.configureSh) {
     await checkScript(config.configureSh);
     const scriptDir = dirname(config.configureSh);
-    if (scriptDir !== config.outputDir) await checkWritableDir(scriptDir, "the directory of CONFIGURE_SH");
+    if (scriptDir !== config.outputDir) checkWritableDir(scriptDir, "the directory of CONFIGURE_SH");
   }
 }
 
@@ -247,10 +247,13 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       logger,
       ...(deps.pacing?.retryDelayMs !== undefined ? { retryDelayMs: deps.pacing.retryDelayMs } : {}),
     });
-  // The image's bundle loads node:crypto on first use (scripts/bundle.ts), and everything after readiness uses it
-  // (X.509, secrets): load it once the first request is out, while authentik answers it. (With an https URL,
-  // node:https has loaded it already.)
-  ak.whileWaiting(() => process.getBuiltinModule("node:crypto"));
+  // The image's bundle loads node:crypto and node:fs/promises on first use (scripts/bundle.ts): everything after
+  // readiness uses crypto (X.509, secrets), every run that writes uses fs/promises. Load them once the first
+  // request is out, while authentik answers it. (With an https URL, node:https has loaded crypto already.)
+  ak.whileWaiting(() => {
+    process.getBuiltinModule("node:crypto");
+    process.getBuiltinModule("node:fs/promises");
+  });
   const stats = () => ({ requests: ak.stats.requests + consumerStats.requests, writes: ak.stats.writes + consumerStats.writes });
   try {
     const defaults = await waitUntilReady(ak, readinessNeeds(contexts), { timeoutMs: config.waitTimeoutMs, logger, ...deps.pacing });

@@ -55,7 +55,7 @@ export async function applyMode(
 
   // The files: read what configure.sh's setup.env held before they are written.
   const script = scriptInput(config, applied);
-  const before = script ? await ownedBefore(script, (await readIfExists(script.setupEnv)) !== undefined) : undefined;
+  const before = script ? await ownedBefore(script, readIfExists(script.setupEnv) !== undefined) : undefined;
   // The output the configuration picked: files in OUTPUT_DIR, or a Kubernetes Secret.
   const shares: FileShare[] = applied.map(({ u, values }) => shareOf(u, values));
   const writing = io.output.write([...shares, ...(script ? scriptCopy(script) : [])]);
@@ -105,7 +105,7 @@ export async function applyMode(
 
   let configureSh: NonNullable<Summary["configureSh"]> = { action: "not-configured", changed: [] };
   if (script) {
-    const result = await configureStep(ak, config, script, before, (await readIfExists(script.setupEnv)) ?? "", { env: io.env, logger, dryRun: false });
+    const result = await configureStep(ak, config, script, before, readIfExists(script.setupEnv) ?? "", { env: io.env, logger, dryRun: false });
     configureSh = { action: result.action, changed: result.changed, ...(result.unplaced.length ? { unplaced: result.unplaced } : {}) };
     const notice = restartNotice(result, rotated);
     if (notice) restarts.push(notice);

@@ -56,7 +56,7 @@ async function configurePlan(
       note: "the places holding a new client id or app password are updated once they exist; then restart management (and the dashboard for a new client id)",
     };
   }
-  const existing = await readIfExists(script.setupEnv);
+  const existing = readIfExists(script.setupEnv);
   const setupEnv = renderFile({ path: script.setupEnv, entries: script.entries, format: BASH }, existing);
   const result = await configureStep(ak, config, script, await ownedBefore(script, existing !== undefined), setupEnv, { ...io, dryRun: true });
   const restart = restartNotice(result, []);

@@ -95,7 +95,7 @@ export async function configureNetbird(input: ConfigureInput): Promise<Configure
   }
 
   const current = await readArtifacts(artifactsDir);
-  const stored = (await readIfExists(join(artifactsDir, FINGERPRINT)))?.trim();
+  const stored = readIfExists(join(artifactsDir, FINGERPRINT))?.trim();
   if (stored && stored === (await fingerprint(scriptDir, input.setupEnv, current))) {
     log.debug("NetBird's configuration is in step with setup.env (fingerprint unchanged)");
     return { action: "unchanged", changed: [], unplaced: [], restart: undefined };

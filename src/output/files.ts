@@ -49,7 +49,7 @@ export function renderFile(file: FileShare, existing: string | undefined): strin
 
 /** Merge the entries into the file now; returns whether it changed. */
 export async function writeShare(file: FileShare): Promise<boolean> {
-  return writeFileAtomic(file.path, renderFile(file, await readIfExists(file.path)));
+  return writeFileAtomic(file.path, renderFile(file, readIfExists(file.path)));
 }
 
 /** Write every file that changed; returns the paths written. */
@@ -60,10 +60,10 @@ export async function writeFiles(shares: readonly FileShare[]): Promise<string[]
 }
 
 /** Plan mode: what writing would do. `unknown`: files whose values do not exist yet (objects still to create). */
-export async function planFiles(shares: readonly FileShare[], unknown: ReadonlySet<string>): Promise<FilePlan[]> {
+export function planFiles(shares: readonly FileShare[], unknown: ReadonlySet<string>): FilePlan[] {
   const plans: FilePlan[] = [];
   for (const file of byFile(shares)) {
-    const existing = await readIfExists(file.path);
+    const existing = readIfExists(file.path);
     const keys = unknown.has(file.path) ? ["(all owned keys: values are known once the objects exist)"] : changedKeys(existing, file.entries, file.format);
     plans.push({ path: file.path, keys, action: existing === undefined ? "create" : keys.length ? "update" : "noop" });
   }

@@ -3,7 +3,7 @@
  * Kubernetes Secret (KUBERNETES_SECRET, secret.ts). Both take the consumers' shares — the entries of their output file — and merge them into
  * what is there, keeping everything they do not own and writing nothing when nothing changed.
  */
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import type { FileFormat } from "./env-file.ts";
 import { planFiles, writeFiles, writeShare, type Entries, type FilePlan, type FileShare } from "./files.ts";
 import { readVars } from "./read-file.ts";
@@ -36,27 +36,34 @@ export interface Output {
   close(): void;
 }
 
+/** Who the file at `path` is (device, inode) and its size and times; undefined when it cannot be read. */
+function stampOf(path: string): string | undefined {
+  try {
+    const s = statSync(path, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Files in OUTPUT_DIR, each written atomically and read back as its consumer reads it. */
 export function fileOutput(outputDir: string): Output {
   return {
     noun: "output file",
     name: (path) => path,
-    check: () => checkWritableDir(outputDir),
+    // A rejection, not a throw, when the probe fails (the executor's throw rejects).
+    check: () => new Promise<void>((done) => done(checkWritableDir(outputDir))),
     read: async (path, keys, format) => {
-      const text = await readIfExists(path);
+      const text = readIfExists(path);
       return text === undefined ? undefined : readVars(path, keys, format, text);
     },
     // An atomic write is a rename onto the path: a new inode.
-    stamp: (path) =>
-      stat(path, { bigint: true }).then(
-        (s) => `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
-        () => undefined,
-      ),
+    stamp: (path) => Promise.resolve(stampOf(path)),
     how: (format) => (format.kind === "bash" ? "sourced by bash" : "read as docker reads an env file"),
     expected: (share) => share.entries,
     persist: async (share) => void (await writeShare(share)),
     write: writeFiles,
-    plan: planFiles,
+    plan: (shares, unknown) => Promise.resolve(planFiles(shares, unknown)),
     close: () => undefined,
   };
 }

@@ -3,8 +3,8 @@
  * the same directory (same filesystem), fsync, chmod, rename, fsync the directory. An identical file is not
  * rewritten.
  */
-import { constants } from "node:fs";
-import { access, chmod, open, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
+import { accessSync, closeSync, constants, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmod, open, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { OutputError } from "../errors.ts";
 
@@ -33,34 +33,44 @@ const uniqueSuffix = () => `${process.pid}-${Math.random().toString(36).slice(2,
 /**
  * Fails early — before authentik is touched — if `dir` is not a directory this process can write a file
  * into: it writes, syncs and removes a 64 KiB probe, which also catches read-only mounts (even for root, who
- * bypasses permission bits) and a full disk.
+ * bypasses permission bits) and a full disk. Synchronous: it runs before the first request, when nothing else
+ * is in flight, and a round through libuv's thread pool per call (seven) would only delay that request.
  */
-export async function checkWritableDir(dir: string, what = "OUTPUT_DIR"): Promise<void> {
+export function checkWritableDir(dir: string, what = "OUTPUT_DIR"): void {
   const probe = join(dir, `.probe-${uniqueSuffix()}`);
   // Removed at the end only if made here: "wx" refuses a path someone else made, which is theirs.
   let made = false;
   try {
-    const s = await stat(dir);
-    if (!s.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
-    await access(dir, constants.W_OK);
-    const handle = await open(probe, "wx", 0o600);
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+    accessSync(dir, constants.W_OK);
+    const fd = openSync(probe, "wx", 0o600);
     made = true;
     try {
-      await handle.writeFile(Buffer.alloc(64 * 1024));
-      await handle.sync();
+      writeFileSync(fd, Buffer.alloc(64 * 1024));
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch (error) {
     throw new OutputError(`Cannot write to ${what} '${dir}': ${reason(error)}`, { cause: error });
   } finally {
-    if (made) await unlink(probe).catch(() => undefined);
+    if (made) {
+      try {
+        unlinkSync(probe);
+      } catch {
+        /* gone already */
+      }
+    }
   }
 }
 
-export async function readIfExists(path: string): Promise<string | undefined> {
+/**
+ * The file's text, or undefined when there is none. Synchronous: the files read are a few hundred bytes (the
+ * output's, configure.sh's), and the first read comes before the first request, with nothing else in flight.
+ */
+export function readIfExists(path: string): string | undefined {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new OutputError(`Cannot read '${path}': ${reason(error)}`, { cause: error });
@@ -75,7 +85,7 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
   } catch {
     /* does not exist yet */
   }
-  const existing = await readIfExists(target);
+  const existing = readIfExists(target);
   if (existing === content) {
     const s = await stat(target);
     if ((s.mode & 0o777) === mode) return false;

@@ -47,12 +47,12 @@ describe("checkWritableDir", () => {
   it.each([
     ["missing", (d: string) => join(d, "nope"), "does not exist"],
     ["a file", (d: string) => (writeFileSync(join(d, "f"), ""), join(d, "f")), "is not a directory"],
-  ])("refuses a %s OUTPUT_DIR", async (_n, make, message) => {
-    await expect(checkWritableDir(make(tmp()))).rejects.toThrow(message);
+  ])("refuses a %s OUTPUT_DIR", (_n, make, message) => {
+    expect(() => checkWritableDir(make(tmp()))).toThrow(message);
   });
-  it("accepts a writable directory and leaves nothing behind", async () => {
+  it("accepts a writable directory and leaves nothing behind", () => {
     const dir = tmp();
-    await checkWritableDir(dir);
+    checkWritableDir(dir);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
@@ -69,7 +69,7 @@ describe("a temporary name someone else holds", () => {
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     writeFileSync(join(dir, `.probe-${suffix}`), "theirs");
     writeFileSync(join(dir, `.out.env.tmp-${suffix}`), "theirs too");
-    await expect(checkWritableDir(dir)).rejects.toThrow(/EEXIST/);
+    expect(() => checkWritableDir(dir)).toThrow(/EEXIST/);
     await expect(writeFileAtomic(join(dir, "out.env"), "A=1\n")).rejects.toThrow(/EEXIST/);
     expect(readFileSync(join(dir, `.probe-${suffix}`), "utf8")).toBe("theirs");
     expect(readFileSync(join(dir, `.out.env.tmp-${suffix}`), "utf8")).toBe("theirs too");
