@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { loadConfig, type Config } from "./config.ts";
 import { EXIT_CODES, exitCodeOf, BootstrapError, NotReadyError } from "./errors.ts";
 import { helpText } from "./help.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, type Logger } from "./log.ts";
 import { colorWanted, prettyDestination, resolveLogFormat } from "./pretty.ts";
 import type { Summary } from "./report.ts";
 import { run } from "./run.ts";
@@ -37,12 +37,15 @@ async function main(): Promise<number> {
   const started = Date.now();
   const print = (text: string) => process.stdout.write(`${scrub(text)}\n`);
   let config: Config | undefined;
-  // Until the configuration is read, its LOG_LEVEL and LOG_FORMAT as far as they are valid (a bad one is reported).
   let format = resolveLogFormat(process.env.LOG_FORMAT, process.stderr.isTTY === true);
-  let logger = createLogger(
-    process.env.LOG_LEVEL && /^(fatal|error|warn|info|debug|trace|silent)$/.test(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : "info",
-    logDestination(format),
-  );
+  // Made once the configuration says how. An error before that is logged with its LOG_LEVEL and LOG_FORMAT as far
+  // as they are valid (a bad one is reported).
+  let logger: Logger | undefined;
+  const earlyLogger = () =>
+    createLogger(
+      process.env.LOG_LEVEL && /^(fatal|error|warn|info|debug|trace|silent)$/.test(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : "info",
+      logDestination(format),
+    );
   let partial: Partial<Summary> = {};
   try {
     config = loadConfig(process.env, args);
@@ -55,6 +58,7 @@ async function main(): Promise<number> {
     partial = { ...rest, result: exitCode === 0 ? "ok" : "changes-pending", exitCode };
     return exitCode;
   } catch (error) {
+    logger ??= earlyLogger();
     const exitCode = exitCodeOf(error);
     const message = scrub(error instanceof Error ? error.message : String(error));
     if (error instanceof BootstrapError) logger.error({ type: error.name, ...(error instanceof NotReadyError ? { hint: scrub(error.hint) } : {}) }, message);
