@@ -42,10 +42,7 @@ async function main(): Promise<number> {
   // as they are valid (a bad one is reported).
   let logger: Logger | undefined;
   const earlyLogger = () =>
-    createLogger(
-      process.env.LOG_LEVEL && /^(fatal|error|warn|info|debug|trace|silent)$/.test(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : "info",
-      logDestination(format),
-    );
+    createLogger(process.env.LOG_LEVEL && /^(fatal|error|warn|info|debug|trace|silent)$/.test(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : "info", logDestination(format));
   let partial: Partial<Summary> = {};
   try {
     config = loadConfig(process.env, args);

@@ -21,7 +21,6 @@ import { scrub } from "../secrets.ts";
 import { scriptEnvironment } from "../script.ts";
 import { SCRIPT_INPUT } from "./script-input.ts";
 
-
 /** Text files of an artifacts directory, by file name. */
 export type ArtifactFiles = Readonly<Record<string, string>>;
 
