@@ -179,7 +179,7 @@ async function checkLocal(config: Config, contexts: readonly Context[], output: 
   await output.check();
   if (config.tool && !config.kubernetes) checkWritableDir(dirname(config.tool.store.path), "the directory of TOOL_TOKEN_FILE");
   if (config.configureSh) {
-    await checkScript(config.configureSh);
+    checkScript(config.configureSh);
     const scriptDir = dirname(config.configureSh);
     if (scriptDir !== config.outputDir) checkWritableDir(scriptDir, "the directory of CONFIGURE_SH");
   }

@@ -3,18 +3,19 @@
  * (secrets scrubbed, since configure.sh prints `env | grep NETBIRD`), its time is bounded, and a failure
  * becomes a ScriptError with its own exit code.
  */
-import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { accessSync, constants, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { ScriptError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 
-/** Checked before anything is touched: the script exists, is a file, and is executable. */
-export async function checkScript(path: string): Promise<void> {
+/**
+ * Checked before anything is touched: the script exists, is a file, and is executable. Synchronous, as the
+ * output's checks: nothing else is in flight before the first request.
+ */
+export function checkScript(path: string): void {
   try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new ScriptError(`Cannot run CONFIGURE_SH '${path}': not a file`);
-    await access(path, constants.X_OK);
+    if (!statSync(path).isFile()) throw new ScriptError(`Cannot run CONFIGURE_SH '${path}': not a file`);
+    accessSync(path, constants.X_OK);
   } catch (error) {
     if (error instanceof ScriptError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

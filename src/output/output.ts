@@ -63,7 +63,7 @@ export function fileOutput(outputDir: string): Output {
     expected: (share) => share.entries,
     persist: async (share) => void (await writeShare(share)),
     write: writeFiles,
-    plan: (shares, unknown) => Promise.resolve(planFiles(shares, unknown)),
+    plan: (shares, unknown) => new Promise((done) => done(planFiles(shares, unknown))),
     close: () => undefined,
   };
 }
