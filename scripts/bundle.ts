@@ -1,22 +1,26 @@
 /**
  * Bundle of the entry point for the container image (`npm run bundle` → dist-bundle/main.js): the image then
- * carries no node_modules and starts faster. What only some runs need and is large is split into a chunk that
- * is read when first imported (execa, for configure.sh): in main.js, even unused, it costs about 4 MB of memory
- * to parse.
+ * carries no node_modules and starts faster. What only some runs need and is large is split into chunks read
+ * when first imported: execa (in main.js, even unused, it cost about 4 MB of memory to parse) and what runs
+ * configure.sh (src/netbird/configure.ts, artifacts.ts and jsonc-parser, which builds 1 200 strings when it is
+ * evaluated). Code both sides use goes into small chunks that main.js imports.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { build, type Plugin } from "esbuild";
 
+/** Where the bundle goes: dist-bundle/, or the directory given (test/integration/bundle-start.test.ts). */
+const OUT = process.argv[2] ?? "dist-bundle";
+
 // Chunk names carry a hash: clear out the last build's, so the image copies only this one's.
-rmSync("dist-bundle", { recursive: true, force: true });
+rmSync(OUT, { recursive: true, force: true });
 
 const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
 
 /**
  * Built-ins a run needs only after its first request, if at all, loaded on first use instead of at start:
  * node:crypto (about 7 ms here; X.509 in verification, secrets — with an https AUTHENTIK_URL node:https loads it
- * before the first request anyway), node:fs/promises (about 3 ms; what a run reads and probes before its first
- * request is read synchronously: src/output/write-atomic.ts) and node:child_process (configure.sh, and bash for
+ * before the first request anyway), node:fs/promises (about 3 ms; what a file output's run reads and checks
+ * before its first request is done synchronously: src/output/write-atomic.ts, src/script.ts) and node:child_process (configure.sh, and bash for
  * a setup.env that is not plain assignments). src/run.ts loads crypto and fs/promises while the first request
  * is answered.
  */
@@ -81,7 +85,7 @@ await build({
   target: "node24",
   // ESM builds first: jsonc-parser's "main" is a UMD build whose require() calls esbuild cannot follow.
   mainFields: ["module", "main"],
-  outdir: "dist-bundle",
+  outdir: OUT,
   entryNames: "[name]",
   chunkNames: "chunks/[name]-[hash]",
   splitting: true,

@@ -11,18 +11,24 @@ export interface MainResult {
   summary: Record<string, unknown> & { exitCode?: number; result?: string; writes?: number; requests?: number; error?: { message: string } };
 }
 
-export function runMain(env: Record<string, string>, args: string[] = []): Promise<MainResult> {
+/** `entry`: another build of it (the image's bundle); `nodeArgs`: flags for Node itself. */
+export function runMain(env: Record<string, string>, args: string[] = [], options: { entry?: string; nodeArgs?: string[] } = {}): Promise<MainResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      const last = stdout.trim().split("\n").at(-1) ?? "{}";
-      let summary: MainResult["summary"] = {};
-      try {
-        summary = (JSON.parse(last) as { summary: MainResult["summary"] }).summary;
-      } catch {
-        /* no summary line */
-      }
-      resolve({ code, stdout, stderr, summary });
-    });
+    execFile(
+      process.execPath,
+      [...(options.nodeArgs ?? []), options.entry ?? MAIN, ...args],
+      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        const last = stdout.trim().split("\n").at(-1) ?? "{}";
+        let summary: MainResult["summary"] = {};
+        try {
+          summary = (JSON.parse(last) as { summary: MainResult["summary"] }).summary;
+        } catch {
+          /* no summary line */
+        }
+        resolve({ code, stdout, stderr, summary });
+      },
+    );
   });
 }

@@ -2,23 +2,13 @@
  * NetBird's real configure.sh (from ../shared, copied to a temp dir because it writes artifacts/ beside
  * itself) run by the tool on the setup.env it wrote, against the fake authentik's discovery document.
  */
-import { cpSync, existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
 import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
+import { copyInfra } from "../helpers/netbird-infra.ts";
 import { runMain } from "../helpers/run-main.ts";
-
-const INFRA = fileURLToPath(new URL("../../../shared/netbird/infrastructure_files/", import.meta.url));
-
-function copyInfra(): string {
-  const dir = join(tempDir("netbird-"), "infrastructure_files");
-  cpSync(INFRA, dir, { recursive: true });
-  // The IP keeps configure.sh from asking jsonip.com (no internet here); a key the tool does not own.
-  writeFileSync(join(dir, "setup.env"), "NETBIRD_TURN_EXTERNAL_IP='203.0.113.7'\n");
-  return dir;
-}
 
 describe("configure.sh", () => {
   it("runs NetBird's real configure.sh: management.json carries the client id, IdP manager settings and the discovered issuer", async () => {

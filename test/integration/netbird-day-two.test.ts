@@ -4,28 +4,20 @@
  * configuration that hold the tool's values. What NetBird keeps — the datastore encryption key, the relay
  * secret, the TURN password — and every hand edit stay byte for byte.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
 import { admin } from "../helpers/admin.ts";
 import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
+import { copyInfra, INFRA } from "../helpers/netbird-infra.ts";
 import { runMain } from "../helpers/run-main.ts";
 
-const INFRA = fileURLToPath(new URL("../../../shared/netbird/infrastructure_files/", import.meta.url));
 const KEY = "bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc=";
 const RELAY = "relay-secret-NetBird-keeps-0123456789";
 const TURN = "turn-password-NetBird-keeps-0123456789";
-
-function copyInfra(setupEnv = "NETBIRD_TURN_EXTERNAL_IP='203.0.113.7'\n"): string {
-  const dir = join(tempDir("netbird-"), "infrastructure_files");
-  cpSync(INFRA, dir, { recursive: true });
-  writeFileSync(join(dir, "setup.env"), setupEnv);
-  return dir;
-}
 
 const FILES = ["management.json", "docker-compose.yml", "turnserver.conf"];
 const read = (infra: string) => Object.fromEntries(FILES.map((f) => [f, readFileSync(join(infra, "artifacts", f), "utf8")]));

@@ -3,16 +3,15 @@
  * secret value (API token, app passwords, client secrets, NetBird PAT and setup password, secrets that
  * configure.sh generates) in stdout, stderr, error messages or the JSON summary.
  */
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
 import { startFakeNetbird } from "../fake-netbird/server.ts";
 import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
+import { copyInfra } from "../helpers/netbird-infra.ts";
 import { runMain, type MainResult } from "../helpers/run-main.ts";
 
-const INFRA = fileURLToPath(new URL("../../../shared/netbird/infrastructure_files/", import.meta.url));
 const PAT = "nbp_secret_personal_access_token_987654321";
 const SETUP_PASSWORD = "setup-password-that-must-not-leak";
 
@@ -28,9 +27,7 @@ describe("secrets never leak", () => {
       return r;
     };
 
-    const infra = join(tempDir(), "infrastructure_files");
-    cpSync(INFRA, infra, { recursive: true });
-    writeFileSync(join(infra, "setup.env"), "NETBIRD_TURN_EXTERNAL_IP='203.0.113.7'\n");
+    const infra = copyInfra();
     const nbEnv = trace({ CONFIGURE_SH: join(infra, "configure.sh") }, infra);
 
     fake.inject({ path: /\/core\/tokens\/.*view_key/, status: 503, times: 1 });
