@@ -70,6 +70,15 @@ function highWaterKb(pid: number | undefined): number {
 }
 
 /**
+ * Everything this run writes — the outputs, the compile cache, GNU time's reports — goes into one directory
+ * (TMPDIR for the helpers' temporary directories too), removed at the end. The fake's caches stay where they
+ * are kept between runs.
+ */
+process.env.FAKE_AK_CACHE_DIR ??= tmpdir();
+const RUN_DIR = mkdtempSync(join(tmpdir(), "akb-bench-run-"));
+process.env.TMPDIR = RUN_DIR;
+
+/**
  * The bundle runs as in the image: with V8's compile cache of its start made beforehand (Dockerfile,
  * NODE_COMPILE_CACHE), here in a directory of this run's own.
  */
@@ -228,7 +237,10 @@ async function main(): Promise<void> {
     `| Image layers over the base | ${imageSize()} |`,
   ].join("\n");
   process.stdout.write(`${table}\n`);
-  rmSync(COMPILE_CACHE, { recursive: true, force: true });
 }
 
-await main();
+try {
+  await main();
+} finally {
+  rmSync(RUN_DIR, { recursive: true, force: true });
+}
