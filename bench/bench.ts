@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFakeAuthentik, type FakeAuthentik } from "../test/fake-authentik/index.ts";
 import { baseEnv, tempDir, TOKEN } from "../test/helpers/env.ts";
+import runTmpdir from "../test/helpers/run-tmpdir.ts";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const BUNDLE = fileURLToPath(new URL("../dist-bundle/main.js", import.meta.url));
@@ -70,13 +71,10 @@ function highWaterKb(pid: number | undefined): number {
 }
 
 /**
- * Everything this run writes — the outputs, the compile cache, GNU time's reports — goes into one directory
- * (TMPDIR for the helpers' temporary directories too), removed at the end. The fake's caches stay where they
- * are kept between runs.
+ * Everything this run writes — the outputs, the compile cache, GNU time's reports — goes into one directory of
+ * its own, removed at the end: the tests' set-up (TMPDIR), which keeps the fake's caches where they are.
  */
-process.env.FAKE_AK_CACHE_DIR ??= tmpdir();
-const RUN_DIR = mkdtempSync(join(tmpdir(), "akb-bench-run-"));
-process.env.TMPDIR = RUN_DIR;
+const removeRunDir = runTmpdir();
 
 /**
  * The bundle runs as in the image: with V8's compile cache of its start made beforehand (Dockerfile,
@@ -242,5 +240,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  rmSync(RUN_DIR, { recursive: true, force: true });
+  removeRunDir();
 }

@@ -1,5 +1,5 @@
 /**
- * Vitest globalSetup: every temporary directory the tests make (through `os.tmpdir()`, which reads TMPDIR) goes
+ * Vitest globalSetup (and `npm run bench`'s first step): every temporary directory the tests make (through `os.tmpdir()`, which reads TMPDIR) goes
  * under one directory of this run's own, removed when the run ends, so runs on one machine do not pile up.
  * The workers are started after this runs and inherit the variable. A run that is killed leaves its directory;
  * `.ci/run` removes those a day old.

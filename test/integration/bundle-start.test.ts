@@ -8,14 +8,12 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
 import { baseEnv, tempDir, TOKEN } from "../helpers/env.ts";
+import { ROOT } from "../helpers/images.ts";
 import { copyInfra } from "../helpers/netbird-infra.ts";
 import { runMain } from "../helpers/run-main.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const HOOK = `import { registerHooks } from "node:module";
 import { writeSync } from "node:fs";
