@@ -213,7 +213,9 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       const got = keys.length ? await output.read(path, keys, consumer.format) : undefined;
       const existing = credentialsOf(got, wanted);
       const file = Object.fromEntries((consumer.reads ?? []).flatMap((k) => (existing[k] === undefined ? [] : [[k, existing[k]]])));
-      return { consumer, ctx: { ...ctx, file }, path, output, existing, ...(got && stamp ? { reading: { keys, values: got, stamp } } : {}) };
+      // Read with every key it writes, and naming no client: most likely the consumer's first run.
+      const fresh = config.mode !== "plan" && !consumer.fromFile(got ?? {}).clientId;
+      return { consumer, ctx: { ...ctx, file }, path, output, existing, fresh, ...(got && stamp ? { reading: { keys, values: got, stamp } } : {}) };
     }),
   );
   await checkLocal(config, contexts, output);
@@ -277,7 +279,7 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
           tokens: accountTokens(ak, config, c, desired, early ? (answer) => round?.loggedIn(answer) : undefined),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
         };
-        const seen = observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens });
+        const seen = observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens, fresh: c.fresh });
         if (early) {
           // Awaited below: a failure meanwhile is the run's error, not an unhandled rejection.
           seen.catch(() => undefined);

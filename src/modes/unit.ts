@@ -26,6 +26,8 @@ export interface Context {
   existing?: Readonly<Record<string, string>>;
   /** The run's one reading of the output at its start, as the consumer reads it. */
   reading?: OutputReading;
+  /** That reading names no client: most likely the consumer's first run (observe reads accordingly). */
+  fresh?: boolean;
 }
 
 export interface OutputReading {

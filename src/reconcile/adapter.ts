@@ -34,6 +34,11 @@ export interface FindOptions {
   once?: <T>(key: string, read: () => Promise<T>) => Promise<T>;
   /** A least-privilege run: the app password as its account sees it. */
   tokens?: AccountTokens | undefined;
+  /**
+   * Observe only: the consumer's output was read and names no client, so its provider most likely does not exist
+   * yet. Decides only which read goes first (provider.ts), never what is found.
+   */
+  fresh?: boolean | undefined;
 }
 
 /**

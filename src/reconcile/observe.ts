@@ -20,6 +20,8 @@ export interface ObserveOptions {
   known?: Defaults;
   /** A least-privilege run: NetBird's account reads its own app passwords. */
   tokens?: AccountTokens | undefined;
+  /** The output was read and names no client: most likely a first run (FindOptions.fresh). */
+  fresh?: boolean | undefined;
 }
 
 export async function observe(client: AuthentikClient, desired: DesiredState, options: ObserveOptions): Promise<Objects> {
@@ -29,7 +31,14 @@ export async function observe(client: AuthentikClient, desired: DesiredState, op
     if (!reads.has(key)) reads.set(key, read());
     return reads.get(key) as Promise<T>;
   };
-  const opts: FindOptions = { readSecrets: options.readSecrets, now: options.now ?? Date.now(), once, tokens: options.tokens, ...(options.known ? { known: options.known } : {}) };
+  const opts: FindOptions = {
+    readSecrets: options.readSecrets,
+    now: options.now ?? Date.now(),
+    once,
+    tokens: options.tokens,
+    fresh: options.fresh,
+    ...(options.known ? { known: options.known } : {}),
+  };
   const started = new Map<AnyAdapter, Promise<void>>();
   const start = (adapter: AnyAdapter): Promise<void> => {
     let p = started.get(adapter);

@@ -886,11 +886,13 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
     );
     return paginate(ctx, list.map(scopeMappingWire));
   },
+  // `search` covers the provider's name and its application's (core/api/providers.py search_fields).
   providers_all_list: (ctx) => {
-    const list = filtered(ctx, [...ctx.store.providers.values()], { application__isnull: (p, v) => !ctx.store.applicationOf(p) === bool(v) }, ["name"]);
+    const rows = [...ctx.store.providers.values()].map((p) => ({ p, name: p.name, application__name: ctx.store.applicationOf(p)?.name }));
+    const list = filtered(ctx, rows, { application__isnull: ({ p }, v) => !ctx.store.applicationOf(p) === bool(v) }, ["name", "application__name"]);
     return paginate(
       ctx,
-      list.map((p) => providerWire(ctx.store, p)),
+      list.map(({ p }) => providerWire(ctx.store, p)),
     );
   },
   providers_oauth2_list: (ctx) => {

@@ -667,6 +667,9 @@ describe("9. lists (more)", () => {
     expect(await names("providers/oauth2/?name=NetBird")).toEqual([]);
     fake.store.addProvider({ name: "NetBird", type: "saml" });
     expect((await names("providers/all/?search=netbird")).sort()).toEqual(["NetBird", provider.name].sort());
+    // The application's name is searched too (the tool compares exact names: provider.ts).
+    expect((await api(fake).patch("core/applications/netbird/", { name: "Mesh VPN" })).status).toBe(200);
+    expect(await names("providers/all/?search=mesh")).toEqual([provider.name]);
     expect(await names("providers/oauth2/?search=netbird")).toEqual([provider.name]);
     expect(await names("core/applications/?slug=netbird", "slug")).toEqual(["netbird"]);
     // `managed__isnull` exists in the 2026.8 schema, not in 2024.2's: there it filters nothing.

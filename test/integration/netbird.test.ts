@@ -43,10 +43,16 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(first.code).toBe(0);
     expect(first.summary.result).toBe("ok");
     // Readiness 5 (the version answer passes three stages; every flow in one list; the superuser group is not
-    // looked up with role access: the account's groups name it), observe 6 (+ the role's group,
-    // the role's search), writes 8 (+ role, its permissions, its group made with the account in it), verify 8
-    // (+ one user read, an admin call refused).
-    expect(first.summary.requests).toBe(27);
+    // looked up with role access: the account's groups name it), observe 5 (an empty output: providers of every
+    // type searched first, which answers for the missing OAuth2 provider too; + the role's group, the role's
+    // search), writes 8 (+ role, its permissions, its group made with the account in it), verify 8 (+ one user
+    // read, an admin call refused).
+    expect(first.summary.requests).toBe(26);
+    const observed = fake.log.slice(
+      0,
+      fake.log.findIndex((r) => r.method !== "GET"),
+    );
+    expect(observed.filter((r) => r.path.startsWith("/api/v3/providers/")).map((r) => r.path)).toEqual(["/api/v3/providers/all/"]);
     expect(fake.log.filter((r) => r.path.endsWith("/add_user/"))).toEqual([]);
     expect(first.summary.created).toEqual(
       expect.arrayContaining(["OAuth2 provider 'NetBird'", "application 'netbird'", "service account 'NetBird'", "device-code flow 'default-device-code-flow'"]),
@@ -203,6 +209,9 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     fake.resetLog();
     expect((await runMain(env)).code).toBe(0);
     expect(fake.writes()).toEqual([]);
+    // Taken for a first run: every type searched first, then the OAuth2 provider that has the name read.
+    const providerReads = fake.log.filter((r) => r.path.startsWith("/api/v3/providers/") && r.caller === "akadmin").map((r) => r.path);
+    expect(providerReads).toEqual(["/api/v3/providers/all/", "/api/v3/providers/oauth2/"]);
     expect(sourceWithBash(file, ["NETBIRD_IDP_MGMT_EXTRA_PASSWORD"]).NETBIRD_IDP_MGMT_EXTRA_PASSWORD).toBe(password);
   });
 
@@ -268,6 +277,24 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(result.code).toBe(7);
     expect(result.summary.error?.message).toContain(variable);
     expect(fake.writes()).toEqual([]);
+  });
+
+  it("stops before any write on a re-run whose OAuth2 provider was replaced by another type of the same name", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    expect((await runMain(baseEnv(fake.url, out))).code).toBe(0);
+    const api = admin(fake.url);
+    const [ours] = await api.provider();
+    await api.del(`/providers/oauth2/${ours.pk}/`);
+    fake.store.addProvider({ name: "NetBird", type: "saml" });
+    fake.resetLog();
+    // The output names a client: the OAuth2 provider is looked up by name first, then every type.
+    const result = await runMain(baseEnv(fake.url, out));
+    expect(result.code).toBe(7);
+    expect(result.summary.error?.message).toContain("PROVIDER_NAME");
+    expect(fake.writes()).toEqual([]);
+    const reads = fake.log.filter((r) => r.path.startsWith("/api/v3/providers/")).map((r) => r.path);
+    expect(reads).toEqual(["/api/v3/providers/oauth2/", "/api/v3/providers/all/"]);
   });
 
   it("an unknown newer authentik is tried with the newest shapes and a warning, not refused", async () => {

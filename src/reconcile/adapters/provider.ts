@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { OAuth2ProviderRequest, PatchedOAuth2ProviderRequest } from "@goauthentik/api";
 import type { AuthentikClient } from "../../authentik/client.ts";
 import { escapeRegex } from "../../authentik/client.ts";
-import type { RedirectUri, WireOAuth2Provider } from "../../authentik/wire.ts";
+import type { RedirectUri, WireOAuth2Provider, WireProvider } from "../../authentik/wire.ts";
 import { ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
 import type { Adapter, Diff, FindOptions } from "../adapter.ts";
@@ -126,9 +126,25 @@ function describeCreate(desired: DesiredProvider): FieldChange[] {
   ];
 }
 
-/** The OAuth2 provider with this name: read once per observe pass (the application's adapter asks too). */
+/** Providers of every type whose name contains `name`: read once per observe pass. */
+function providersSearched(client: AuthentikClient, name: string, opts: FindOptions): Promise<WireProvider[]> {
+  const read = () => client.searchProviders(name);
+  return opts.once ? opts.once(`providers ${name}`, read) : read();
+}
+
+/**
+ * The OAuth2 provider with this name: read once per observe pass (the application's adapter asks too). On a
+ * first run (`fresh`) providers of every type are searched first, and the OAuth2 provider is read only when one
+ * has the name: the search that a missing provider needs anyway then answers alone.
+ */
 export function oauth2ProviderNamed(client: AuthentikClient, name: string, opts: FindOptions): Promise<WireOAuth2Provider | undefined> {
-  const read = () => client.findOAuth2Provider(name);
+  const read = async () => {
+    if (opts.fresh) {
+      const named = (await providersSearched(client, name, opts)).find((p) => p.name === name);
+      if (!named || (named.meta_model_name !== undefined && named.meta_model_name !== OAUTH2_MODEL)) return undefined;
+    }
+    return client.findOAuth2Provider(name);
+  };
   return opts.once ? opts.once(`OAuth2 provider ${name}`, read) : read();
 }
 
@@ -136,11 +152,11 @@ export function oauth2ProviderNamed(client: AuthentikClient, name: string, opts:
  * Find our provider by exact name. A provider of another type with the same name, or our provider bound to
  * another application, is a conflict the user must resolve: stop before any write. Providers of every type are
  * searched only when no OAuth2 provider has the name (names are unique across types, so one that has it rules
- * any other out).
+ * any other out), or first on a first run.
  */
 async function observeProvider(client: AuthentikClient, name: string, appSlug: string, opts: FindOptions): Promise<WireOAuth2Provider | undefined> {
   const oauth = await oauth2ProviderNamed(client, name, opts);
-  const any = oauth ? [] : await client.searchProviders(name);
+  const any = oauth ? [] : await providersSearched(client, name, opts);
   const other = any.find((p) => p.name === name && p.meta_model_name !== undefined && p.meta_model_name !== OAUTH2_MODEL);
   if (!oauth && other) {
     throw new ConflictError(
