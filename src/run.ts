@@ -213,9 +213,9 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
       const got = keys.length ? await output.read(path, keys, consumer.format) : undefined;
       const existing = credentialsOf(got, wanted);
       const file = Object.fromEntries((consumer.reads ?? []).flatMap((k) => (existing[k] === undefined ? [] : [[k, existing[k]]])));
-      // Read with every key it writes, and naming no client: most likely the consumer's first run.
-      const fresh = config.mode !== "plan" && !consumer.fromFile(got ?? {}).clientId;
-      return { consumer, ctx: { ...ctx, file }, path, output, existing, fresh, ...(got && stamp ? { reading: { keys, values: got, stamp } } : {}) };
+      // Whether the output names the consumer's client (not known in plan mode, which reads fewer keys).
+      const namesClient = config.mode === "plan" ? undefined : Boolean(consumer.fromFile(got ?? {}).clientId);
+      return { consumer, ctx: { ...ctx, file }, path, output, existing, namesClient, ...(got && stamp ? { reading: { keys, values: got, stamp } } : {}) };
     }),
   );
   await checkLocal(config, contexts, output);
@@ -269,17 +269,16 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
         const tool =
           creds.tool && i === 0 ? { ...creds.tool, access: { name: `${creds.tool.account} provisioner`, permissions: toolPermissions(defaults.features.version) } } : undefined;
         const desired: DesiredState = { ...own, ownTokens: creds.asTool, ...(tool ? { tool } : {}) };
-        // A re-run (the output holds the consumer's credentials) that will verify, and that is not asked to rotate
+        // A re-run (the output names the consumer's client) that will verify, and that is not asked to rotate
         // (which writes), sends verification's first requests beside its observation, once observation's first
         // are out (their answers are the ones the run waits on); if it then writes nothing, their answers count.
-        const early =
-          (config.mode === "verify" || (config.mode === "apply" && config.verify && config.rotate.length === 0)) && Boolean(c.consumer.fromFile(c.existing ?? {}).clientId);
+        const early = (config.mode === "verify" || (config.mode === "apply" && config.verify && config.rotate.length === 0)) && c.namesClient === true;
         let round: FirstRound | undefined;
         const extras: RunExtras = {
           tokens: accountTokens(ak, config, c, desired, early ? (answer) => round?.loggedIn(answer) : undefined),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
         };
-        const seen = observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens, fresh: c.fresh });
+        const seen = observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens, fresh: c.namesClient === false });
         if (early) {
           // Awaited below: a failure meanwhile is the run's error, not an unhandled rejection.
           seen.catch(() => undefined);

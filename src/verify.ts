@@ -231,7 +231,7 @@ type Get = (url: string, bearer?: string) => Promise<Answer>;
  * fewer. Discovery's answer still decides: a URL it names otherwise is then asked as named, and after a failed
  * discovery their answers are not looked at. Each is sent once, whoever asks first (`get`).
  *
- * A run whose output already holds the consumer's credentials sends them beside its own observation (run.ts);
+ * A run whose output already names the consumer's client sends them beside its own observation (run.ts);
  * verification takes those answers only if the run then wrote nothing to authentik (unit.ts), else asks again.
  */
 export interface FirstRound {

@@ -26,8 +26,11 @@ export interface Context {
   existing?: Readonly<Record<string, string>>;
   /** The run's one reading of the output at its start, as the consumer reads it. */
   reading?: OutputReading;
-  /** That reading names no client: most likely the consumer's first run (observe reads accordingly). */
-  fresh?: boolean;
+  /**
+   * Whether the output names the consumer's client (undefined: not known). No: most likely its first run
+   * (observe reads accordingly). Yes: a re-run, which sends verification's first requests beside observation.
+   */
+  namesClient?: boolean | undefined;
 }
 
 export interface OutputReading {
@@ -57,7 +60,7 @@ export interface Unit extends Context {
   defaults: Defaults;
   /** The least-privilege run's account session and where the tool token is kept. */
   extras: RunExtras;
-  /** Verification's first requests, sent beside observation when the output held credentials (run.ts). */
+  /** Verification's first requests, sent beside observation when the output named the client (run.ts). */
   firstRound?: FirstRound | undefined;
 }
 

@@ -69,6 +69,24 @@ describe("verification", () => {
     expect(users[0]!.at).toBeLessThan(fake.log.find((x) => x.path === "/api/v3/rbac/permissions/")!.answeredAt!);
   });
 
+  it("a Firezone re-run sends discovery and the JWKS beside its observation too: its output names the client", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const env = { ...baseEnv(fake.url, tempDir(), { CONSUMER: "firezone", FIREZONE_URL: "https://firezone.example.com" }), NETBIRD_DOMAIN: "" };
+    expect((await runMain(env)).code).toBe(0);
+    fake.resetLog();
+    // Observation cannot end before the provider is answered (held 300 ms).
+    fake.inject({ path: "/api/v3/providers/oauth2/", delayMs: 300, times: 1 });
+    const r = await runMain(env);
+    expect(r.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    const observed = fake.log.find((x) => x.path === "/api/v3/providers/oauth2/")!;
+    for (const path of ["/application/o/firezone/.well-known/openid-configuration", "/application/o/firezone/jwks/"]) {
+      const asked = fake.log.filter((x) => x.path === path);
+      expect(asked, path).toHaveLength(1);
+      expect(asked[0]!.at, path).toBeLessThan(observed.answeredAt!);
+    }
+  });
+
   it("a check that fails on an answer asked during observation is asked again: a change made meanwhile by someone else counts", async () => {
     const { fake, env } = await provisioned();
     await using _ = fake;
