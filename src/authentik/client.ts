@@ -81,7 +81,7 @@ export interface RequestStats {
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const TRANSIENT = new Set([0, 429, 502, 503, 504]);
-const PAGE_SIZE = 100;
+export const PAGE_SIZE = 100;
 const MAX_PAGES = 100;
 
 /** A path parameter, encoded. */

@@ -73,14 +73,19 @@ export const firezone: Consumer = {
   ],
   fileVars: ["OPENID_CONNECT_PROVIDERS"],
   fromFile: (v) => {
-    let list: { id?: string; client_id?: string; client_secret?: string }[] = [];
+    // Whatever the file holds: anything but a list whose first entry has string fields names no client.
+    let parsed: unknown;
     try {
-      list = JSON.parse(v.OPENID_CONNECT_PROVIDERS ?? "[]") as typeof list;
+      parsed = JSON.parse(v.OPENID_CONNECT_PROVIDERS ?? "[]");
     } catch {
-      /* verified as a mismatch below */
+      /* verified as a mismatch */
     }
-    const entry = list[0] ?? {};
-    return { clientId: entry.client_id ?? "", clientSecret: entry.client_secret ?? "" };
+    const entry: unknown = Array.isArray(parsed) ? parsed[0] : undefined;
+    const field = (k: string) => {
+      const value = entry !== null && typeof entry === "object" ? (entry as Record<string, unknown>)[k] : undefined;
+      return typeof value === "string" ? value : "";
+    };
+    return { clientId: field("client_id"), clientSecret: field("client_secret") };
   },
   format: ENV_FORMAT,
 };

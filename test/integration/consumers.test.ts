@@ -2,7 +2,7 @@
  * Every consumer from an empty fake authentik to the file its consumer parses: fresh run, file checked the
  * way the consumer reads it, a second run with zero writes, plan mode, and secrets harvested (not regenerated).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeAuthentik } from "../fake-authentik/index.ts";
@@ -115,6 +115,21 @@ describe("consumers", () => {
       .find((l) => l.startsWith("OPENID_CONNECT_PROVIDERS="))!;
     expect(JSON.parse(rotatedLine.slice("OPENID_CONNECT_PROVIDERS=".length))[0].client_secret).toBe(after.client_secret);
     expect(rotated.stdout + rotated.stderr).not.toContain(after.client_secret);
+  });
+
+  it("firezone: an OPENID_CONNECT_PROVIDERS that is not a list names no client: the run writes a good one", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const file = join(out, "firezone.env");
+    writeFileSync(file, "OPENID_CONNECT_PROVIDERS=null\n");
+    const env = { ...baseEnv(fake.url, out, { CONSUMER: "firezone", FIREZONE_URL: "https://firezone.example.com" }), NETBIRD_DOMAIN: "" };
+    const r = await runMain(env);
+    expect(r.summary.error?.message).toBeUndefined();
+    expect(r.code).toBe(0);
+    const line = readFileSync(file, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("OPENID_CONNECT_PROVIDERS="))!;
+    expect(JSON.parse(line.slice("OPENID_CONNECT_PROVIDERS=".length))[0].client_id).toBe((await providerNamed(fake.url, "Firezone")).client_id);
   });
 
   it("several consumers in one run: each gets its objects and its file", async () => {

@@ -297,6 +297,54 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(reads).toEqual(["/api/v3/providers/oauth2/", "/api/v3/providers/all/"]);
   });
 
+  it("a first run takes only the provider with exactly its name from the search, which also matches applications' names", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const api = admin(fake.url);
+    const flow = await api.get("/flows/instances/default-provider-authorization-implicit-consent/");
+    const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
+    // Both come back from `search=NetBird`: one by its application's name, one by a name that differs in case.
+    const mesh = await api.post("/providers/oauth2/", { name: "Mesh", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+    await api.post("/core/applications/", { name: "NetBird", slug: "mesh", provider: mesh.pk });
+    await api.post("/providers/oauth2/", { name: "netbird", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+    fake.resetLog();
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.code).toBe(0);
+    expect(result.summary.created).toContain("OAuth2 provider 'NetBird'");
+    const observed = fake.log.slice(
+      0,
+      fake.log.findIndex((r) => r.method !== "GET"),
+    );
+    expect(observed.filter((r) => r.path.startsWith("/api/v3/providers/")).map((r) => r.path)).toEqual(["/api/v3/providers/all/"]);
+  });
+
+  it("a first run stops before any write when an OAuth2 provider with its name backs another application", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const api = admin(fake.url);
+    const flow = await api.get("/flows/instances/default-provider-authorization-implicit-consent/");
+    const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
+    const ours = await api.post("/providers/oauth2/", { name: "NetBird", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+    await api.post("/core/applications/", { name: "VPN", slug: "vpn", provider: ours.pk });
+    fake.resetLog();
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.code).toBe(7);
+    expect(result.summary.error?.message).toContain("APP_SLUG=vpn");
+    expect(fake.writes()).toEqual([]);
+    expect(fake.log.filter((r) => r.path.startsWith("/api/v3/providers/")).map((r) => r.path)).toEqual(["/api/v3/providers/all/", "/api/v3/providers/oauth2/"]);
+  });
+
+  it("a first run whose search spans pages reads the OAuth2 provider by name too (an unordered list's pages may shift)", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    for (let i = 1; i <= 101; i++) fake.store.addProvider({ name: `NetBird ${i}`, type: "saml" });
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.code).toBe(0);
+    const reads = fake.log.filter((r) => r.path.startsWith("/api/v3/providers/") && r.method === "GET" && r.caller === "akadmin");
+    expect(reads.map((r) => `${r.path}${r.path.endsWith("/all/") ? ` ${new URLSearchParams(r.query).get("page")}` : ""}`)).toEqual([
+      "/api/v3/providers/all/ 1",
+      "/api/v3/providers/all/ 2",
+      "/api/v3/providers/oauth2/",
+    ]);
+  });
+
   it("an unknown newer authentik is tried with the newest shapes and a warning, not refused", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, reportVersion: "2027.2.0" });
     const result = await runMain(baseEnv(fake.url, tempDir()));

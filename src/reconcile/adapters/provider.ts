@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { OAuth2ProviderRequest, PatchedOAuth2ProviderRequest } from "@goauthentik/api";
 import type { AuthentikClient } from "../../authentik/client.ts";
-import { escapeRegex } from "../../authentik/client.ts";
+import { escapeRegex, PAGE_SIZE } from "../../authentik/client.ts";
 import type { RedirectUri, WireOAuth2Provider, WireProvider } from "../../authentik/wire.ts";
 import { ConflictError } from "../../errors.ts";
 import { registerSecret } from "../../secrets.ts";
@@ -140,8 +140,11 @@ function providersSearched(client: AuthentikClient, name: string, opts: FindOpti
 export function oauth2ProviderNamed(client: AuthentikClient, name: string, opts: FindOptions): Promise<WireOAuth2Provider | undefined> {
   const read = async () => {
     if (opts.fresh) {
-      const named = (await providersSearched(client, name, opts)).find((p) => p.name === name);
-      if (!named || (named.meta_model_name !== undefined && named.meta_model_name !== OAUTH2_MODEL)) return undefined;
+      const found = await providersSearched(client, name, opts);
+      const named = found.find((p) => p.name === name);
+      // More than one page of matches: pages of an unordered list may shift between reads, so it is read by name.
+      const whole = found.length <= PAGE_SIZE;
+      if (whole && (!named || (named.meta_model_name !== undefined && named.meta_model_name !== OAUTH2_MODEL))) return undefined;
     }
     return client.findOAuth2Provider(name);
   };

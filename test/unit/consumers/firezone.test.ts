@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { envSafeJson, RESERVED_IDS } from "../../../src/consumers/firezone.ts";
+import { envSafeJson, firezone, RESERVED_IDS } from "../../../src/consumers/firezone.ts";
 import { mergeEnvFile, parseEnvFile, renderEnvLine, UnsafeValueError } from "../../../src/output/env-file.ts";
 
 describe("envSafeJson", () => {
@@ -27,4 +27,12 @@ describe("env format", () => {
     expect(parseEnvFile(merged, ["K", "A"])).toEqual({ K: '[{"a":1}]', A: "1" });
     expect(() => mergeEnvFile("", [["K", "a$b"]], { kind: "env" })).toThrow(UnsafeValueError);
   });
+});
+
+describe("fromFile", () => {
+  it("reads the client of the first entry", () =>
+    expect(firezone.fromFile({ OPENID_CONNECT_PROVIDERS: '[{"client_id":"c","client_secret":"s"}]' })).toEqual({ clientId: "c", clientSecret: "s" }));
+  it.each(["null", "7", '"x"', "{}", "[null]", "[7]", '[{"client_id":7}]', "[", ""])("names no client in %j, and does not throw", (text) =>
+    expect(firezone.fromFile({ OPENID_CONNECT_PROVIDERS: text })).toEqual({ clientId: "", clientSecret: "" }),
+  );
 });
