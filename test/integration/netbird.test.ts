@@ -30,6 +30,12 @@ const KEYS = [
   "NETBIRD_IDP_MGMT_EXTRA_PASSWORD",
 ];
 
+/** An OAuth2 provider made by hand in authentik, as an admin would (implicit consent, no redirect URIs). */
+async function handMadeProvider(api: ReturnType<typeof admin>, name: string): Promise<{ pk: number }> {
+  const flow = await api.get("/flows/instances/default-provider-authorization-implicit-consent/");
+  const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
+  return api.post("/providers/oauth2/", { name, authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+}
 describe("NetBird standalone, fresh authentik (2026.8)", () => {
   it("provisions every object, writes setup.env, and a second run writes nothing", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
@@ -253,9 +259,7 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
   it("stops before any write when the application slug is bound to another provider", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const api = admin(fake.url);
-    const flow = await api.get("/flows/instances/default-provider-authorization-implicit-consent/");
-    const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
-    const other = await api.post("/providers/oauth2/", { name: "Something else", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+    const other = await handMadeProvider(api, "Something else");
     await api.post("/core/applications/", { name: "NetBird", slug: "netbird", provider: other.pk });
     fake.resetLog();
     const out = tempDir();
@@ -300,12 +304,10 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
   it("a first run takes only the provider with exactly its name from the search, which also matches applications' names", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const api = admin(fake.url);
-    const flow = await api.get("/flows/instances/default-provider-authorization-implicit-consent/");
-    const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
     // Both come back from `search=NetBird`: one by its application's name, one by a name that differs in case.
-    const mesh = await api.post("/providers/oauth2/", { name: "Mesh", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+    const mesh = await handMadeProvider(api, "Mesh");
     await api.post("/core/applications/", { name: "NetBird", slug: "mesh", provider: mesh.pk });
-    await api.post("/providers/oauth2/", { name: "netbird", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+    await handMadeProvider(api, "netbird");
     fake.resetLog();
     const result = await runMain(baseEnv(fake.url, tempDir()));
     expect(result.code).toBe(0);
@@ -320,9 +322,7 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
   it("a first run stops before any write when an OAuth2 provider with its name backs another application", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const api = admin(fake.url);
-    const flow = await api.get("/flows/instances/default-provider-authorization-implicit-consent/");
-    const inval = await api.get("/flows/instances/default-provider-invalidation-flow/");
-    const ours = await api.post("/providers/oauth2/", { name: "NetBird", authorization_flow: flow.pk, invalidation_flow: inval.pk, redirect_uris: [] });
+    const ours = await handMadeProvider(api, "NetBird");
     await api.post("/core/applications/", { name: "VPN", slug: "vpn", provider: ours.pk });
     fake.resetLog();
     const result = await runMain(baseEnv(fake.url, tempDir()));
