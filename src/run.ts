@@ -278,7 +278,13 @@ export async function run(config: Config, deps: RunDeps, client?: AuthentikClien
           tokens: accountTokens(ak, config, c, desired, early ? (answer) => round?.loggedIn(answer) : undefined),
           keepToolToken: config.tool ? (key) => output.persist({ path: config.tool!.store.path, entries: [[config.tool!.store.key, key]], format: ENV_FORMAT }) : undefined,
         };
-        const seen = observe(ak, desired, { readSecrets: config.mode !== "plan", known: defaults, tokens: extras.tokens, fresh: c.namesClient === false });
+        const seen = observe(ak, desired, {
+          readSecrets: config.mode !== "plan",
+          known: defaults,
+          tokens: extras.tokens,
+          fresh: c.namesClient === false,
+          createUnlooked: config.mode === "apply" && c.namesClient === false,
+        });
         if (early) {
           // Awaited below: a failure meanwhile is the run's error, not an unhandled rejection.
           seen.catch(() => undefined);

@@ -48,7 +48,12 @@ export async function applyMode(
   // Consumers one after the other (each one's chains run side by side).
   const applied: Applied[] = [];
   for (const u of units) {
-    const { done, rotated } = await apply(ak, u.desired, u.plan, logger.child({ consumer: u.consumer.id }), u.extras);
+    const { done, rotated, adopted } = await apply(ak, u.desired, u.plan, logger.child({ consumer: u.consumer.id }), u.extras);
+    // The summary tells what was done: an object planned to be made and found there is reported as adopted.
+    for (const [planned, actual] of adopted) {
+      const at = steps.indexOf(planned);
+      if (at >= 0) steps[at] = actual;
+    }
     applied.push({ u, done, rotated, values: await appliedValues(ak, u.desired, done) });
   }
   const rotated = applied.flatMap((a) => a.rotated);

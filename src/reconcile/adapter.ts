@@ -39,6 +39,13 @@ export interface FindOptions {
    * yet. Decides only which reads are made, and in what order (provider.ts), never what is found.
    */
   fresh?: boolean | undefined;
+  /**
+   * Observe before applying a first run (`fresh`): an object whose lookup serves only to choose between making
+   * it and adopting it, and that nothing found points at, is not looked up. Apply makes it, and authentik's 400
+   * on its taken name has it looked up and adopted then (apply.ts `createOrAdopt`), reported as adopted. Only for
+   * objects a name clash never makes a conflict (the role: one name, always adopted).
+   */
+  createUnlooked?: boolean | undefined;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { AuthentikClient } from "../authentik/client.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { AnyAdapter, ApplyContext, Diff, Objects, RunExtras } from "./adapter.ts";
+import type { AnyAdapter, ApplyContext, Objects, RunExtras } from "./adapter.ts";
 import type { DesiredState, Rotation } from "./desired.ts";
 import { FIRST, WAITS } from "./order.ts";
 import type { Operation, Plan } from "./plan.ts";
@@ -15,6 +15,8 @@ export interface Applied {
   /** Every object as it is after the run (found unchanged, created, or updated). */
   done: Objects;
   rotated: Rotation[];
+  /** A planned creation that found the object there and adopted it: the step as done, by the step as planned. */
+  adopted: ReadonlyMap<Step, Step>;
 }
 
 const LOST_ANSWER = new Set([0, 502, 503, 504]);
@@ -36,7 +38,7 @@ async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T 
       if (existing !== undefined) {
         log.info(
           { what, attempt },
-          lost ? `${what}: the answer to its creation was lost; found it, continuing with it` : `${what} appeared while creating it (another run?); adopting it`,
+          lost ? `${what}: the answer to its creation was lost; found it, continuing with it` : `${what} exists already (made before, or by another run meanwhile); adopting it`,
         );
         return { value: existing, adopted: true };
       }
@@ -52,13 +54,18 @@ function logDone(log: Logger, step: Step): void {
   if (step.warn && step.note) log.warn({ kind: step.kind, name: step.name }, `${step.kind} '${step.name}': ${step.note}`);
 }
 
-/** One object: leave it, update it with the planned patch, or create it (adopting one that appeared meanwhile). */
-async function converge(adapter: AnyAdapter, d: DesiredState, planned: Diff, seen: Objects, done: Objects, ctx: ApplyContext): Promise<unknown> {
+/**
+ * One object: leave it, update it with the planned patch, or create it — adopting one that is there already (made
+ * by another run meanwhile, or not looked for: FindOptions.createUnlooked). Returns the object and, when it was
+ * adopted, the step as done.
+ */
+async function converge(adapter: AnyAdapter, d: DesiredState, op: Operation, seen: Objects, done: Objects, ctx: ApplyContext): Promise<{ value: unknown; adopted?: Step }> {
+  const { diff: planned, step } = op;
   const observed: unknown = seen.get(adapter);
-  if (planned.action === "noop") return observed;
-  if (planned.action === "update") return adapter.update(d, observed, planned.patch, done, ctx);
+  if (planned.action === "noop") return { value: observed };
+  if (planned.action === "update") return { value: await adapter.update(d, observed, planned.patch, done, ctx) };
   // Made already by an object it comes with (the app password with its service account).
-  if (done.get(adapter) !== undefined) return done.get(adapter);
+  if (done.get(adapter) !== undefined) return { value: done.get(adapter) };
   const what = `${adapter.kind} '${adapter.key(d, done)}'`;
   const found = await createOrAdopt(
     () => adapter.create(d, done, ctx),
@@ -66,11 +73,16 @@ async function converge(adapter: AnyAdapter, d: DesiredState, planned: Diff, see
     ctx.log,
     what,
   );
-  if (!found.adopted) return found.value;
-  // Made by someone else meanwhile: bring its owned fields in line (nothing is rotated on an object just found).
+  if (!found.adopted) return { value: found.value };
+  // Found there: bring its owned fields in line (nothing is rotated on an object just found).
   const again = adapter.diff(d, found.value, done, "adopt");
-  return again.action === "update" ? adapter.update(d, found.value, again.patch, done, ctx) : found.value;
+  const value: unknown = again.action === "update" ? await adapter.update(d, found.value, again.patch, done, ctx) : found.value;
+  const note = [ADOPTED, again.note].filter(Boolean).join("; ");
+  return { value, adopted: { ...step, action: again.action === "update" ? "update" : "noop", changes: again.changes, note, ...(again.warn ? { warn: true } : {}) } };
 }
+
+/** The note of a step whose object was found there when it was to be made. */
+export const ADOPTED = "it existed already: adopted";
 
 /** Thrown where an object waited for one of another chain that failed: that chain's error is the one to report. */
 class WaitedInVain extends Error {}
@@ -102,13 +114,24 @@ class Progress {
   }
 }
 
-async function applyChain(chain: readonly Operation[], d: DesiredState, seen: Objects, done: Objects, ctx: ApplyContext, progress: Progress): Promise<void> {
+async function applyChain(
+  chain: readonly Operation[],
+  d: DesiredState,
+  seen: Objects,
+  done: Objects,
+  ctx: ApplyContext,
+  progress: Progress,
+  adopted: Map<Step, Step>,
+): Promise<void> {
   try {
-    for (const { adapter, diff, step } of chain) {
+    for (const op of chain) {
+      const { adapter, step } = op;
       await progress.after(WAITS.get(adapter) ?? []);
-      done.set(adapter, await converge(adapter, d, diff, seen, done, ctx));
+      const result = await converge(adapter, d, op, seen, done, ctx);
+      done.set(adapter, result.value);
+      if (result.adopted) adopted.set(step, result.adopted);
       progress.applied(adapter);
-      logDone(ctx.log, step);
+      logDone(ctx.log, result.adopted ?? step);
     }
   } catch (error) {
     // What waits for the rest of this chain fails too (a settled promise ignores the second settle).
@@ -122,12 +145,13 @@ export async function apply(client: AuthentikClient, desired: DesiredState, p: P
   // What the later objects of a chain need comes from here: found unchanged, or as made in this run.
   const done = p.seen.copy();
   const progress = new Progress(p.chains);
+  const adopted = new Map<Step, Step>();
   const first = p.chains.filter((chain) => FIRST.includes(chain[0]!.adapter));
-  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx, progress);
+  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx, progress, adopted);
   const rest = p.chains.filter((chain) => !first.includes(chain));
-  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx, progress)));
+  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx, progress, adopted)));
   const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   const failed = failures.find((e) => !(e instanceof WaitedInVain)) ?? failures[0];
   if (failed) throw failed;
-  return { done, rotated: ctx.rotated };
+  return { done, rotated: ctx.rotated, adopted };
 }

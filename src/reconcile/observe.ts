@@ -22,6 +22,8 @@ export interface ObserveOptions {
   tokens?: AccountTokens | undefined;
   /** The output was read and names no client: most likely a first run (FindOptions.fresh). */
   fresh?: boolean | undefined;
+  /** Apply's observe on a first run: objects that are only made or adopted are not looked up (FindOptions.createUnlooked). */
+  createUnlooked?: boolean | undefined;
 }
 
 export async function observe(client: AuthentikClient, desired: DesiredState, options: ObserveOptions): Promise<Objects> {
@@ -37,6 +39,7 @@ export async function observe(client: AuthentikClient, desired: DesiredState, op
     once,
     tokens: options.tokens,
     fresh: options.fresh,
+    createUnlooked: options.createUnlooked,
     ...(options.known ? { known: options.known } : {}),
   };
   const started = new Map<AnyAdapter, Promise<void>>();

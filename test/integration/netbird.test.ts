@@ -49,11 +49,12 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(first.code).toBe(0);
     expect(first.summary.result).toBe("ok");
     // Readiness 5 (the version answer passes three stages; every flow in one list; the superuser group is not
-    // looked up with role access: the account's groups name it), observe 5 (an empty output: providers of every
-    // type searched first, which answers for the missing OAuth2 provider too; + the role's group, the role's
-    // search), writes 8 (+ role, its permissions, its group made with the account in it), verify 8 (+ one user
-    // read, an admin call refused).
-    expect(first.summary.requests).toBe(26);
+    // looked up with role access: the account's groups name it), observe 4 (an empty output: providers of every
+    // type searched first, which answers for the missing OAuth2 provider too; + the role's group, and no search
+    // for the role without it: it is made, or adopted on the 400), writes 8 (+ role, its permissions, its group
+    // made with the account in it), verify 8 (+ one user read, an admin call refused).
+    expect(first.summary.requests).toBe(25);
+    expect(fake.log.filter((r) => r.path === "/api/v3/rbac/roles/").map((r) => r.method)).toEqual(["POST"]);
     const observed = fake.log.slice(
       0,
       fake.log.findIndex((r) => r.method !== "GET"),
@@ -343,6 +344,37 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
       "/api/v3/providers/all/ 2",
       "/api/v3/providers/oauth2/",
     ]);
+  });
+
+  it("a first run makes the role without searching for it; one already there is adopted on the 400, repaired, and reported so", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const api = admin(fake.url);
+    // Left by a first run that failed before its group was made, or made by hand: one permission too many, one missing.
+    const role = await api.post("/rbac/roles/", { name: "NetBird IdP manager" });
+    await api.post(`/rbac/permissions/assigned_by_roles/${role.pk}/assign/`, { permissions: ["authentik_core.view_user", "authentik_core.change_user"] });
+    const env = baseEnv(fake.url, tempDir());
+    // Plan mode reads as a re-run: it finds the role and plans its repair.
+    const planned = await runMain(env, ["--plan"]);
+    expect(planned.code).toBe(2);
+    expect(planned.stdout).toContain("~ role 'NetBird IdP manager': update");
+    fake.resetLog();
+
+    const result = await runMain(env);
+    expect(result.code).toBe(0);
+    expect(result.summary.created).not.toContain("role 'NetBird IdP manager'");
+    expect(result.summary.updated).toContain("role 'NetBird IdP manager'");
+    expect(result.stderr).toContain("role 'NetBird IdP manager' exists already");
+    const roleCalls = fake.log.filter((r) => r.path.startsWith("/api/v3/rbac/")).map((r) => `${r.method} ${r.path} ${r.status}`);
+    expect(roleCalls).toEqual([
+      "POST /api/v3/rbac/roles/ 400",
+      "GET /api/v3/rbac/roles/ 200",
+      "GET /api/v3/rbac/permissions/ 200",
+      `POST /api/v3/rbac/permissions/assigned_by_roles/${role.pk}/assign/ 200`,
+      `PATCH /api/v3/rbac/permissions/assigned_by_roles/${role.pk}/unassign/ 204`,
+    ]);
+    expect([...fake.store.roles.values()].filter((r) => r.name === "NetBird IdP manager")).toHaveLength(1);
+    expect([...fake.store.roles.get(role.pk)!.permissions].sort()).toEqual(["authentik_core.delete_user", "authentik_core.view_user"]);
+    expect(fake.store.groupByName("NetBird IdP manager")!.roles).toEqual([role.pk]);
   });
 
   it("an unknown newer authentik is tried with the newest shapes and a warning, not refused", async () => {

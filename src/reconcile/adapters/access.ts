@@ -61,10 +61,14 @@ export function accessAdapters(
     },
     applies: (d) => pick(d) !== undefined,
     key: (d) => want(d).name,
-    // The group, when it exists, names its roles: no search for the role then.
-    async find(client, d, seen) {
+    // The group, when it exists, names its roles: no search for the role then. Without the group, on a first
+    // run, not searched at all: a role of that name is adopted anyway, on its creation's 400 (role names are
+    // unique: rbac/models.py, every version).
+    async find(client, d, seen, opts) {
       const name = want(d).name;
-      const found = seen.get(group)?.roles_obj?.find((r) => r.name === name) ?? (await client.findRole(name));
+      const carrier = seen.get(group);
+      if (!carrier && opts.createUnlooked) return undefined;
+      const found = carrier?.roles_obj?.find((r) => r.name === name) ?? (await client.findRole(name));
       return found ? { role: found, permissions: await client.rolePermissions(found) } : undefined;
     },
     diff(d, observed) {
