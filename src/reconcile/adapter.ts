@@ -36,7 +36,7 @@ export interface FindOptions {
   tokens?: AccountTokens | undefined;
   /**
    * Observe only: the consumer's output was read and names no client, so its provider most likely does not exist
-   * yet. Decides only which reads are made, and in what order (provider.ts), never what is found.
+   * yet. Decides only which reads are made, and in what order (provider.ts, application.ts), never what is found.
    */
   fresh?: boolean | undefined;
   /**

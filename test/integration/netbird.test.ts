@@ -346,6 +346,17 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     ]);
   });
 
+  it("a first run observes in one round: the application is read beside the provider search, not after its answer", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    fake.inject({ path: "/api/v3/providers/all/", delayMs: 300, times: 1 });
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.code).toBe(0);
+    const search = fake.log.find((r) => r.path === "/api/v3/providers/all/")!;
+    const app = fake.log.find((r) => r.path === "/api/v3/core/applications/netbird/")!;
+    expect(app.at).toBeLessThan(search.answeredAt!);
+    expect(fake.log.filter((r) => r.path === "/api/v3/core/applications/netbird/")).toHaveLength(1);
+  });
+
   it("a first run makes the role without searching for it; one already there is adopted on the 400, repaired, and reported so", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const api = admin(fake.url);

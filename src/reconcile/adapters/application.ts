@@ -1,7 +1,7 @@
 /**
- * Application adapter: found by slug (retrieve, not list: the list is policy-filtered and cached). In observe,
- * when our provider already backs an application with that slug, the provider's answer (read once for both
- * adapters) says all the diff needs.
+ * Application adapter: found by slug (retrieve, not list: the list is policy-filtered and cached). In a re-run's
+ * observe, when our provider already backs an application with that slug, the provider's answer (read once for
+ * both adapters) says all the diff needs; a first run reads the application beside the provider's search.
  */
 import type { ApplicationRequest, PatchedApplicationRequest } from "@goauthentik/api";
 import type { WireApplication } from "../../authentik/wire.ts";
@@ -40,6 +40,8 @@ export const application: Adapter<WireApplication, PatchedApplicationRequest> = 
   applies: () => true,
   key: (d) => d.application.slug,
   async find(client, d, _seen, opts) {
+    // A first run's provider is most likely missing: the application is read at once, beside its search.
+    if (opts.fresh) return client.findApplication(d.application.slug);
     const p = opts.once ? await oauth2ProviderNamed(client, d.provider.name, opts) : undefined;
     if (p?.assigned_application_slug === d.application.slug) return { name: p.assigned_application_name ?? d.application.name, slug: d.application.slug, provider: p.pk };
     return client.findApplication(d.application.slug);
