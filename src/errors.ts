@@ -71,9 +71,12 @@ export class NotReadyError extends BootstrapError {
 export class ApiError extends BootstrapError {
   readonly exit: ExitReason;
   readonly status: number;
-  constructor(operation: string, status: number, detail: string, options?: { cause?: unknown }) {
+  /** An earlier attempt of the same call failed in transit: a 400 may then answer a write that did happen. */
+  readonly retried: boolean;
+  constructor(operation: string, status: number, detail: string, options?: { cause?: unknown; retried?: boolean }) {
     super(`Cannot ${operation}: ${status === 0 ? "" : `${status} `}${detail}`, options);
     this.status = status;
+    this.retried = options?.retried ?? false;
     this.exit = status === 401 || status === 403 ? "auth" : "api";
   }
 }

@@ -227,7 +227,9 @@ export class AuthentikClient {
     const url = `${this.baseUrl}/api/v3${call.path}${queryString(call.query ?? {})}`;
     const headers: Record<string, string> = { accept: "application/json", authorization: `Bearer ${this.options.token}` };
     if (call.body !== undefined) headers["content-type"] = "application/json";
+    let attempts = 0;
     const attempt = async (): Promise<T> => {
+      const retried = ++attempts > 1;
       let answer: HttpAnswer;
       if (WRITE_METHODS.has(call.method)) this.stats.writes += 1;
       this.options.logger.trace({ method: call.method, url: scrub(url) }, "request");
@@ -236,7 +238,7 @@ export class AuthentikClient {
       } catch (error) {
         throw new ApiError(operation, 0, `no answer from ${this.baseUrl} (${describeCause(error)})`, { cause: error });
       }
-      if (answer.status < 200 || answer.status > 299) throw new ApiError(operation, answer.status, errorDetail(answer.text));
+      if (answer.status < 200 || answer.status > 299) throw new ApiError(operation, answer.status, errorDetail(answer.text), { retried });
       if (answer.status === 204 || answer.text === "") return undefined as T;
       try {
         return JSON.parse(answer.text) as T;

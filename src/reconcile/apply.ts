@@ -21,26 +21,39 @@ export interface Applied {
 
 const LOST_ANSWER = new Set([0, 502, 503, 504]);
 
+/** The note of a step whose object was found there when it was to be made. */
+const ADOPTED = "it existed already: adopted";
+
 /**
- * Create, or — when authentik answers 400 because the object appeared meanwhile (a concurrent run), or the
- * answer was lost (connection dropped, timeout, 5xx from a proxy) and the create may or may not have happened —
- * look it up by its natural key and continue with it. Only if it is not there is the create tried again, so a
- * retried create never duplicates.
+ * Create, or — when authentik answers 400 because the object is there already (made by a concurrent run, or
+ * not looked for: FindOptions.createUnlooked), or the answer was lost (connection dropped, timeout, 5xx from a
+ * proxy) and the create may or may not have happened — look it up by its natural key and continue with it. Only
+ * if it is not there is the create tried again, so a retried create never duplicates. `adopted` says whether it
+ * most likely existed before, or this run made it and lost the answer.
  */
-async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, log: Logger, what: string, attempts = 4): Promise<{ value: T; adopted: boolean }> {
+async function createOrAdopt<T>(
+  create: () => Promise<T>,
+  find: () => Promise<T | undefined>,
+  log: Logger,
+  what: string,
+  attempts = 4,
+): Promise<{ value: T; adopted?: "existed" | "made" }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return { value: await create(), adopted: false };
+      return { value: await create() };
     } catch (error) {
       const lost = error instanceof ApiError && LOST_ANSWER.has(error.status);
       if (!(error instanceof ApiError) || (error.status !== 400 && !lost)) throw error;
       const existing = await find();
       if (existing !== undefined) {
+        // A lost answer, or a 400 after a try whose answer was lost (a retry, here or in the client): most likely
+        // this run made it.
+        const made = lost || error.retried || attempt > 1;
         log.info(
           { what, attempt },
-          lost ? `${what}: the answer to its creation was lost; found it, continuing with it` : `${what} exists already (made before, or by another run meanwhile); adopting it`,
+          made ? `${what}: the answer to its creation was lost; found it, continuing with it` : `${what} exists already (made before, or by another run meanwhile); adopting it`,
         );
-        return { value: existing, adopted: true };
+        return { value: existing, adopted: made ? "made" : "existed" };
       }
       if (!lost || attempt >= attempts) throw error;
       log.warn({ what, attempt, err: error.message }, `${what}: creation failed in transit and it does not exist; trying again`);
@@ -50,7 +63,11 @@ async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T 
 }
 
 function logDone(log: Logger, step: Step): void {
-  log.info({ kind: step.kind, name: step.name, action: DONE[step.action], fields: step.changes.map((c) => c.field) }, `${step.kind} '${step.name}' ${DONE[step.action]}`);
+  const adopted = step.note?.startsWith(ADOPTED) === true;
+  log.info(
+    { kind: step.kind, name: step.name, action: DONE[step.action], fields: step.changes.map((c) => c.field), ...(adopted ? { adopted } : {}) },
+    `${step.kind} '${step.name}' ${DONE[step.action]}${adopted ? ` (${ADOPTED})` : ""}`,
+  );
   if (step.warn && step.note) log.warn({ kind: step.kind, name: step.name }, `${step.kind} '${step.name}': ${step.note}`);
 }
 
@@ -77,12 +94,11 @@ async function converge(adapter: AnyAdapter, d: DesiredState, op: Operation, see
   // Found there: bring its owned fields in line (nothing is rotated on an object just found).
   const again = adapter.diff(d, found.value, done, "adopt");
   const value: unknown = again.action === "update" ? await adapter.update(d, found.value, again.patch, done, ctx) : found.value;
+  // Most likely made by this run, its answer lost: reported as planned, created.
+  if (found.adopted === "made") return { value };
   const note = [ADOPTED, again.note].filter(Boolean).join("; ");
   return { value, adopted: { ...step, action: again.action === "update" ? "update" : "noop", changes: again.changes, note, ...(again.warn ? { warn: true } : {}) } };
 }
-
-/** The note of a step whose object was found there when it was to be made. */
-export const ADOPTED = "it existed already: adopted";
 
 /** Thrown where an object waited for one of another chain that failed: that chain's error is the one to report. */
 class WaitedInVain extends Error {}

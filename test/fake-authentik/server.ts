@@ -75,6 +75,8 @@ export interface Fault {
   drop?: boolean;
   malformed?: boolean;
   after?: number;
+  /** API only: the request is handled (a write happens) and then `status` answers instead: a proxy's lost answer. */
+  handled?: boolean;
 }
 
 export interface FakeAuthentik extends AsyncDisposable {
@@ -367,7 +369,7 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
         res.end('{"results": [ {"pk": ');
         return;
       }
-      if (fault.status) {
+      if (fault.status && !(fault.handled && path.startsWith("/api/v3/"))) {
         record.status = fault.status;
         record.write = false;
         return send(res, fault.status, fault.body ?? { detail: `injected ${fault.status}` });
@@ -388,7 +390,8 @@ export async function startFakeAuthentik(opts: FakeAuthentikOptions = {}): Promi
     const requestId = randomBytes(16).toString("hex");
     const idHeader = { "x-authentik-id": requestId };
     if (path.startsWith("/api/v3/")) {
-      const r = handleApi(req, path, url.searchParams, rawBody, record);
+      const handled = handleApi(req, path, url.searchParams, rawBody, record);
+      const r = fault?.handled && fault.status ? { status: fault.status, body: fault.body ?? { detail: `injected ${fault.status}` } } : handled;
       record.status = r.status;
       if (r.status >= 400) record.write = false;
       // What the client sent (unknown fields included), so tests see exactly what a tool wrote.

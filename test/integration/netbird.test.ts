@@ -388,6 +388,23 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(fake.store.groupByName("NetBird IdP manager")!.roles).toEqual([role.pk]);
   });
 
+  it.each([
+    ["a lost answer to its permissions (504 until the client gives up)", { method: "POST", path: /\/assign\/$/, status: 504, times: 5 }],
+    ["a proxy's 503 after authentik made it, then the client's retry answered 400", { method: "POST", path: "/api/v3/rbac/roles/", status: 503, handled: true, times: 1 }],
+  ])("a role this run made is reported as created, not adopted, after %s", async (_name, fault) => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    fake.inject(fault);
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.summary.error?.message).toBeUndefined();
+    expect(result.code).toBe(0);
+    expect(result.summary.created).toContain("role 'NetBird IdP manager'");
+    expect(result.stderr).toContain("the answer to its creation was lost");
+    expect(result.stderr).not.toContain("it existed already");
+    const roles = [...fake.store.roles.values()].filter((r) => r.name === "NetBird IdP manager");
+    expect(roles).toHaveLength(1);
+    expect([...roles[0]!.permissions].sort()).toEqual(["authentik_core.delete_user", "authentik_core.view_user"]);
+  });
+
   it("an unknown newer authentik is tried with the newest shapes and a warning, not refused", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, reportVersion: "2027.2.0" });
     const result = await runMain(baseEnv(fake.url, tempDir()));
