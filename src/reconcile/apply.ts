@@ -62,8 +62,7 @@ async function createOrAdopt<T>(
   }
 }
 
-function logDone(log: Logger, step: Step): void {
-  const adopted = step.note?.startsWith(ADOPTED) === true;
+function logDone(log: Logger, step: Step, adopted: boolean): void {
   log.info(
     { kind: step.kind, name: step.name, action: DONE[step.action], fields: step.changes.map((c) => c.field), ...(adopted ? { adopted } : {}) },
     `${step.kind} '${step.name}' ${DONE[step.action]}${adopted ? ` (${ADOPTED})` : ""}`,
@@ -147,7 +146,7 @@ async function applyChain(
       done.set(adapter, result.value);
       if (result.adopted) adopted.set(step, result.adopted);
       progress.applied(adapter);
-      logDone(ctx.log, result.adopted ?? step);
+      logDone(ctx.log, result.adopted ?? step, result.adopted !== undefined);
     }
   } catch (error) {
     // What waits for the rest of this chain fails too (a settled promise ignores the second settle).
