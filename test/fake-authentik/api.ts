@@ -359,8 +359,11 @@ function applyToken(ctx: Ctx, t: Token, body: Record<string, any>, creating: boo
 }
 
 function groupBody(ctx: Ctx, g: Group, body: Record<string, any>, creating = false): void {
-  // Group names are unique from 2024.6 (API-enforced).
-  if (body.name !== undefined && atLeast(ctx.version, 2024, 6) && [...ctx.store.groups.values()].some((o) => o !== g && o.name === body.name)) throw unique("name", "Group");
+  // Group names: a second one is refused from 2024.6 by the serializer's UniqueValidator (DRF's message), from
+  // 2025.12 by the model's unique field (Django's); before 2024.6 it is accepted (core/api/groups.py, core/models.py).
+  if (body.name !== undefined && atLeast(ctx.version, 2024, 6) && [...ctx.store.groups.values()].some((o) => o !== g && o.name === body.name)) {
+    throw atLeast(ctx.version, 2025, 12) ? unique("name", "Group") : new HttpError(400, { name: ["This field must be unique."] });
+  }
   if (body.users !== undefined) {
     for (const pk of body.users as number[]) if (!ctx.store.users.has(pk)) throw invalidPk("users", pk);
     g.users = [...(body.users as number[])];
@@ -561,7 +564,10 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
       );
     }
     if (ctx.store.tokens.has(identifier)) throw new HttpError(400, { non_field_errors: ["A user/group with these details already exists"] });
-    if (ctx.body.create_group && ctx.store.groupByName(name)) throw new HttpError(400, { non_field_errors: ["A user/group with these details already exists"] });
+    // `Group.objects.create` skips the serializer: a taken group name trips the database only from 2025.12 (unique).
+    if (ctx.body.create_group && atLeast(ctx.version, 2025, 12) && ctx.store.groupByName(name)) {
+      throw new HttpError(400, { non_field_errors: ["A user/group with these details already exists"] });
+    }
     const expiring = ctx.body.expiring !== false;
     const user = ctx.store.addUser({
       username: name,
@@ -605,7 +611,6 @@ export const handlers: Record<string, (ctx: Ctx) => Result> = {
   core_groups_create: (ctx) => {
     const g = ctx.store.addGroup({ name: "\u0000pending" });
     try {
-      if ([...ctx.store.groups.values()].some((o) => o !== g && o.name === ctx.body.name)) throw unique("name", "Group");
       groupBody(ctx, g, ctx.body, true);
     } catch (error) {
       ctx.store.groups.delete(g.pk);

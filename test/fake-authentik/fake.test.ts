@@ -104,6 +104,18 @@ describe("1. real HTTP", () => {
 });
 
 describe("2. stateful objects and DRF-shaped errors", () => {
+  it.each([
+    ["2024.2.0", { status: 201 }],
+    ["2024.10.2", { status: 400, body: { name: ["This field must be unique."] } }],
+    ["2025.10.0", { status: 400, body: { name: ["This field must be unique."] } }],
+    ["2026.2.2", { status: 400, body: { name: ["Group with this name already exists."] } }],
+  ])("a second group of a name on %s: accepted before 2024.6, refused by the serializer, then by the model", async (version, answer) => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, version });
+    const c = client(fake);
+    expect((await c.post("core/groups/", { name: "Twice" })).status).toBe(201);
+    expect(await c.post("core/groups/", { name: "Twice" })).toMatchObject(answer);
+  });
+
   it("generates client id (40) and secret (128); names, slugs and identifiers are unique; foreign keys are checked", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
     const c = client(fake);
