@@ -403,10 +403,6 @@ export class AuthentikClient {
   }
 
   /** `roles` replaces the group's whole set (GroupSerializer, core/api/groups.py). */
-  async setGroupRoles(group: WireGroup, roles: readonly string[]): Promise<WireGroup> {
-    return this.patchGroup(group, { roles: [...roles] });
-  }
-
   async patchGroup(group: WireGroup, body: PatchedGroupRequest): Promise<WireGroup> {
     return this.send(`update group '${group.name}'`, "idempotent", { method: "PATCH", path: `/core/groups/${seg(group.pk)}/`, body: PatchedGroupRequestToJSON(body) });
   }

@@ -33,6 +33,12 @@ export interface Features {
   readonly brandRule: BrandRule;
   /** 2024.4+: an app password's `expires` may not exceed the maximum token lifetime (tokens.py). */
   readonly tokenMaximumLifetime: boolean;
+  /**
+   * 2024.6+: the API refuses a second group of the same name (`UniqueValidator` on `GroupSerializer.name`,
+   * core/api/groups.py @2024.6.0, absent @2024.4.4; `unique=True` on the model from 2025.12.0, core/models.py).
+   * Groups made before 2024.6 may still share a name.
+   */
+  readonly uniqueGroupNames: boolean;
   /** Newer than the newest version this tool was tested with. */
   readonly unknownNewer: boolean;
 }
@@ -74,6 +80,7 @@ export function featuresOf(versionText: string): Features {
     grantTypes: atLeast(v, 2026, 5),
     brandRule: atLeast(v, 2026, 2) ? "longest-dot-suffix" : atLeast(v, 2025, 10, 2) ? "longest-suffix" : "any-suffix",
     tokenMaximumLifetime: atLeast(v, 2024, 4),
+    uniqueGroupNames: atLeast(v, 2024, 6),
     unknownNewer: parsed !== undefined && !atLeast(newest, v[0], v[1]),
   };
 }

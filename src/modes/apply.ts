@@ -48,9 +48,10 @@ export async function applyMode(
   // Consumers one after the other (each one's chains run side by side).
   const applied: Applied[] = [];
   for (const u of units) {
-    const { done, rotated, adopted } = await apply(ak, u.desired, u.plan, logger.child({ consumer: u.consumer.id }), u.extras);
-    // The summary tells what was done: an object planned to be made and found there is reported as adopted.
-    for (const [planned, actual] of adopted) {
+    const { done, rotated, asDone } = await apply(ak, u.desired, u.plan, logger.child({ consumer: u.consumer.id }), u.extras);
+    // The summary tells what was done: an object planned to be made and found there is reported as adopted, and a
+    // step planned anew against it as done.
+    for (const [planned, actual] of asDone) {
       const at = steps.indexOf(planned);
       if (at >= 0) steps[at] = actual;
     }

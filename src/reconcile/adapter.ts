@@ -42,8 +42,10 @@ export interface FindOptions {
   /**
    * Observe before applying a first run (`fresh`): an object whose lookup serves only to choose between making
    * it and adopting it, and that nothing found points at, is not looked up. Apply makes it, and authentik's 400
-   * on its taken name has it looked up and adopted then (apply.ts `createOrAdopt`), reported as adopted. Only for
-   * objects a name clash never makes a conflict (the role: one name, always adopted).
+   * on its taken name has it looked up and adopted then (apply.ts `createOrAdopt`), reported as adopted; a step
+   * planned against its absence is planned anew against it (apply.ts `converge`). Only for objects a name clash
+   * never makes a conflict: the role (one name, always adopted) and, where authentik refuses a second group of
+   * a name (2024.6+), the group carrying it (adopted and repaired).
    */
   createUnlooked?: boolean | undefined;
 }

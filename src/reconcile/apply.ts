@@ -15,8 +15,11 @@ export interface Applied {
   /** Every object as it is after the run (found unchanged, created, or updated). */
   done: Objects;
   rotated: Rotation[];
-  /** A planned creation that found the object there and adopted it: the step as done, by the step as planned. */
-  adopted: ReadonlyMap<Step, Step>;
+  /**
+   * Steps done otherwise than planned, by the step as planned: a creation that found the object there and adopted
+   * it, and a step planned anew against such an object (`converge`).
+   */
+  asDone: ReadonlyMap<Step, Step>;
 }
 
 const LOST_ANSWER = new Set([0, 502, 503, 504]);
@@ -73,30 +76,57 @@ function logDone(log: Logger, step: Step, adopted: boolean): void {
 /**
  * One object: leave it, update it with the planned patch, or create it — adopting one that is there already (made
  * by another run meanwhile, or not looked for: FindOptions.createUnlooked). Returns the object and, when it was
- * adopted, the step as done.
+ * done otherwise than planned, the step as done (`adopted`: it was found there).
  */
-async function converge(adapter: AnyAdapter, d: DesiredState, op: Operation, seen: Objects, done: Objects, ctx: ApplyContext): Promise<{ value: unknown; adopted?: Step }> {
-  const { diff: planned, step } = op;
-  const observed: unknown = seen.get(adapter);
-  if (planned.action === "noop") return { value: observed };
-  if (planned.action === "update") return { value: await adapter.update(d, observed, planned.patch, done, ctx) };
+async function converge(
+  adapter: AnyAdapter,
+  d: DesiredState,
+  op: Operation,
+  seen: Objects,
+  done: Objects,
+  ctx: ApplyContext,
+  found: ReadonlySet<AnyAdapter>,
+): Promise<{ value: unknown; asDone?: Step; adopted?: boolean }> {
+  const { step } = op;
+  let planned = op.diff;
+  let observed: unknown = seen.get(adapter);
+  let replanned: Step | undefined;
+  // Planned while an object it needs was to be made, and that object was found there instead (a group not looked
+  // for on a first run): planned anew against what was found, as observation would have.
+  if (planned.action !== "create" && adapter.needs.some((n) => found.has(n))) {
+    observed = await adapter.find(ctx.client, d, done, { readSecrets: true, now: Date.now(), tokens: ctx.tokens });
+    planned = adapter.diff(d, observed, done, "adopt");
+    replanned = {
+      ...step,
+      action: planned.action === "update" ? "update" : "noop",
+      changes: planned.changes,
+      ...(planned.note ? { note: planned.note } : {}),
+      ...(planned.warn ? { warn: true } : {}),
+    };
+  }
+  if (planned.action === "noop") return { value: observed, asDone: replanned };
+  if (planned.action === "update") return { value: await adapter.update(d, observed, planned.patch, done, ctx), asDone: replanned };
   // Made already by an object it comes with (the app password with its service account).
   if (done.get(adapter) !== undefined) return { value: done.get(adapter) };
   const what = `${adapter.kind} '${adapter.key(d, done)}'`;
-  const found = await createOrAdopt(
+  const made = await createOrAdopt(
     () => adapter.create(d, done, ctx),
     () => adapter.find(ctx.client, d, done, { readSecrets: true, now: Date.now(), tokens: ctx.tokens }),
     ctx.log,
     what,
   );
-  if (!found.adopted) return { value: found.value };
+  if (!made.adopted) return { value: made.value };
   // Found there: bring its owned fields in line (nothing is rotated on an object just found).
-  const again = adapter.diff(d, found.value, done, "adopt");
-  const value: unknown = again.action === "update" ? await adapter.update(d, found.value, again.patch, done, ctx) : found.value;
+  const again = adapter.diff(d, made.value, done, "adopt");
+  const value: unknown = again.action === "update" ? await adapter.update(d, made.value, again.patch, done, ctx) : made.value;
   // Most likely made by this run, its answer lost: reported as planned, created.
-  if (found.adopted === "made") return { value };
+  if (made.adopted === "made") return { value };
   const note = [ADOPTED, again.note].filter(Boolean).join("; ");
-  return { value, adopted: { ...step, action: again.action === "update" ? "update" : "noop", changes: again.changes, note, ...(again.warn ? { warn: true } : {}) } };
+  return {
+    value,
+    adopted: true,
+    asDone: { ...step, action: again.action === "update" ? "update" : "noop", changes: again.changes, note, ...(again.warn ? { warn: true } : {}) },
+  };
 }
 
 /** Thrown where an object waited for one of another chain that failed: that chain's error is the one to report. */
@@ -136,17 +166,19 @@ async function applyChain(
   done: Objects,
   ctx: ApplyContext,
   progress: Progress,
-  adopted: Map<Step, Step>,
+  asDone: Map<Step, Step>,
+  found: Set<AnyAdapter>,
 ): Promise<void> {
   try {
     for (const op of chain) {
       const { adapter, step } = op;
       await progress.after(WAITS.get(adapter) ?? []);
-      const result = await converge(adapter, d, op, seen, done, ctx);
+      const result = await converge(adapter, d, op, seen, done, ctx, found);
       done.set(adapter, result.value);
-      if (result.adopted) adopted.set(step, result.adopted);
+      if (result.adopted) found.add(adapter);
+      if (result.asDone) asDone.set(step, result.asDone);
       progress.applied(adapter);
-      logDone(ctx.log, result.adopted ?? step, result.adopted !== undefined);
+      logDone(ctx.log, result.asDone ?? step, result.adopted === true);
     }
   } catch (error) {
     // What waits for the rest of this chain fails too (a settled promise ignores the second settle).
@@ -160,13 +192,15 @@ export async function apply(client: AuthentikClient, desired: DesiredState, p: P
   // What the later objects of a chain need comes from here: found unchanged, or as made in this run.
   const done = p.seen.copy();
   const progress = new Progress(p.chains);
-  const adopted = new Map<Step, Step>();
+  const asDone = new Map<Step, Step>();
+  // The objects planned to be made and found there (adopted).
+  const found = new Set<AnyAdapter>();
   const first = p.chains.filter((chain) => FIRST.includes(chain[0]!.adapter));
-  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx, progress, adopted);
+  for (const chain of first) await applyChain(chain, desired, p.seen, done, ctx, progress, asDone, found);
   const rest = p.chains.filter((chain) => !first.includes(chain));
-  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx, progress, adopted)));
+  const results = await Promise.allSettled(rest.map((chain) => applyChain(chain, desired, p.seen, done, ctx, progress, asDone, found)));
   const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   const failed = failures.find((e) => !(e instanceof WaitedInVain)) ?? failures[0];
   if (failed) throw failed;
-  return { done, rotated: ctx.rotated, adopted };
+  return { done, rotated: ctx.rotated, asDone };
 }

@@ -49,12 +49,13 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(first.code).toBe(0);
     expect(first.summary.result).toBe("ok");
     // Readiness 5 (the version answer passes three stages; every flow in one list; the superuser group is not
-    // looked up with role access: the account's groups name it), observe 4 (an empty output: providers of every
-    // type searched first, which answers for the missing OAuth2 provider too; + the role's group, and no search
-    // for the role without it: it is made, or adopted on the 400), writes 8 (+ role, its permissions, its group
-    // made with the account in it), verify 8 (+ one user read, an admin call refused).
-    expect(first.summary.requests).toBe(25);
+    // looked up with role access: the account's groups name it), observe 3 (an empty output: providers of every
+    // type searched first, which answers for the missing OAuth2 provider too; the application; the account — the
+    // role and its group are not looked for: they are made, or adopted on the 400), writes 8 (+ role, its
+    // permissions, its group made with the account in it), verify 8 (+ one user read, an admin call refused).
+    expect(first.summary.requests).toBe(24);
     expect(fake.log.filter((r) => r.path === "/api/v3/rbac/roles/").map((r) => r.method)).toEqual(["POST"]);
+    expect(fake.log.filter((r) => r.path === "/api/v3/core/groups/").map((r) => r.method)).toEqual(["POST"]);
     const observed = fake.log.slice(
       0,
       fake.log.findIndex((r) => r.method !== "GET"),
@@ -386,6 +387,66 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect([...fake.store.roles.values()].filter((r) => r.name === "NetBird IdP manager")).toHaveLength(1);
     expect([...fake.store.roles.get(role.pk)!.permissions].sort()).toEqual(["authentik_core.delete_user", "authentik_core.view_user"]);
     expect(fake.store.groupByName("NetBird IdP manager")!.roles).toEqual([role.pk]);
+  });
+
+  it("a first run makes the role's group without looking it up; one already there is adopted, repaired, and the new account joins it", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const api = admin(fake.url);
+    // Made by hand, or left behind: a superuser group without the role, with a member of its own.
+    const akadmin = (await api.get("/core/users/?username=akadmin")).results[0];
+    const group = await api.post("/core/groups/", { name: "NetBird IdP manager", is_superuser: true, users: [akadmin.pk] });
+    fake.resetLog();
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.summary.error?.message).toBeUndefined();
+    expect(result.code).toBe(0);
+    expect(result.summary.created).not.toContain("group 'NetBird IdP manager'");
+    expect(result.summary.updated).toContain("group 'NetBird IdP manager'");
+    expect(result.stderr).toContain("group 'NetBird IdP manager' exists already");
+    // The membership was planned against a group to be made with the account in it: planned anew, it is a join.
+    expect(result.summary.updated).toContain("group membership 'NetBird in NetBird IdP manager'");
+    const groupCalls = fake.log.filter((r) => r.path.startsWith("/api/v3/core/groups/")).map((r) => `${r.method} ${r.path} ${r.status}`);
+    expect(groupCalls).toEqual([
+      "POST /api/v3/core/groups/ 400",
+      "GET /api/v3/core/groups/ 200",
+      `PATCH /api/v3/core/groups/${group.pk}/ 200`,
+      `POST /api/v3/core/groups/${group.pk}/add_user/ 204`,
+    ]);
+    const after = fake.store.groupByName("NetBird IdP manager")!;
+    expect([...fake.store.groups.values()].filter((g) => g.name === "NetBird IdP manager")).toHaveLength(1);
+    expect(after.is_superuser).toBe(false);
+    const account = fake.store.userByName("NetBird")!;
+    expect(after.users.sort()).toEqual([akadmin.pk, account.pk].sort());
+    const role = [...fake.store.roles.values()].find((r) => r.name === "NetBird IdP manager")!;
+    expect(after.roles).toEqual([role.pk]);
+  });
+
+  it("a run whose output was lost adopts the role and its group it did not look for, and reports the membership unchanged", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const out = tempDir();
+    const env = baseEnv(fake.url, out);
+    expect((await runMain(env)).code).toBe(0);
+    writeFileSync(join(out, "setup.env"), "");
+    fake.resetLog();
+    const again = await runMain(env);
+    expect(again.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(again.summary.created).toEqual([]);
+    expect(again.summary.updated).toEqual([]);
+    expect(again.summary.unchanged).toEqual(expect.arrayContaining(["group 'NetBird IdP manager'", "group membership 'NetBird in NetBird IdP manager'"]));
+    expect(fake.log.filter((r) => r.path.startsWith("/api/v3/core/groups/")).map((r) => `${r.method} ${r.status}`)).toEqual(["POST 400", "GET 200"]);
+  });
+
+  it("before 2024.6, where authentik takes a second group of a name, a first run looks the role's group up before making it", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, version: "2024.2.0" });
+    const api = admin(fake.url);
+    await api.post("/core/groups/", { name: "NetBird IdP manager" });
+    fake.resetLog();
+    const result = await runMain(baseEnv(fake.url, tempDir()));
+    expect(result.code).toBe(0);
+    // Found, so not made again: a second group of that name would be taken.
+    expect(fake.log.filter((r) => r.path === "/api/v3/core/groups/").map((r) => r.method)).toEqual(["GET"]);
+    expect([...fake.store.groups.values()].filter((g) => g.name === "NetBird IdP manager")).toHaveLength(1);
+    expect(result.summary.updated).toContain("group 'NetBird IdP manager'");
   });
 
   it.each([

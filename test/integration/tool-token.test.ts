@@ -177,6 +177,21 @@ describe("least-privilege tool token: what it cannot do (and says so), and what 
     expect(await api.users("NetBird")).toHaveLength(1);
   }, 60_000);
 
+  it("a first run with the tool token (a second NetBird, new output) looks the tool's group up, and makes the new one's without looking", async () => {
+    const { fake, tokenFile } = await madeByASuperuser();
+    await using _ = fake;
+    fake.resetLog();
+    const names = { APP_SLUG: "netbird-two", PROVIDER_NAME: "NetBird two", SERVICE_ACCOUNT: "NetBird-two" };
+    const second = await runMain(toolEnv(fake.url, tempDir(), tokenFile, names));
+    expect(second.summary.error?.message).toBeUndefined();
+    expect(second.code).toBe(0);
+    expect(second.summary.created).toEqual(expect.arrayContaining(["group 'NetBird-two IdP manager'", "role 'NetBird-two IdP manager'"]));
+    // The tool's own group (and through it its role) is looked up: it is there. The new group is only made.
+    const groups = fake.log.filter((r) => r.path === "/api/v3/core/groups/").map((r) => `${r.method} ${r.status} ${decodeURIComponent(r.query).replace(/\+/g, " ")}`);
+    expect(groups).toEqual([expect.stringMatching(new RegExp(`^GET 200 .*name=${ACCOUNT} provisioner`)), expect.stringMatching(/^POST 201/)]);
+    expect(fake.log.filter((r) => r.path === "/api/v3/rbac/roles/").map((r) => `${r.method} ${r.status}`)).toEqual(["POST 201"]);
+  }, 60_000);
+
   it("plan mode with the tool token sees NetBird's app password through its account: a converged install plans nothing (exit 0)", async () => {
     const { fake, out, tokenFile } = await madeByASuperuser();
     await using _ = fake;

@@ -49,6 +49,8 @@ export async function joinGroup(client: AuthentikClient, group: WireGroup, user:
 export function accessAdapters(
   pick: (d: DesiredState) => DesiredAccess | undefined,
   member: (done: Objects) => WireUser | undefined,
+  /** The group exists for sure (the run is signed in with the account it gives its role): looked up, not made. */
+  exists: (d: DesiredState) => boolean = () => false,
 ): {
   role: Adapter<RoleWithPermissions, PermissionPatch>;
   group: Adapter<WireGroup, GroupPatch>;
@@ -61,9 +63,9 @@ export function accessAdapters(
     },
     applies: (d) => pick(d) !== undefined,
     key: (d) => want(d).name,
-    // The group, when it exists, names its roles: no search for the role then. Without the group, on a first
-    // run, not searched at all: a role of that name is adopted anyway, on its creation's 400 (role names are
-    // unique: rbac/models.py, every version).
+    // The group, when it exists, names its roles: no search for the role then. Without the group (or not looked
+    // for), on a first run, not searched at all: a role of that name is adopted anyway, on its creation's 400
+    // (role names are unique: rbac/models.py, every version).
     async find(client, d, seen, opts) {
       const name = want(d).name;
       const carrier = seen.get(group);
@@ -102,7 +104,9 @@ export function accessAdapters(
     needs: [],
     applies: (d) => pick(d) !== undefined,
     key: (d) => want(d).name,
-    find: (client, d) => client.findGroup(want(d).name),
+    // Not looked for on a first run where authentik refuses a second group of the name (2024.6+): made, or adopted
+    // on the 400 and repaired; what was planned against its absence (the membership) is planned anew then.
+    find: (client, d, _seen, opts) => (opts.createUnlooked && client.features.uniqueGroupNames && !exists(d) ? Promise.resolve(undefined) : client.findGroup(want(d).name)),
     diff(d, observed, seen) {
       const ours = seen.get(role)?.role.pk;
       if (!observed) return { action: "create", changes: [{ field: "roles", from: "(none)", to: want(d).name }] };
@@ -125,11 +129,11 @@ export function accessAdapters(
       return made;
     },
     async update(_d, current, patch, done, { client }) {
-      let g = current;
-      // `roles` replaces the whole set: the group's other roles are kept.
-      if (patch.roles) g = await client.setGroupRoles(g, [...(g.roles ?? []), done.get(role)!.role.pk]);
-      if (patch.is_superuser === false) g = await client.patchGroup(g, { isSuperuser: false });
-      return g;
+      // One partial update. `roles` replaces the whole set: the group's other roles are kept.
+      return client.patchGroup(current, {
+        ...(patch.roles ? { roles: [...(current.roles ?? []), done.get(role)!.role.pk] } : {}),
+        ...(patch.is_superuser === false ? { isSuperuser: false } : {}),
+      });
     },
   };
   return { role, group };

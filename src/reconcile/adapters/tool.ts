@@ -39,6 +39,8 @@ export const toolAccount: Adapter<WireUser, never> = {
 const access = accessAdapters(
   (d) => d.tool?.access,
   (done) => done.get(toolAccount),
+  // Signed in with the tool's token: its account, role and group are there.
+  (d) => d.ownTokens === true,
 );
 export const toolRole = access.role;
 export const toolGroup = access.group;

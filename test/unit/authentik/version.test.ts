@@ -3,8 +3,9 @@ import { featuresOf } from "../../../src/authentik/version.ts";
 
 describe("featuresOf", () => {
   it.each([
-    ["2024.2.0", { redirectUrisAsString: true, invalidationFlow: false, legacyScopeMappingPath: true, apiScopeMapping: false, grantTypes: false }],
-    ["2024.6.0", { redirectUrisAsString: true, invalidationFlow: false, legacyScopeMappingPath: true, apiScopeMapping: true, grantTypes: false }],
+    ["2024.2.0", { redirectUrisAsString: true, invalidationFlow: false, legacyScopeMappingPath: true, apiScopeMapping: false, grantTypes: false, uniqueGroupNames: false }],
+    ["2024.4.4", { uniqueGroupNames: false }],
+    ["2024.6.0", { redirectUrisAsString: true, invalidationFlow: false, legacyScopeMappingPath: true, apiScopeMapping: true, grantTypes: false, uniqueGroupNames: true }],
     ["2024.8.4", { redirectUrisAsString: true, legacyScopeMappingPath: false }],
     ["2024.8.5", { redirectUrisAsString: false }],
     ["2024.10.2", { redirectUrisAsString: true, invalidationFlow: true, legacyScopeMappingPath: false }],
