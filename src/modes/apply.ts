@@ -28,14 +28,20 @@ import type { Summary } from "../report.ts";
 import { configureStep, ownedBefore, restartNotice, scriptCopy, scriptInput } from "./configure-sh.ts";
 import { checkUnit, shareOf, type Unit } from "./unit.ts";
 
-type Applied = { u: Unit; values: Provisioned; done: Objects; rotated: Rotation[] };
+type Applied = { u: Unit; values: Provisioned; done: Objects; rotated: Rotation[]; asDone: ReadonlyMap<Step, Step> };
 export type ApplyResult = Pick<Summary, "rotated" | "credentials" | "output" | "configureSh" | "restart">;
 
 /** The throttled device endpoint is called only when something it depends on changed in this run. */
 const DEVICE_INPUTS = [provider, application, deviceFlow, brand];
 /** The account's rights are probed (read one user, be refused an admin call) when something they come from changed. */
 const ACCESS_INPUTS = [serviceAccount, appPassword, role, accessGroup, membership, adminMembership];
-const changed = (u: Unit, adapters: readonly AnyAdapter[]) => adapters.some((adapter) => (stepOf(u.plan, adapter)?.action ?? "noop") !== "noop");
+/** Whether this run changed one of `adapters`' objects: as done, not as planned (an object adopted unchanged did not change). */
+const changed = ({ u, asDone }: Applied, adapters: readonly AnyAdapter[]) =>
+  adapters.some((adapter) => {
+    const planned = stepOf(u.plan, adapter);
+    const step = planned && (asDone.get(planned) ?? planned);
+    return (step?.action ?? "noop") !== "noop";
+  });
 
 export async function applyMode(
   ak: AuthentikClient,
@@ -55,7 +61,7 @@ export async function applyMode(
       const at = steps.indexOf(planned);
       if (at >= 0) steps[at] = actual;
     }
-    applied.push({ u, done, rotated, values: await appliedValues(ak, u.desired, done) });
+    applied.push({ u, done, rotated, asDone, values: await appliedValues(ak, u.desired, done) });
   }
   const rotated = applied.flatMap((a) => a.rotated);
 
@@ -74,13 +80,13 @@ export async function applyMode(
   );
   const checking = config.verify
     ? Promise.all(
-        applied.map(({ u, values, done }) =>
+        applied.map((a) =>
           checkUnit(
             ak,
-            u,
-            values,
-            done,
-            { device: changed(u, DEVICE_INPUTS), access: changed(u, ACCESS_INPUTS), grant: !changed(u, [provider, application, ...ACCESS_INPUTS]) },
+            a.u,
+            a.values,
+            a.done,
+            { device: changed(a, DEVICE_INPUTS), access: changed(a, ACCESS_INPUTS), grant: !changed(a, [provider, application, ...ACCESS_INPUTS]) },
             logger,
             fileReady,
           ),

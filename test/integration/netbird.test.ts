@@ -434,6 +434,9 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(again.summary.updated).toEqual([]);
     expect(again.summary.unchanged).toEqual(expect.arrayContaining(["group 'NetBird IdP manager'", "group membership 'NetBird in NetBird IdP manager'"]));
     expect(fake.log.filter((r) => r.path.startsWith("/api/v3/core/groups/")).map((r) => `${r.method} ${r.status}`)).toEqual(["POST 400", "GET 200"]);
+    // Its rights changed in nothing: not probed (one user read, an admin call refused) as after a change.
+    expect(fake.log.filter((r) => r.caller === "NetBird" && (/^\/api\/v3\/core\/users\/\d+\/$/.test(r.path) || r.path === "/api/v3/providers/oauth2/"))).toEqual([]);
+    expect(again.summary.requests).toBe(21);
   });
 
   it("before 2024.6, where authentik takes a second group of a name, a first run looks the role's group up before making it", async () => {
