@@ -33,7 +33,7 @@ const GNU_TIME = "/usr/bin/time";
 /**
  * Minimal sequential depth after readiness (requests that must wait for an earlier answer), from the object
  * graph: fresh = observe (providers of every type, the application, the account, side by side: 1; the role and
- * its group are not looked for on a first run) + apply (role → its permissions → its group, made with the account in it: 3; provider →
+ * its group, from 2024.6, are not looked for on a first run) + apply (role → its permissions → its group, made with the account in it: 3; provider →
  * application; flow → brand) + verify (discovery, with NetBird's token request, JWKS and brand beside it → the API
  * calls with that token → one user read by its pk from the list: 3). No-op = observe (the account's app passwords → NetBird's login with the key in
  * setup.env, which proves it; group → its role's permissions: 2) + verify (the user list with that login's token:

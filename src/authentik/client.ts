@@ -76,6 +76,7 @@ export interface ClientOptions {
 
 export interface RequestStats {
   requests: number;
+  /** Write requests that changed, or may have changed, something: not those refused with a 4xx. */
   writes: number;
 }
 
@@ -231,13 +232,16 @@ export class AuthentikClient {
     const attempt = async (): Promise<T> => {
       const retried = ++attempts > 1;
       let answer: HttpAnswer;
-      if (WRITE_METHODS.has(call.method)) this.stats.writes += 1;
+      const write = WRITE_METHODS.has(call.method);
       this.options.logger.trace({ method: call.method, url: scrub(url) }, "request");
       try {
         answer = await this.exchange(call.method, url, { headers, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) });
       } catch (error) {
+        if (write) this.stats.writes += 1;
         throw new ApiError(operation, 0, `no answer from ${this.baseUrl} (${describeCause(error)})`, { cause: error });
       }
+      // A write authentik refused (4xx: a taken name, say) changed nothing.
+      if (write && (answer.status < 400 || answer.status > 499)) this.stats.writes += 1;
       if (answer.status < 200 || answer.status > 299) throw new ApiError(operation, answer.status, errorDetail(answer.text), { retried });
       if (answer.status === 204 || answer.text === "") return undefined as T;
       try {

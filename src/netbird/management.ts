@@ -65,7 +65,8 @@ export class NetbirdManagement {
 
   private async call<T>(operation: string, method: string, path: string, body?: unknown, auth = true): Promise<T> {
     this.stats.requests += 1;
-    if (method !== "GET") this.stats.writes += 1;
+    // A write NetBird refused (4xx) changed nothing; one without an answer may have.
+    const write = method !== "GET";
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (auth && this.token) headers.authorization = `Token ${this.token}`;
@@ -73,10 +74,12 @@ export class NetbirdManagement {
     try {
       res = await fetch(`${this.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
+      if (write) this.stats.writes += 1;
       throw new ConsumerApiError(`${operation} (NetBird management at ${this.base})`, 0, `no answer (${scrub(reasonOf(error))})`, {
         cause: error,
       });
     }
+    if (write && (res.status < 400 || res.status > 499)) this.stats.writes += 1;
     const text = await res.text();
     if (!res.ok) {
       const message = (() => {

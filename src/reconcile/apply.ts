@@ -5,7 +5,7 @@
 import type { AuthentikClient } from "../authentik/client.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { AnyAdapter, ApplyContext, Objects, RunExtras } from "./adapter.ts";
+import type { AnyAdapter, ApplyContext, Diff, Objects, RunExtras } from "./adapter.ts";
 import type { DesiredState, Rotation } from "./desired.ts";
 import { FIRST, WAITS } from "./order.ts";
 import type { Operation, Plan } from "./plan.ts";
@@ -96,18 +96,12 @@ async function converge(
   if (planned.action !== "create" && adapter.needs.some((n) => found.has(n))) {
     observed = await adapter.find(ctx.client, d, done, { readSecrets: true, now: Date.now(), tokens: ctx.tokens });
     planned = adapter.diff(d, observed, done, "adopt");
-    replanned = {
-      ...step,
-      action: planned.action === "update" ? "update" : "noop",
-      changes: planned.changes,
-      ...(planned.note ? { note: planned.note } : {}),
-      ...(planned.warn ? { warn: true } : {}),
-    };
+    replanned = stepAsDone(step, planned);
   }
   if (planned.action === "noop") return { value: observed, asDone: replanned };
   if (planned.action === "update") return { value: await adapter.update(d, observed, planned.patch, done, ctx), asDone: replanned };
   // Made already by an object it comes with (the app password with its service account).
-  if (done.get(adapter) !== undefined) return { value: done.get(adapter) };
+  if (done.get(adapter) !== undefined) return { value: done.get(adapter), asDone: replanned };
   const what = `${adapter.kind} '${adapter.key(d, done)}'`;
   const made = await createOrAdopt(
     () => adapter.create(d, done, ctx),
@@ -115,18 +109,18 @@ async function converge(
     ctx.log,
     what,
   );
-  if (!made.adopted) return { value: made.value };
+  if (!made.adopted) return { value: made.value, asDone: replanned };
   // Found there: bring its owned fields in line (nothing is rotated on an object just found).
   const again = adapter.diff(d, made.value, done, "adopt");
   const value: unknown = again.action === "update" ? await adapter.update(d, made.value, again.patch, done, ctx) : made.value;
   // Most likely made by this run, its answer lost: reported as planned, created.
-  if (made.adopted === "made") return { value };
-  const note = [ADOPTED, again.note].filter(Boolean).join("; ");
-  return {
-    value,
-    adopted: true,
-    asDone: { ...step, action: again.action === "update" ? "update" : "noop", changes: again.changes, note, ...(again.warn ? { warn: true } : {}) },
-  };
+  if (made.adopted === "made") return { value, asDone: replanned };
+  return { value, adopted: true, asDone: stepAsDone(step, again, [ADOPTED, again.note].filter(Boolean).join("; ")) };
+}
+
+/** The step as a diff made in apply says it was done: its kind and name, the diff's action, changes and note. */
+function stepAsDone(step: Step, diff: Diff, note = diff.note): Step {
+  return { kind: step.kind, name: step.name, action: diff.action, changes: diff.changes, ...(note ? { note } : {}), ...(diff.warn ? { warn: true } : {}) };
 }
 
 /** Thrown where an object waited for one of another chain that failed: that chain's error is the one to report. */

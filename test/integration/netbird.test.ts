@@ -430,6 +430,8 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     const again = await runMain(env);
     expect(again.code).toBe(0);
     expect(fake.writes()).toEqual([]);
+    // The creations authentik refused (400: the name is taken) changed nothing, and are not counted as writes.
+    expect(again.summary.writes).toBe(0);
     expect(again.summary.created).toEqual([]);
     expect(again.summary.updated).toEqual([]);
     expect(again.summary.unchanged).toEqual(expect.arrayContaining(["group 'NetBird IdP manager'", "group membership 'NetBird in NetBird IdP manager'"]));

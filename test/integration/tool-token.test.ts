@@ -192,6 +192,32 @@ describe("least-privilege tool token: what it cannot do (and says so), and what 
     expect(fake.log.filter((r) => r.path === "/api/v3/rbac/roles/").map((r) => `${r.method} ${r.status}`)).toEqual(["POST 201"]);
   }, 60_000);
 
+  it.each([
+    ["its token file kept: the tool's group is looked up", false, 1],
+    ["its token file lost too: the tool's group is made, adopted on the 400, and its membership found unchanged", true, 2],
+  ])(
+    "a superuser run with a new output, %s",
+    async (_name, loseTokenFile, groupPosts) => {
+      const { fake, tokenFile } = await madeByASuperuser();
+      await using _ = fake;
+      if (loseTokenFile) unlinkSync(tokenFile);
+      fake.resetLog();
+      const again = await runMain(baseEnv(fake.url, tempDir(), { TOOL_TOKEN_FILE: tokenFile }));
+      expect(again.summary.error?.message).toBeUndefined();
+      expect(again.code).toBe(0);
+      expect(again.summary.created).toEqual([]);
+      expect(again.summary.updated).toEqual(loseTokenFile ? [`tool token '${ACCOUNT}-api-token'`] : []);
+      expect(again.summary.unchanged).toEqual(expect.arrayContaining([`group '${ACCOUNT} provisioner'`, `group membership '${ACCOUNT} in ${ACCOUNT} provisioner'`]));
+      // NetBird's group is made blind (and adopted) in both; the tool's only when no token of its is at hand.
+      const groups = fake.log.filter((r) => r.path === "/api/v3/core/groups/");
+      expect(groups.filter((r) => r.method === "POST").map((r) => r.status)).toEqual(Array(groupPosts).fill(400));
+      expect(groups.filter((r) => r.method === "GET" && decodeURIComponent(r.query).includes(ACCOUNT))).toHaveLength(1);
+      expect(fake.log.filter((r) => r.path.endsWith("/add_user/"))).toEqual([]);
+      expect(again.summary.writes).toBe(0);
+    },
+    60_000,
+  );
+
   it("plan mode with the tool token sees NetBird's app password through its account: a converged install plans nothing (exit 0)", async () => {
     const { fake, out, tokenFile } = await madeByASuperuser();
     await using _ = fake;

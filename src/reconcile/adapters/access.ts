@@ -49,7 +49,7 @@ export async function joinGroup(client: AuthentikClient, group: WireGroup, user:
 export function accessAdapters(
   pick: (d: DesiredState) => DesiredAccess | undefined,
   member: (done: Objects) => WireUser | undefined,
-  /** The group exists for sure (the run is signed in with the account it gives its role): looked up, not made. */
+  /** The group was made before, most likely (the tool's, when its token is at hand): looked up, not made blind. */
   exists: (d: DesiredState) => boolean = () => false,
 ): {
   role: Adapter<RoleWithPermissions, PermissionPatch>;

@@ -39,8 +39,8 @@ export const toolAccount: Adapter<WireUser, never> = {
 const access = accessAdapters(
   (d) => d.tool?.access,
   (done) => done.get(toolAccount),
-  // Signed in with the tool's token: its account, role and group are there.
-  (d) => d.ownTokens === true,
+  // Signed in with the tool's token, or holding one: its account, role and group were made.
+  (d) => d.ownTokens === true || d.tool?.stored !== undefined,
 );
 export const toolRole = access.role;
 export const toolGroup = access.group;
