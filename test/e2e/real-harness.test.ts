@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFakeImage, dockerAvailable, ROOT, TEST_LABEL } from "../helpers/images.ts";
 
 /** The scenarios in test/real/scenarios.test.ts. */
-const SCENARIOS = 9;
+const SCENARIOS = 10;
 const TOKEN = "real-harness-token-0123456789abcdefghij";
 const docker = dockerAvailable();
 if (!docker && process.env.CI) throw new Error("No Docker engine reachable: the real-authentik harness test must run in CI (.ci/run starts one)");

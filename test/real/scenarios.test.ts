@@ -9,6 +9,7 @@
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { versionAtLeast } from "../../src/authentik/version.ts";
 import { netbirdToken } from "../helpers/admin.ts";
 import { sourceWithBash } from "../helpers/bash.ts";
 import { tempDir as makeTempDir } from "../helpers/env.ts";
@@ -327,6 +328,19 @@ describe(`authentik at ${target.url}`, () => {
       expect(readText(file)).toBe(before.text);
       expect(statSync(file).mtimeMs).toBe(before.mtime);
       expect(verifyChecks(verified.stderr)).toEqual(expect.objectContaining({ issuer: true, jwks: true, "idp-manager": true, device: true, output: true }));
+    });
+
+    it("setup.env lost: the next run makes nothing — the role and (2024.6+) its group are found on authentik's 400 — and writes the same values", async () => {
+      requireProvisioned();
+      const before = sourceWithBash(file, KEYS);
+      rmSync(file);
+      const again = await ok(env);
+      expect(again.summary.writes).toBe(0);
+      expect(again.summary.created).toEqual([]);
+      expect(again.summary.updated).toEqual([]);
+      if (versionAtLeast(String(again.summary.authentikVersion), 2024, 6)) expect(again.stderr).toContain(`group '${names.accessRole}' exists already`);
+      expect(await ak.named("/core/groups/", "name", names.accessRole)).toHaveLength(1);
+      expect(sourceWithBash(file, KEYS)).toEqual(before);
     });
   });
 
