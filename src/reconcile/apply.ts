@@ -91,10 +91,12 @@ async function converge(
   let planned = op.diff;
   let observed: unknown = seen.get(adapter);
   let replanned: Step | undefined;
+  // A lookup in apply reads anew, secrets included (what observe found may be out of date).
+  const lookUp = () => adapter.find(ctx.client, d, done, { readSecrets: true, now: Date.now(), tokens: ctx.tokens });
   // Planned while an object it needs was to be made, and that object was found there instead (a group not looked
   // for on a first run): planned anew against what was found, as observation would have.
   if (planned.action !== "create" && adapter.needs.some((n) => found.has(n))) {
-    observed = await adapter.find(ctx.client, d, done, { readSecrets: true, now: Date.now(), tokens: ctx.tokens });
+    observed = await lookUp();
     planned = adapter.diff(d, observed, done, "adopt");
     replanned = stepAsDone(step, planned);
   }
@@ -103,12 +105,7 @@ async function converge(
   // Made already by an object it comes with (the app password with its service account).
   if (done.get(adapter) !== undefined) return { value: done.get(adapter), asDone: replanned };
   const what = `${adapter.kind} '${adapter.key(d, done)}'`;
-  const made = await createOrAdopt(
-    () => adapter.create(d, done, ctx),
-    () => adapter.find(ctx.client, d, done, { readSecrets: true, now: Date.now(), tokens: ctx.tokens }),
-    ctx.log,
-    what,
-  );
+  const made = await createOrAdopt(() => adapter.create(d, done, ctx), lookUp, ctx.log, what);
   if (!made.adopted) return { value: made.value, asDone: replanned };
   // Found there: bring its owned fields in line (nothing is rotated on an object just found).
   const again = adapter.diff(d, made.value, done, "adopt");
