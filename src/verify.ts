@@ -59,12 +59,18 @@ export interface DeviceExpectation {
   /** The provider's grant types on 2026.5+ (undefined before: no such field). */
   grantTypes: readonly string[] | undefined;
   /**
-   * Call the device authorization endpoint. It is throttled per client IP (20 an hour by default, shared with
-   * every `netbird up` behind the same address), so it is called only when this run changed the objects it
-   * depends on, or when verification was asked for (`--verify`).
+   * When to call the device authorization endpoint, which is throttled per client IP (20 an hour by default,
+   * shared with every `netbird up` behind the same address) and stores a device code at each call:
+   * - `always`: verification was asked for (`--verify`);
+   * - `unproven`: this run changed an object it depends on. It is not called when NetBird's login with the same
+   *   client id got a token in this verification: the endpoint checks nothing that login did not
+   *   (`checkDeviceLogin`);
+   * - `never`: nothing it depends on changed.
    */
-  live: boolean;
+  call: DeviceCall;
 }
+
+export type DeviceCall = "always" | "unproven" | "never";
 
 export interface CheckResult {
   check: string;
@@ -195,7 +201,10 @@ async function checkAll(client: AuthentikClient, input: VerifyInput): Promise<Ch
 
   // 5. Device login, as `netbird up` and its users meet it.
   const checkDevice = async () => {
-    if (input.device) await checkDeviceLogin(client, get, input, input.device, doc, publicOrigin, { pass, fail, unknown });
+    if (!input.device) return;
+    const login =
+      input.username !== undefined && input.appPassword !== undefined ? () => grant(tokenEndpoint(doc, publicOrigin)).then((a) => accessOf(a) !== undefined) : undefined;
+    await checkDeviceLogin(client, get, input, input.device, doc, publicOrigin, login, { pass, fail, unknown });
   };
 
   // 6. The output file as the consumer reads it (with bash, say), side by side with the requests: read once they
@@ -282,6 +291,9 @@ function grantOnce(client: AuthentikClient, input: VerifyInput): Grant {
   };
 }
 
+/** The token endpoint NetBird asks: as discovery names it. */
+const tokenEndpoint = (doc: Record<string, string>, publicOrigin: string) => doc.token_endpoint ?? `${publicOrigin}${TOKEN_PATH}`;
+
 /** The access token of a token endpoint answer, if it carries one. */
 function accessOf(answer: { status: number; json: unknown } | undefined): string | undefined {
   const access = answer?.status === 200 ? (answer.json as { access_token?: unknown } | undefined)?.access_token : undefined;
@@ -322,7 +334,7 @@ function embeddedCertificate(keys: readonly Jwk[], signingKey: string, known: Wi
 }
 
 async function checkIdpManager(get: Get, grant: Grant, input: VerifyInput, doc: Record<string, string>, publicOrigin: string, pass: Mark, fail: Mark): Promise<void> {
-  const tokenRes = await grant(doc.token_endpoint ?? `${publicOrigin}${TOKEN_PATH}`);
+  const tokenRes = await grant(tokenEndpoint(doc, publicOrigin));
   const access = accessOf(tokenRes);
   if (!access) {
     fail(
@@ -390,8 +402,16 @@ type Marks = { pass: Mark; fail: Mark; unknown: Mark };
 /**
  * The brand authentik really uses for the public host is the one `GET /api/v3/core/brands/current/` returns
  * through the public URL (anonymous; brands/api.py): the user page `/device` is `login_required`, so an anonymous
- * request to it says nothing (it always redirects to the login). Then, only when needed (see `live`), a device
+ * request to it says nothing (it always redirects to the login). Then, only when needed (see `call`), a device
  * code from the device authorization endpoint, whose throttled answer (429) means "could not check".
+ *
+ * That endpoint (`DeviceView.parse_request`, providers/oauth2/views/device_backchannel.py, the same at every tag
+ * 2024.2.0 → 2026.2.2) checks that a provider has the client id and is bound to an application; from 2026.5 also
+ * that the provider allows the device-code grant (branch providers/oauth2/allowed-grant-types, authentik PR
+ * #20363), checked here from the provider itself. NetBird's client_credentials login with the same client id gets
+ * a token only when the same provider is found and bound to an application (`TokenView.post` and
+ * `__post_init_client_credentials`, views/token.py @2024.2.0, @2026.2.2). After that login (`login`), calling the
+ * endpoint would prove nothing more; it would spend a slot of its throttle and store a device code.
  */
 async function checkDeviceLogin(
   client: AuthentikClient,
@@ -400,6 +420,8 @@ async function checkDeviceLogin(
   device: DeviceExpectation,
   doc: Record<string, string>,
   publicOrigin: string,
+  /** NetBird's login with this client id, if the consumer has one: whether it got a token. */
+  login: (() => Promise<boolean>) | undefined,
   m: Marks,
 ): Promise<void> {
   const host = new URL(input.publicUrl).host;
@@ -431,10 +453,15 @@ async function checkDeviceLogin(
     m.fail("device", "the provider does not allow the device-code grant: 'netbird up' would get no code");
     return;
   }
-  if (!device.live) {
+  const served = `brand '${brand.matched_domain}' serves ${host} with device-code flow '${brand.flow_device_code}'`;
+  if (device.call === "never") {
+    m.pass("device", `${served} (device endpoint not called: nothing it depends on changed)`);
+    return;
+  }
+  if (device.call === "unproven" && (await login?.())) {
     m.pass(
       "device",
-      `brand '${brand.matched_domain}' serves ${host} with device-code flow '${brand.flow_device_code}' (device endpoint not called: nothing it depends on changed)`,
+      `${served}, and device codes would be issued: NetBird's login with this client id shows its provider bound to an application${device.grantTypes ? ", which allows the device-code grant" : ""} (the endpoint itself is called with --verify)`,
     );
     return;
   }

@@ -86,7 +86,7 @@ export async function applyMode(
             a.u,
             a.values,
             a.done,
-            { device: changed(a, DEVICE_INPUTS), access: changed(a, ACCESS_INPUTS), grant: !changed(a, [provider, application, ...ACCESS_INPUTS]) },
+            { device: changed(a, DEVICE_INPUTS) ? "unproven" : "never", access: changed(a, ACCESS_INPUTS), grant: !changed(a, [provider, application, ...ACCESS_INPUTS]) },
             logger,
             fileReady,
           ),

@@ -12,7 +12,7 @@ import { provider } from "../reconcile/adapters/provider.ts";
 import type { DesiredState, Provisioned } from "../reconcile/desired.ts";
 import type { Plan } from "../reconcile/plan.ts";
 import { scrub } from "../secrets.ts";
-import { verify, type CheckResult, type FileReading, type FirstRound, type VerifyInput } from "../verify.ts";
+import { verify, type CheckResult, type DeviceCall, type FileReading, type FirstRound, type VerifyInput } from "../verify.ts";
 
 /** A consumer with its names, settings and output file. */
 export interface Context {
@@ -98,8 +98,9 @@ function ownLogin(u: Unit, values: Provisioned): VerifyInput["grant"] {
 
 /**
  * Check the result as the consumer will use it. `objects`: as applied (apply mode) or as found (verify mode);
- * `live.device`: call the throttled device endpoint; `live.access`: probe the service account's rights beyond
- * NetBird's user list (reading one user, an admin-only call refused) — in verify mode, and when they changed;
+ * `live.device`: when to call the throttled device endpoint (`DeviceCall`); `live.access`: probe the service
+ * account's rights beyond NetBird's user list (reading one user, an admin-only call refused) — in verify mode,
+ * and when they changed;
  * `live.grant`: NetBird's token request may be the run's own login (nothing it depends on changed).
  */
 export async function checkUnit(
@@ -107,7 +108,7 @@ export async function checkUnit(
   u: Unit,
   values: Provisioned,
   objects: Objects,
-  live: { device: boolean; access: boolean; grant: boolean },
+  live: { device: DeviceCall; access: boolean; grant: boolean },
   logger: Logger,
   /** The output is read once this settles (apply mode: its write). */
   fileReady: Promise<void> = Promise.resolve(),
@@ -136,7 +137,7 @@ export async function checkUnit(
               brandDomain: serving.domain,
               flowSlug: keepsForeignFlow(d, objects) && serving.flow_device_code ? undefined : d.deviceFlow.slug,
               grantTypes: d.features.grantTypes ? (p?.grant_types ?? []) : undefined,
-              live: live.device,
+              call: live.device,
             }
           : undefined,
       signingKey: p?.signing_key,

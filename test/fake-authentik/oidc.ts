@@ -499,8 +499,9 @@ export function deviceAuthorization(ctx: TokenCtx, form: URLSearchParams, client
   const clientId = atLeast(version, 2026, 2) ? clientAuth(version, form, authorization)[0] : (form.get("client_id") ?? "");
   const provider = clientId ? [...store.providers.values()].find((p) => p.type === "oauth2" && p.client_id === clientId) : undefined;
   if (!provider || !store.applicationOf(provider)) return json ? oauthError(ctx, "invalid_client") : { status: 400 };
-  // Guess (2026.5+ not verified in source): a provider without the device-code grant refuses it.
-  if (atLeast(version, 2026, 5) && !provider.grant_types.includes("urn:ietf:params:oauth:grant-type:device_code")) return oauthError(ctx, "invalid_grant");
+  // 2026.5+: a provider without the device-code grant is `invalid_client` (branch providers/oauth2/allowed-grant-types
+  // @bce868b, authentik PR #20363; no release tag was available).
+  if (atLeast(version, 2026, 5) && !provider.grant_types.includes("urn:ietf:params:oauth:grant-type:device_code")) return oauthError(ctx, "invalid_client");
   const userCode = randomBytes(4).toString("hex").toUpperCase();
   const expiresIn = seconds(provider.access_code_validity);
   store.deviceCodes.push({

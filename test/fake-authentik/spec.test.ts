@@ -419,13 +419,21 @@ describe("5. versions (more)", () => {
     expect(claimsOf(t.body.access_token).scope).toBe("openid goauthentik.io/api");
   });
 
-  it("2026.5: the token endpoint only grants what the provider's grant_types allow", async () => {
+  it("2026.5: the token and device endpoints only grant what the provider's grant_types allow", async () => {
     await using fake = await startFakeAuthentik({ version: "2026.5", bootstrapToken: TOKEN });
     const { provider, sa } = await netbird(fake, { grants: ["authorization_code"] });
     const form = { grant_type: "client_credentials", client_id: provider.client_id, username: "sa-netbird", password: sa.token, scope: "openid" };
     expect(await tokenForm(fake, form)).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
-    await api(fake).patch(`providers/oauth2/${provider.pk}/`, { grant_types: ["authorization_code", "client_credentials"] });
+    const device = () =>
+      raw(`${fake.url}/application/o/device/`, {
+        method: "POST",
+        body: `client_id=${provider.client_id}&scope=openid`,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+    expect(await device()).toMatchObject({ status: 400, body: { error: "invalid_client" } });
+    await api(fake).patch(`providers/oauth2/${provider.pk}/`, { grant_types: ["authorization_code", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"] });
     expect((await tokenForm(fake, form)).status).toBe(200);
+    expect((await device()).status).toBe(200);
     await using older = await startFakeAuthentik({ version: "2026.2", bootstrapToken: TOKEN });
     const o = await netbird(older, { grants: ["authorization_code"] });
     expect((await tokenForm(older, { ...form, client_id: o.provider.client_id, password: o.sa.token })).status).toBe(200);

@@ -133,20 +133,45 @@ describe("verification as authentik really answers", () => {
     expect(run.stdout + run.stderr).not.toContain("Verification failed");
   });
 
-  it("the device endpoint is called only when something it depends on changed; throttled, it is 'could not check', not a failure", async () => {
+  it("the device endpoint is called with --verify, or when something it depends on changed and NetBird's login did not prove it; throttled, it is 'could not check'", async () => {
     await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN, deviceThrottlePerHour: 1 });
     const env = baseEnv(fake.url, tempDir());
-    expect((await runMain(env)).code).toBe(0);
     const calls = () => fake.log.filter((r) => r.path === "/application/o/device/").length;
-    expect(calls()).toBe(1);
-    // A no-op run spends none of the users' quota.
+    // A first run: NetBird's login with the same client id got a token, which proves all the endpoint checks.
+    const fresh = await runMain(env);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).toContain("device codes would be issued: NetBird's login with this client id shows its provider bound to an application");
+    expect(calls()).toBe(0);
+    // The brand lost its device flow: repaired, and the run's own login (before the repair) still proves it.
+    const serving = [...fake.store.brands.values()].find((b) => b.flow_device_code)!;
+    serving.flow_device_code = null;
+    const repaired = await runMain(env);
+    expect(repaired.code).toBe(0);
+    expect(serving.flow_device_code).not.toBeNull();
+    expect(calls()).toBe(0);
+    // A no-op run spends none of the users' quota either.
     expect((await runMain(env)).code).toBe(0);
-    expect(calls()).toBe(1);
-    // --verify asks for it; the quota is used up: a warning, exit 0.
+    expect(calls()).toBe(0);
+    // --verify asks for it.
     const verified = await runMain(env, ["--verify"]);
     expect(verified.code).toBe(0);
+    expect(calls()).toBe(1);
+    expect(verified.stderr).toMatch(/verify device: device authorization issues a code/);
+    // Again: the quota is used up, a warning, exit 0.
+    const throttled = await runMain(env, ["--verify"]);
+    expect(throttled.code).toBe(0);
     expect(calls()).toBe(2);
-    expect(verified.stderr).toContain("could not check the device authorization endpoint");
+    expect(throttled.stderr).toContain("could not check the device authorization endpoint");
+  });
+
+  it("NetBird's login refused after a change: the device endpoint is asked, and answers for itself", async () => {
+    await using fake = await startFakeAuthentik({ bootstrapToken: TOKEN });
+    const env = baseEnv(fake.url, tempDir());
+    fake.inject({ path: "/application/o/token/", status: 400, body: { error: "invalid_grant" } });
+    const run = await runMain(env);
+    expect(run.stderr).toContain("verify client_credentials");
+    expect(fake.log.filter((r) => r.path === "/application/o/device/").map((r) => r.status)).toEqual([200]);
+    expect(run.stderr).toMatch(/verify device: device authorization issues a code/);
   });
 });
 

@@ -52,8 +52,10 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     // looked up with role access: the account's groups name it), observe 3 (an empty output: providers of every
     // type searched first, which answers for the missing OAuth2 provider too; the application; the account — the
     // role and its group are not looked for: they are made, or adopted on the 400), writes 8 (+ role, its
-    // permissions, its group made with the account in it), verify 8 (+ one user read, an admin call refused).
-    expect(first.summary.requests).toBe(24);
+    // permissions, its group made with the account in it), verify 7 (+ one user read, an admin call refused; no
+    // device code asked for: NetBird's login with the same client id proves what that endpoint checks).
+    expect(first.summary.requests).toBe(23);
+    expect(fake.log.filter((r) => r.path === "/application/o/device/")).toEqual([]);
     expect(fake.log.filter((r) => r.path === "/api/v3/rbac/roles/").map((r) => r.method)).toEqual(["POST"]);
     expect(fake.log.filter((r) => r.path === "/api/v3/core/groups/").map((r) => r.method)).toEqual(["POST"]);
     const observed = fake.log.slice(
