@@ -35,11 +35,11 @@ const GNU_TIME = "/usr/bin/time";
  * graph: fresh = observe (providers of every type, the application, the account, side by side: 1; the role and
  * its group, from 2024.6, are not looked for on a first run) + apply (role → its permissions → its group, made with the account in it: 3; provider →
  * application; flow → brand) + verify (discovery, with NetBird's token request, JWKS and brand beside it → the API
- * calls with that token → one user read by its pk from the list: 3). No-op = observe (the account's app passwords → NetBird's login with the key in
+ * calls with that token, the user list and the admin call refused: 2). No-op = observe (the account's app passwords → NetBird's login with the key in
  * setup.env, which proves it; group → its role's permissions: 2) + verify (the user list with that login's token:
  * 1; discovery, JWKS and brand went out beside observation).
  */
-const FLOOR_DEPTH = { fresh: 1 + 3 + 3, noop: 2 + 1 };
+const FLOOR_DEPTH = { fresh: 1 + 3 + 2, noop: 2 + 1 };
 
 /** Cold starts measured, the bundle's and a bare Node process's in turns. */
 const STARTS = 9;

@@ -31,9 +31,9 @@ import { checkUnit, shareOf, type Unit } from "./unit.ts";
 type Applied = { u: Unit; values: Provisioned; done: Objects; rotated: Rotation[]; asDone: ReadonlyMap<Step, Step> };
 export type ApplyResult = Pick<Summary, "rotated" | "credentials" | "output" | "configureSh" | "restart">;
 
-/** The throttled device endpoint is called only when something it depends on changed in this run. */
+/** The throttled device endpoint is called only when something it depends on changed in this run (and NetBird's login did not prove it). */
 const DEVICE_INPUTS = [provider, application, deviceFlow, brand];
-/** The account's rights are probed (read one user, be refused an admin call) when something they come from changed. */
+/** The account's rights are probed (an admin call refused) when something they come from changed. */
 const ACCESS_INPUTS = [serviceAccount, appPassword, role, accessGroup, membership, adminMembership];
 /** Whether this run changed one of `adapters`' objects: as done, not as planned (an object adopted unchanged did not change). */
 const changed = ({ u, asDone }: Applied, adapters: readonly AnyAdapter[]) =>

@@ -99,8 +99,8 @@ function ownLogin(u: Unit, values: Provisioned): VerifyInput["grant"] {
 /**
  * Check the result as the consumer will use it. `objects`: as applied (apply mode) or as found (verify mode);
  * `live.device`: when to call the throttled device endpoint (`DeviceCall`); `live.access`: probe the service
- * account's rights beyond NetBird's user list (reading one user, an admin-only call refused) — in verify mode,
- * and when they changed;
+ * account's rights beyond NetBird's user list (an admin-only call refused) — in verify mode, and when they
+ * changed;
  * `live.grant`: NetBird's token request may be the run's own login (nothing it depends on changed).
  */
 export async function checkUnit(

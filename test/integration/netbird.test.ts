@@ -52,10 +52,12 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     // looked up with role access: the account's groups name it), observe 3 (an empty output: providers of every
     // type searched first, which answers for the missing OAuth2 provider too; the application; the account — the
     // role and its group are not looked for: they are made, or adopted on the 400), writes 8 (+ role, its
-    // permissions, its group made with the account in it), verify 7 (+ one user read, an admin call refused; no
-    // device code asked for: NetBird's login with the same client id proves what that endpoint checks).
-    expect(first.summary.requests).toBe(23);
-    expect(fake.log.filter((r) => r.path === "/application/o/device/")).toEqual([]);
+    // permissions, its group made with the account in it), verify 6 (+ an admin call refused; no device code asked
+    // for: NetBird's login with the same client id proves what that endpoint checks; no user read: authentik
+    // allows a read of each user the list shows).
+    expect(first.summary.requests).toBe(22);
+    expect(fake.log.filter((r) => r.path === "/application/o/device/" || /^\/api\/v3\/core\/users\/\d+\/$/.test(r.path))).toEqual([]);
+    expect(first.stderr).toContain("lists users through the API, so it may read each of them, and is refused an admin-only call (least privilege)");
     expect(fake.log.filter((r) => r.path === "/api/v3/rbac/roles/").map((r) => r.method)).toEqual(["POST"]);
     expect(fake.log.filter((r) => r.path === "/api/v3/core/groups/").map((r) => r.method)).toEqual(["POST"]);
     const observed = fake.log.slice(
@@ -438,8 +440,8 @@ describe("NetBird standalone, fresh authentik (2026.8)", () => {
     expect(again.summary.updated).toEqual([]);
     expect(again.summary.unchanged).toEqual(expect.arrayContaining(["group 'NetBird IdP manager'", "group membership 'NetBird in NetBird IdP manager'"]));
     expect(fake.log.filter((r) => r.path.startsWith("/api/v3/core/groups/")).map((r) => `${r.method} ${r.status}`)).toEqual(["POST 400", "GET 200"]);
-    // Its rights changed in nothing: not probed (one user read, an admin call refused) as after a change.
-    expect(fake.log.filter((r) => r.caller === "NetBird" && (/^\/api\/v3\/core\/users\/\d+\/$/.test(r.path) || r.path === "/api/v3/providers/oauth2/"))).toEqual([]);
+    // Its rights changed in nothing: not probed (an admin call refused) as after a change.
+    expect(fake.log.filter((r) => r.caller === "NetBird" && r.path === "/api/v3/providers/oauth2/")).toEqual([]);
     expect(again.summary.requests).toBe(21);
   });
 
