@@ -70,9 +70,16 @@ export function api(target: Pick<RealTarget, "url" | "token">): Api {
   };
 }
 
-/** An HTTP GET outside the API (health, discovery, current brand), without the token. */
-export async function anonymous(url: string): Promise<{ status: number; json: Json }> {
-  const res = await fetch(url, { redirect: "manual", headers: { accept: "application/json" }, signal: AbortSignal.timeout(30_000) });
+/**
+ * An HTTP request without the suite's token: a GET outside the API (health, discovery, current brand), or as a
+ * consumer sends it (NetBird's bearer token; a form, as `netbird up` posts to the device endpoint).
+ */
+export async function anonymous(url: string, as: { bearer?: string; form?: Record<string, string> } = {}): Promise<{ status: number; json: Json }> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (as.bearer) headers.authorization = `Bearer ${as.bearer}`;
+  if (as.form) headers["content-type"] = "application/x-www-form-urlencoded";
+  const body = as.form ? new URLSearchParams(as.form).toString() : undefined;
+  const res = await fetch(url, { method: body ? "POST" : "GET", body, redirect: "manual", headers, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   let json: Json;
   try {

@@ -233,6 +233,23 @@ describe(`authentik at ${target.url}`, () => {
       const discovery = await anonymous(`${target.publicUrl}/application/o/${names.slug}/.well-known/openid-configuration`);
       expect(discovery.status).toBe(200);
       expect(discovery.json.issuer).toBe(`${target.publicUrl}/application/o/${names.slug}/`);
+
+      // What the tool's verification takes as proven, asked of authentik directly. NetBird's IdP manager with its
+      // own token: the user list; a read of a user the list shows (verification does not send it: authentik
+      // decides it as the list); an admin call refused. And `netbird up`'s device code: apply does not ask for one
+      // after NetBird's login succeeded (the endpoint checks nothing that login did not).
+      const login = await netbirdToken(target.publicUrl, provider.client_id, names.serviceAccount, key);
+      expect(login.status).toBe(200);
+      const bearer = login.body.access_token as string;
+      const listed = await anonymous(`${target.publicUrl}/api/v3/core/users/?page=1`, { bearer });
+      expect(listed.status).toBe(200);
+      for (const u of [listed.json.results[0], listed.json.results.at(-1)]) {
+        expect((await anonymous(`${target.publicUrl}/api/v3/core/users/${u.pk}/`, { bearer })).status).toBe(200);
+      }
+      expect((await anonymous(`${target.publicUrl}/api/v3/providers/oauth2/?page=1`, { bearer })).status).toBe(403);
+      const device = await anonymous(`${target.publicUrl}/application/o/device/`, { form: { client_id: provider.client_id, scope: "openid" } });
+      expect(device.status).toBe(200);
+      expect(device.json.device_code).toBeTruthy();
       for (const secret of [key, target.token, provider.client_secret].filter(Boolean)) {
         expect(first.stdout).not.toContain(secret);
         expect(first.stderr).not.toContain(secret);
