@@ -63,8 +63,9 @@ export interface DeviceExpectation {
    * shared with every `netbird up` behind the same address) and stores a device code at each call:
    * - `always`: verification was asked for (`--verify`);
    * - `unproven`: this run changed an object it depends on. It is not called when NetBird's login with the same
-   *   client id got a token in this verification: the endpoint checks nothing that login did not
-   *   (`checkDeviceLogin`);
+   *   client id got a token in this run (in verification, or the run's own login before its writes when the
+   *   provider and application did not change: `grant`): the endpoint checks nothing that login did not
+   *   (`checkDeviceLogin`). What it no longer shows outside `--verify`: that a proxy routes its path;
    * - `never`: nothing it depends on changed.
    */
   call: DeviceCall;

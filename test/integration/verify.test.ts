@@ -236,6 +236,42 @@ describe("verification", () => {
     await verifyFails(fake, env, "client_credentials", "the app password expired or was deleted");
   });
 
+  it("the provider lost the device-code grant (2026.5+): named from the provider itself, before the endpoint is asked", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const p = provider(fake);
+    p.grant_types = p.grant_types.filter((g) => g !== "urn:ietf:params:oauth:grant-type:device_code");
+    await verifyFails(fake, env, "device", "the provider does not allow the device-code grant");
+    expect(fake.log.filter((r) => r.path === "/application/o/device/")).toEqual([]);
+  });
+
+  it("a run that rebinds the application logs in as NetBird again: its own login from before the repair does not stand", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    const app = fake.store.applicationOf(provider(fake))!;
+    app.provider = null;
+    const r = await runMain(env);
+    expect(r.summary.error?.message).toBeUndefined();
+    expect(r.code).toBe(0);
+    expect(app.provider).toBe(provider(fake).pk);
+    // The login before the repair was refused (no application); verification's, after it, got a token.
+    expect(fake.log.filter((l) => l.path === "/application/o/token/").map((l) => l.status)).toEqual([400, 200]);
+    expect(r.stderr).toContain("device codes would be issued");
+  });
+
+  it("a run that repairs the provider asks NetBird's login again after the repair: the one before it does not stand", async () => {
+    const { fake, env } = await provisioned();
+    await using _ = fake;
+    provider(fake).sub_mode = "hashed_user_id";
+    const r = await runMain(env);
+    expect(r.code).toBe(0);
+    expect(r.summary.updated).toEqual([`OAuth2 provider 'NetBird'`]);
+    // One login while observing (it proves the password in setup.env), one in verification, after the write; and
+    // that one, not a device code, shows the repaired provider backing its application.
+    expect(fake.log.filter((l) => l.path === "/application/o/token/").map((l) => l.status)).toEqual([200, 200]);
+    expect(fake.log.filter((l) => l.path === "/application/o/device/")).toEqual([]);
+  });
+
   it("the brand lost its device-code flow: `netbird up` would fail", async () => {
     const { fake, env } = await provisioned();
     await using _ = fake;
