@@ -457,7 +457,7 @@ async function checkDeviceLogin(
   if (device.call === "unproven" && (await login?.())) {
     m.pass(
       "device",
-      `${served}, and device codes would be issued: NetBird's login with this client id shows its provider bound to an application${device.grantTypes ? ", which allows the device-code grant" : ""} (the endpoint itself is called with --verify)`,
+      `${served}, and device codes would be issued: NetBird's login with this client id shows its provider bound to an application${device.grantTypes ? ", and the provider allows the device-code grant" : ""} (the endpoint itself is called with --verify)`,
     );
     return;
   }
