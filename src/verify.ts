@@ -184,7 +184,7 @@ async function checkAll(client: AuthentikClient, input: VerifyInput): Promise<Ch
       unknown("client_secret", "not checked: the provider has no strict redirect URI to probe the token endpoint with");
       return;
     }
-    const probe = await client.external(doc.token_endpoint ?? `${publicOrigin}${TOKEN_PATH}`, {
+    const probe = await client.external(tokenEndpoint(doc, publicOrigin), {
       form: {
         grant_type: "authorization_code",
         code: "authentik-bootstrap-verify-probe",
